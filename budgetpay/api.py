@@ -1,0 +1,87 @@
+"""API plumbing shared by every app: routers, pagination, error format, 404s."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, pagination, routers, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class OptionalSlashRouter(routers.DefaultRouter):
+    """Every route answers with and without its trailing slash (the seed paths have none)."""
+
+    include_root_view = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.trailing_slash = "/?"
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _first_message(detail: Any) -> str:
+    """The first human-readable message in a DRF error detail, prefixed by its field."""
+    if isinstance(detail, dict):
+        for field, value in detail.items():
+            message = _first_message(value)
+            if field in ("non_field_errors", "detail"):
+                return message
+            return f"{field}: {message}"
+        return "Invalid input."
+    if isinstance(detail, list):
+        return _first_message(detail[0]) if detail else "Invalid input."
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF errors as `{"message", "code", "errors"}`: one sentence a person can act on,
+    plus the field errors a form can show next to each field."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoValidationError):
+        # Services raise Django's ValidationError; the API answers it as a 400.
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    detail = exc.detail
+    body: dict[str, Any] = {"message": _first_message(detail)}
+    if isinstance(exc, exceptions.ValidationError):
+        body["code"] = "invalid"
+        body["errors"] = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    else:
+        codes = exc.get_codes()
+        body["code"] = codes if isinstance(codes, str) else exc.default_code
+    response.data = body
+    return response
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/ answer in JSON, like the rest of the API."""
+    return JsonResponse(
+        {"message": f"No API endpoint at {request.path}.", "code": "not_found"},
+        status=status.HTTP_404_NOT_FOUND,
+    )
+
+
+def document_paths_without_trailing_slash(endpoints: list[tuple]) -> list[tuple]:
+    """drf-spectacular hook: the schema names each path as clients call it, without
+    the optional trailing slash (`/?` in the URL patterns)."""
+    return [(path.rstrip("/") or "/", regex, method, callback) for path, regex, method, callback in endpoints]

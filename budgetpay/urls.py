@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from budgetpay.api import api_not_found
+from budgetpay.health import health
+
+api_v1 = [
+    path("", include("users.api_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health", health, name="health"),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+    re_path(r"^api/", api_not_found),
+    path("accounts/", include("allauth.urls")),
+    path("", include("users.urls")),
+]

@@ -1,0 +1,30 @@
+import zoneinfo
+from functools import cache
+
+import pycountry
+from django.core.exceptions import ValidationError
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_currency(value: str) -> None:
+    """An ISO 4217 alphabetic code, upper case (USD, EUR, INR...)."""
+    if not isinstance(value, str) or len(value) != 3 or not value.isupper() or pycountry.currencies.get(alpha_3=value) is None:
+        raise ValidationError(
+            "%(value)s is not an ISO 4217 currency code (for example USD, EUR, INR).",
+            code="invalid_currency",
+            params={"value": value},
+        )
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA time zone name (Europe/Berlin, America/New_York, UTC...)."""
+    if value not in _timezones():
+        raise ValidationError(
+            "%(value)s is not an IANA time zone name (for example Europe/Berlin).",
+            code="invalid_timezone",
+            params={"value": value},
+        )
