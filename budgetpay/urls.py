@@ -7,6 +7,9 @@ from budgetpay.health import health
 
 api_v1 = [
     path("", include("users.api_urls")),
+    path("", include("transactions.api_urls")),
+    path("", include("budgets.api_urls")),
+    path("", include("goals.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,5 @@
+from budgetpay.api import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+
+urlpatterns = router.urls

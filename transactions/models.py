@@ -1,0 +1,136 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from users.validators import validate_currency
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        CASH = "cash", "Cash"
+        BANK = "bank", "Bank account"
+        CARD = "card", "Card"
+        SAVINGS = "savings", "Savings"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accounts")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BANK)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    opening_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    is_archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="transactions_account_unique_name_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class Category(models.Model):
+    class Kind(models.TextChoices):
+        EXPENSE = "expense", "Expense"
+        INCOME = "income", "Income"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.EXPENSE)
+    color = models.CharField(
+        max_length=7,
+        default="#6e7781",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f883d.")],
+    )
+    # Share of the user's monthly income planned for this category (the earlier
+    # product's allocation); a user's shares never sum past 100.
+    income_percentage = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("kind", "name", "id")
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint("user", "kind", Lower("name"), name="transactions_category_unique_name_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Transaction(models.Model):
+    """Money in, out, or between two of the user's own accounts.
+
+    `amount` is always positive, in the account's currency; `kind` gives the
+    direction. A transfer moves `amount` from `account` to `transfer_account`
+    and is never income or spending.
+    """
+
+    class Kind(models.TextChoices):
+        INCOME = "income", "Income"
+        EXPENSE = "expense", "Expense"
+        TRANSFER = "transfer", "Transfer"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transactions")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    transfer_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="incoming_transfers"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="transactions"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.EXPENSE)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    date = models.DateField(help_text="The date in the user's own timezone.")
+    description = models.CharField(max_length=255, blank=True)
+    payee = models.CharField(max_length=255, blank=True)
+    notes = models.TextField(blank=True, max_length=4000)
+    tags = models.JSONField(default=list, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    # Fingerprint of an imported CSV row, so importing the same file twice adds nothing.
+    import_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-date", "-id")
+        indexes = [
+            models.Index(fields=["user", "-date", "-id"], name="tx_user_date"),
+            models.Index(fields=["user", "category", "date"], name="tx_user_category_date"),
+            models.Index(fields=["account", "date"], name="tx_account_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transactions_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(kind="transfer") & Q(transfer_account__isnull=False) & ~Q(transfer_account=models.F("account")))
+                | (~Q(kind="transfer") & Q(transfer_account__isnull=True)),
+                name="transactions_transfer_has_other_account",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "import_hash"],
+                condition=~Q(import_hash=""),
+                name="transactions_unique_import_row",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=~Q(external_id=""),
+                name="transactions_unique_external_id_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} {self.amount} {self.description}"
