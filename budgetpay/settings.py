@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
 
 # Bodies past this are refused with 413 before a view parses them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=512 * 1024)
+# File uploads to the API (CSV imports) may be larger, up to this many bytes.
+API_UPLOAD_MAX_SIZE = env.int("API_UPLOAD_MAX_SIZE", default=10 * 1024 * 1024)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
