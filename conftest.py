@@ -125,3 +125,94 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         service_unavailable(f"Redis at {url} is not reachable: {exc}")
     return url
+
+
+class DaphneServer:
+    """A real Daphne process serving budgetpay.asgi on a free port, on its own
+    database (a SQLite file, or a fresh PostgreSQL database when DATABASE_URL
+    points at PostgreSQL) and the configured channel layer."""
+
+    def __init__(self, workdir, name: str = "e2e") -> None:
+        import environ
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"daphne-{name}.log"
+        database_url = os.environ.get("DATABASE_URL", "")
+        if database_url.startswith(("postgres://", "postgresql://")):
+            config = environ.Env.db_url_config(database_url)
+            self.database_url = database_url.rsplit("/", 1)[0] + f"/{config['NAME']}_{name}"
+            self._recreate_postgres_database(config, f"{config['NAME']}_{name}")
+        else:
+            self.database_url = f"sqlite:///{workdir / f'{name}.sqlite3'}"
+        self.env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": "e2e-only-secret-key",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_COOKIES": "false",
+            "DATABASE_URL": self.database_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.process: "subprocess.Popen | None" = None
+
+    @staticmethod
+    def _recreate_postgres_database(config: dict, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(
+            host=config["HOST"] or "127.0.0.1",
+            port=config["PORT"] or 5432,
+            user=config["USER"],
+            password=config["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+    def start(self) -> "DaphneServer":
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        root = os.path.dirname(os.path.abspath(__file__))
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=root, env=self.env, check=True, capture_output=True, timeout=300,
+        )
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "budgetpay.asgi:application"],
+            cwd=root, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Daphne exited early:\n{self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"Daphne did not become healthy:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.process.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+@pytest.fixture(scope="session")
+def daphne_server(tmp_path_factory) -> Iterator[DaphneServer]:
+    server = DaphneServer(tmp_path_factory.mktemp("daphne")).start()
+    yield server
+    server.stop()

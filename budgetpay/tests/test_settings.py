@@ -1,0 +1,56 @@
+"""Settings come from the environment; production refuses to start without secrets."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from conftest import REQUIRE_SERVICES
+
+ROOT = settings.BASE_DIR
+
+
+def start_django(**env: str) -> subprocess.CompletedProcess:
+    base = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "budgetpay.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = start_django(ALLOWED_HOSTS="budget.example.com")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "budgetpay: SECRET_KEY must be set when DEBUG is off (see .env.example)"
+    ]
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = start_django(SECRET_KEY="a-real-secret")
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_production_starts_with_both():
+    result = start_django(SECRET_KEY="a-real-secret", ALLOWED_HOSTS="budget.example.com")
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_starts_with_the_embedded_defaults():
+    result = start_django(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(not REQUIRE_SERVICES, reason="checks the CI configuration itself")
+def test_ci_runs_on_postgresql_and_redis():
+    assert connection.vendor == "postgresql"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
