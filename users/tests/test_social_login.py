@@ -163,3 +163,36 @@ def test_github_access_token_exchange(api_client, github):
     refused = api_client.post(GITHUB, {"token": "gho_revoked"}, format="json")
     assert refused.status_code == 401
     assert User.objects.count() == 1
+
+
+def test_browser_sign_in_with_google_on_the_account_pages(google, fake_http_server, monkeypatch):
+    """The redirect flow: our login page → Google's consent page → our callback,
+    which trades the code at Google's token endpoint (the stand-in) and signs in."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.test import Client
+
+    fake_http_server.route(
+        "POST",
+        "/token",
+        lambda request: (200, {"access_token": "ya29.fake", "token_type": "Bearer", "expires_in": 3600, "id_token": google.id_token()}),
+    )
+    monkeypatch.setattr(google_views.GoogleOAuth2Adapter, "access_token_url", f"{fake_http_server.url}/token")
+
+    client = Client()
+    assert b"/accounts/google/login/" in client.get("/accounts/login/").content
+    start = client.post("/accounts/google/login/")
+    assert start.status_code == 302
+    consent = urlsplit(start["Location"])
+    assert consent.netloc == "accounts.google.com"
+    query = parse_qs(consent.query)
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["code_challenge_method"] == ["S256"]
+
+    callback = client.get("/accounts/google/login/callback/", {"code": "auth-code-1", "state": query["state"][0]})
+    assert callback.status_code == 302, callback.content[:500]
+    user = User.objects.get(email="lin@example.com")
+    assert client.get("/").context["user"] == user
+    token_request = next(request for request in fake_http_server.requests if request["path"] == "/token")
+    assert b"code=auth-code-1" in token_request["body"]
+    assert b"code_verifier=" in token_request["body"]
