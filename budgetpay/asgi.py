@@ -11,13 +11,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from budgetpay.routing import websocket_urlpatterns  # noqa: E402
+from users.websocket import JWTAuthMiddleware, allowed_hosts_origin_validator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": allowed_hosts_origin_validator(
+            AuthMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

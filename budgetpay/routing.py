@@ -1,3 +1,5 @@
 """WebSocket routes. Each app that serves a socket adds its patterns here."""
 
-websocket_urlpatterns: list = []
+from notifications.routing import websocket_urlpatterns as notification_routes
+
+websocket_urlpatterns = [*notification_routes]

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("transactions.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("goals.api_urls")),
+    path("", include("notifications.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.db.models import QuerySet
+
+from notifications.models import OFF_BY_DEFAULT, Notification, NotificationPreference
+
+
+def notifications_for(*, user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+def unread_count(*, user_id: int) -> int:
+    return Notification.objects.filter(user_id=user_id, is_read=False).count()
+
+
+def notifications_after(*, user_id: int, after_id: int, limit: int) -> list[Notification]:
+    """The user's notifications with an id above `after_id`, oldest first."""
+    return list(Notification.objects.filter(user_id=user_id, id__gt=after_id).order_by("id")[:limit])
+
+
+def notification_payload(notification: Notification) -> dict[str, Any]:
+    """The JSON shape shared by the REST API and the WebSocket."""
+    from notifications.serializers import NotificationSerializer
+
+    return dict(NotificationSerializer(notification).data)
+
+
+def preferences_for(*, user) -> dict[str, bool]:
+    """Every notification type with whether this user receives it."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("type", "enabled"))
+    return {value: chosen.get(value, value not in OFF_BY_DEFAULT) for value in Notification.Type.values}

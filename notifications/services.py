@@ -1,0 +1,153 @@
+"""The one door for notifications: `notify()` stores the row and rings the
+user's Channels group after the surrounding transaction commits."""
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from notifications.models import OFF_BY_DEFAULT, Notification, NotificationPreference
+from notifications.selectors import notification_payload, unread_count
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+def user_group(user_id: int) -> str:
+    """The Channels group every socket of one user joins."""
+    return f"notifications.user.{user_id}"
+
+
+def _push(user_id: int, message: dict[str, Any]) -> None:
+    """Send to the user's sockets. Delivery is best effort: the row is already
+    committed and a reconnecting client replays it, so a layer failure (Redis
+    down) is logged and swallowed instead of failing the write that caused it."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), message)
+    except Exception:
+        logger.exception("notification push to user %s failed; the client will replay it", user_id)
+
+
+def _push_unread_count_on_commit(user_id: int) -> None:
+    transaction.on_commit(
+        lambda: _push(user_id, {"type": "notification.unread_count", "unread_count": unread_count(user_id=user_id)})
+    )
+
+
+def type_enabled(*, user, type: str) -> bool:
+    preference = NotificationPreference.objects.filter(user=user, type=type).values_list("enabled", flat=True).first()
+    return preference if preference is not None else type not in OFF_BY_DEFAULT
+
+
+@transaction.atomic
+def notify(
+    *,
+    user,
+    type: str,
+    title: str,
+    message: str,
+    level: str = Notification.Level.INFO,
+    data: dict[str, Any] | None = None,
+    related: models.Model | None = None,
+    source: str = Notification.Source.RULE,
+    dedupe_key: str = "",
+) -> Notification | None:
+    """Store a notification and push it once the transaction commits.
+
+    Returns None when the user muted the type or `dedupe_key` was already used
+    (re-saving a row never notifies twice). A rolled-back transaction takes
+    the row and the push with it.
+    """
+    if not type_enabled(user=user, type=type):
+        return None
+    # Lock the user's row so their notifications commit in id order: a client
+    # resuming from the last id it saw can then never miss an earlier one.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+    notification = Notification(
+        user=user,
+        type=type,
+        level=level,
+        title=title[:200],
+        message=message[:2000],
+        data=data or {},
+        related_type=related._meta.model_name if related is not None else "",
+        related_id=related.pk if related is not None else None,
+        source=source,
+        dedupe_key=dedupe_key,
+    )
+    try:
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:
+        if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    payload = notification_payload(notification)
+    transaction.on_commit(
+        lambda: _push(
+            user.pk,
+            {
+                "type": "notification.created",
+                "notification": payload,
+                "unread_count": unread_count(user_id=user.pk),
+            },
+        )
+    )
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, is_read: bool = True) -> Notification:
+    if notification.is_read != is_read:
+        notification.is_read = is_read
+        notification.read_at = timezone.now() if is_read else None
+        notification.save(update_fields=["is_read", "read_at"])
+        _push_unread_count_on_commit(notification.user_id)
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user) -> int:
+    """Mark every unread notification read; returns how many changed."""
+    marked = Notification.objects.filter(user=user, is_read=False).update(is_read=True, read_at=timezone.now())
+    if marked:
+        _push_unread_count_on_commit(user.pk)
+    return marked
+
+
+@transaction.atomic
+def notification_delete(*, notification: Notification) -> None:
+    was_unread = not notification.is_read
+    user_id = notification.user_id
+    notification.delete()
+    if was_unread:
+        _push_unread_count_on_commit(user_id)
+
+
+@transaction.atomic
+def preferences_update(*, user, changes: dict[str, bool]) -> None:
+    for type, enabled in changes.items():
+        NotificationPreference.objects.update_or_create(user=user, type=type, defaults={"enabled": enabled})
+
+
+def broadcast(*, users, title: str, message: str, level: str = Notification.Level.INFO) -> int:
+    """A staff announcement to each of `users`, each delivered live; returns how many were sent."""
+    sent = 0
+    for user in users:
+        if notify(
+            user=user,
+            type=Notification.Type.ANNOUNCEMENT,
+            title=title,
+            message=message,
+            level=level,
+            source=Notification.Source.STAFF,
+        ):
+            sent += 1
+    return sent

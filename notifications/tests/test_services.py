@@ -1,0 +1,82 @@
+import pytest
+from django.db import transaction
+
+from notifications import services
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def ring(user, **overrides):
+    fields = {"user": user, "type": Notification.Type.INCOME_RECEIVED, "title": "Salary", "message": "Paid."}
+    return services.notify(**{**fields, **overrides})
+
+
+def test_notify_stores_the_row_and_pushes_after_commit(user, django_capture_on_commit_callbacks, monkeypatch):
+    pushed = []
+    monkeypatch.setattr(services, "_push", lambda user_id, message: pushed.append((user_id, message)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notification = ring(user, data={"amount": "12.50"}, level=Notification.Level.SUCCESS)
+        assert pushed == []  # nothing leaves before the commit
+    assert len(callbacks) == 1
+    assert Notification.objects.get() == notification
+    (user_id, message), = pushed
+    assert user_id == user.pk
+    assert message["type"] == "notification.created"
+    assert message["notification"]["id"] == notification.id
+    assert message["notification"]["data"] == {"amount": "12.50"}
+    assert message["unread_count"] == 1
+
+
+def test_a_rolled_back_write_stores_and_pushes_nothing(user, monkeypatch):
+    pushed = []
+    monkeypatch.setattr(services, "_push", lambda user_id, message: pushed.append(message))
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            ring(user)
+            raise RuntimeError("the write failed")
+    assert not Notification.objects.exists()
+    assert pushed == []
+
+
+def test_the_same_dedupe_key_notifies_once(user):
+    assert ring(user, dedupe_key="budget:1:2026-11:80") is not None
+    assert ring(user, dedupe_key="budget:1:2026-11:80") is None
+    assert ring(user, dedupe_key="budget:1:2026-12:80") is not None
+    assert Notification.objects.count() == 2
+
+
+def test_a_muted_type_is_not_created(user):
+    services.preferences_update(user=user, changes={Notification.Type.INCOME_RECEIVED: False})
+    assert ring(user) is None
+    assert not Notification.objects.exists()
+
+
+def test_expense_receipts_are_off_until_turned_on(user):
+    assert ring(user, type=Notification.Type.EXPENSE_RECORDED) is None
+    services.preferences_update(user=user, changes={Notification.Type.EXPENSE_RECORDED: True})
+    assert ring(user, type=Notification.Type.EXPENSE_RECORDED) is not None
+
+
+def test_a_failing_channel_layer_never_breaks_the_write(user, settings, django_capture_on_commit_callbacks, caplog):
+    from conftest import free_port
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{free_port()}/0", "socket_connect_timeout": 1}]},
+        }
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = ring(user)
+    assert Notification.objects.filter(pk=notification.pk).exists()
+    assert "the client will replay it" in caplog.text
+
+
+def test_ids_rise_and_mark_all_read_counts(user, other_user):
+    first, second = ring(user), ring(user)
+    ring(other_user)
+    assert second.id > first.id
+    assert services.notification_mark_all_read(user=user) == 2
+    assert services.notification_mark_all_read(user=user) == 0
+    assert Notification.objects.filter(user=other_user, is_read=False).count() == 1

@@ -1,0 +1,87 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from notifications import selectors, services
+from notifications.filters import NotificationFilter
+from notifications.serializers import (
+    MarkedSerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
+    PreferencesSerializer,
+    UnreadCountSerializer,
+)
+
+
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The signed-in person's notifications, newest first (the seed's paths)."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.notifications_for(user=self.request.user).order_by("-id")
+
+    @extend_schema(
+        responses=inline_serializer(
+            "NotificationPage",
+            {
+                "count": serializers.IntegerField(),
+                "unread_count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": NotificationSerializer(many=True),
+            },
+        )
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        response = super().list(request, *args, **kwargs)
+        response.data["unread_count"] = selectors.unread_count(user_id=request.user.pk)
+        return response
+
+    @extend_schema(request=NotificationReadSerializer, responses=NotificationSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        serializer = NotificationReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notification = services.notification_mark_read(
+            notification=self.get_object(), is_read=serializer.validated_data["is_read"]
+        )
+        return Response(NotificationSerializer(notification).data)
+
+    def perform_destroy(self, instance) -> None:
+        services.notification_delete(notification=instance)
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str | None = None) -> Response:
+        notification = services.notification_mark_read(notification=self.get_object())
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses=MarkedSerializer)
+    @action(detail=False, methods=["post"], url_path="read_all")
+    def read_all(self, request: Request) -> Response:
+        return Response({"marked": services.notification_mark_all_read(user=request.user)})
+
+    @extend_schema(responses=UnreadCountSerializer)
+    @action(detail=False, methods=["get"], url_path="unread-count", filter_backends=[], pagination_class=None)
+    def unread_count(self, request: Request) -> Response:
+        return Response({"unread_count": selectors.unread_count(user_id=request.user.pk)})
+
+    @extend_schema(
+        request=inline_serializer("NotificationPreferencesUpdate", {"<type>": serializers.BooleanField()}),
+        responses=inline_serializer(
+            "NotificationPreferences", {value: serializers.BooleanField() for value in NotificationSerializer.Meta.model.Type.values}
+        ),
+    )
+    @action(detail=False, methods=["get", "patch"], filter_backends=[], pagination_class=None)
+    def preferences(self, request: Request) -> Response:
+        if request.method == "PATCH":
+            serializer = PreferencesSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.preferences_update(user=request.user, changes=serializer.validated_data)
+        return Response(selectors.preferences_for(user=request.user), status=status.HTTP_200_OK)
