@@ -127,50 +127,71 @@ def redis_url() -> str:
     return url
 
 
+def prepare_e2e_database(workdir, name: str) -> str:
+    """A migrated database for real server processes: a fresh PostgreSQL database
+    next to DATABASE_URL's when that is PostgreSQL, else a SQLite file."""
+    import subprocess
+    import sys
+
+    import environ
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith(("postgres://", "postgresql://")):
+        config = environ.Env.db_url_config(database_url)
+        database = f"{config['NAME']}_{name}"
+        _recreate_postgres_database(config, database)
+        database_url = database_url.rsplit("/", 1)[0] + f"/{database}"
+    else:
+        database_url = f"sqlite:///{workdir / f'{name}.sqlite3'}"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT, env={**server_environment(), "DATABASE_URL": database_url},
+        check=True, capture_output=True, timeout=300,
+    )
+    return database_url
+
+
+def _recreate_postgres_database(config: dict, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        host=config["HOST"] or "127.0.0.1",
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def server_environment(**overrides: str) -> dict[str, str]:
+    """The environment of a production-like server process (DEBUG off)."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "e2e-only-secret-key",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_COOKIES": "false",
+        "PYTHONUNBUFFERED": "1",
+        **overrides,
+    }
+
+
 class DaphneServer:
-    """A real Daphne process serving budgetpay.asgi on a free port, on its own
-    database (a SQLite file, or a fresh PostgreSQL database when DATABASE_URL
-    points at PostgreSQL) and the configured channel layer."""
+    """A real Daphne process serving budgetpay.asgi on a free port."""
 
-    def __init__(self, workdir, name: str = "e2e") -> None:
-        import environ
-
+    def __init__(self, workdir, *, database_url: str, name: str = "daphne", **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self.log_path = workdir / f"daphne-{name}.log"
-        database_url = os.environ.get("DATABASE_URL", "")
-        if database_url.startswith(("postgres://", "postgresql://")):
-            config = environ.Env.db_url_config(database_url)
-            self.database_url = database_url.rsplit("/", 1)[0] + f"/{config['NAME']}_{name}"
-            self._recreate_postgres_database(config, f"{config['NAME']}_{name}")
-        else:
-            self.database_url = f"sqlite:///{workdir / f'{name}.sqlite3'}"
-        self.env = {
-            **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": "e2e-only-secret-key",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_COOKIES": "false",
-            "DATABASE_URL": self.database_url,
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.process: "subprocess.Popen | None" = None
-
-    @staticmethod
-    def _recreate_postgres_database(config: dict, name: str) -> None:
-        import psycopg
-
-        with psycopg.connect(
-            host=config["HOST"] or "127.0.0.1",
-            port=config["PORT"] or 5432,
-            user=config["USER"],
-            password=config["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        self.log_path = workdir / f"{name}-{self.port}.log"
+        self.env = server_environment(DATABASE_URL=database_url, **env)
+        self.process = None
 
     def start(self) -> "DaphneServer":
         import subprocess
@@ -178,15 +199,10 @@ class DaphneServer:
         import time
         import urllib.request
 
-        root = os.path.dirname(os.path.abspath(__file__))
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=root, env=self.env, check=True, capture_output=True, timeout=300,
-        )
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "budgetpay.asgi:application"],
-            cwd=root, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -212,7 +228,74 @@ class DaphneServer:
 
 
 @pytest.fixture(scope="session")
-def daphne_server(tmp_path_factory) -> Iterator[DaphneServer]:
-    server = DaphneServer(tmp_path_factory.mktemp("daphne")).start()
+def e2e_database_url(tmp_path_factory) -> str:
+    return prepare_e2e_database(tmp_path_factory.mktemp("e2e-db"), "e2e")
+
+
+@pytest.fixture(scope="session")
+def daphne_server(tmp_path_factory, e2e_database_url) -> Iterator[DaphneServer]:
+    server = DaphneServer(tmp_path_factory.mktemp("daphne"), database_url=e2e_database_url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """DATABASE_URL when it names PostgreSQL, else the local default; reachable or not-run."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = "postgres://postgres@127.0.0.1:5432/budgetpay"
+    try:
+        psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=2).close()
+    except psycopg.Error as exc:
+        service_unavailable(f"PostgreSQL at {url} is not reachable: {exc}")
+    return url
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, to stop and start at will
+    without touching the machine's shared one."""
+
+    def __init__(self, workdir) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.process = None
+
+    def start(self) -> "PrivateRedis":
+        import shutil
+        import subprocess
+        import time
+
+        import redis
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            service_unavailable("redis-server is not installed")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+                return self
+            except redis.RedisError:
+                time.sleep(0.1)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path).start()
     yield server
     server.stop()
