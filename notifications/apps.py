@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notifications"
+
+    def ready(self) -> None:
+        from budgets.models import Budget
+        from goals.models import Goal, GoalEntry
+        from notifications import receivers
+        from transactions.models import Transaction
+
+        post_save.connect(receivers.transaction_saved, sender=Transaction, dispatch_uid="notify_transaction_saved")
+        post_delete.connect(receivers.transaction_deleted, sender=Transaction, dispatch_uid="notify_transaction_deleted")
+        post_save.connect(receivers.budget_saved, sender=Budget, dispatch_uid="notify_budget_saved")
+        post_save.connect(receivers.goal_saved, sender=Goal, dispatch_uid="notify_goal_saved")
+        post_save.connect(receivers.goal_entry_saved, sender=GoalEntry, dispatch_uid="notify_goal_entry_saved")
+        post_delete.connect(receivers.goal_entry_deleted, sender=GoalEntry, dispatch_uid="notify_goal_entry_deleted")

@@ -1,0 +1,208 @@
+"""Rules decide whether a change to the ledger deserves a notification.
+
+Receivers (notifications/receivers.py) only forward saved rows here. Every rule
+is idempotent: it passes a `dedupe_key` to `notify()`, so re-saving a row, or
+evaluating the same state twice, never notifies twice. Rules run inside the
+write's transaction, so a rolled-back write leaves no notification behind.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Avg, Count
+
+from budgetpay.periods import user_today
+from budgets.selectors import BudgetStatus, budget_statuses
+from goals.models import Goal
+from goals.selectors import GoalStatus, goal_list, goal_progress
+from notifications.models import Notification
+from notifications.services import notify
+from transactions.models import Transaction
+
+GOAL_MILESTONES = (25, 50, 75)
+# A large expense is this many times the user's average expense of the last
+# USUAL_SPENDING_DAYS days, once they have at least USUAL_SPENDING_MIN_COUNT of them.
+LARGE_EXPENSE_FACTOR = Decimal(3)
+USUAL_SPENDING_DAYS = 90
+USUAL_SPENDING_MIN_COUNT = 5
+GOAL_DUE_SOON_DAYS = 14
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def budget_thresholds(*, user, on: date) -> list[Notification]:
+    """Notify each budget's highest newly crossed threshold in the current period.
+
+    Only the period containing today (in the user's timezone) counts: a back-dated
+    expense in a past period is history, not news. Each threshold of each budget
+    notifies once per period; the next period starts afresh.
+    """
+    today = user_today(user)
+    sent = []
+    for status in budget_statuses(user=user, on=today):
+        if on not in status.period or not status.thresholds_crossed:
+            continue
+        notification = _budget_threshold_notification(user, status, max(status.thresholds_crossed))
+        if notification:
+            sent.append(notification)
+    return sent
+
+
+def _budget_threshold_notification(user, status: BudgetStatus, threshold: int) -> Notification | None:
+    budget = status.budget
+    name = str(budget)
+    exceeded = threshold >= 100
+    spent, available = _money(status.spent, user.currency), _money(status.available, user.currency)
+    if exceeded:
+        title = f"{name} budget exceeded" if status.remaining < 0 else f"{name} budget used up"
+        message = f"You have spent {spent} of {available} this period"
+        message += f", {_money(-status.remaining, user.currency)} over." if status.remaining < 0 else "."
+    else:
+        title = f"{name} budget at {threshold} %"
+        message = (
+            f"You have spent {spent} of {available} ({status.percent_used} %), "
+            f"with {status.days_left} day{'s' if status.days_left != 1 else ''} left: "
+            f"{_money(status.daily_allowance, user.currency)} a day keeps you within it."
+        )
+    return notify(
+        user=user,
+        type=Notification.Type.BUDGET_EXCEEDED if exceeded else Notification.Type.BUDGET_THRESHOLD,
+        level=Notification.Level.ALERT if exceeded else Notification.Level.WARNING,
+        title=title,
+        message=message,
+        data={
+            "budget_id": budget.id,
+            "threshold": threshold,
+            "percent_used": str(status.percent_used) if status.percent_used is not None else None,
+            "spent": str(status.spent),
+            "available": str(status.available),
+            "period_start": status.period.start.isoformat(),
+            "period_end": status.period.end.isoformat(),
+            "currency": user.currency,
+        },
+        related=budget,
+        dedupe_key=f"budget:{budget.id}:{status.period.start.isoformat()}:{threshold}",
+    )
+
+
+def transaction_recorded(*, transaction: Transaction) -> None:
+    """A new income or expense: receipts, large-expense alerts and budget thresholds."""
+    user = transaction.user
+    currency = transaction.account.currency
+    amount = _money(transaction.amount, currency)
+    what = transaction.description or transaction.payee or (transaction.category.name if transaction.category else "")
+    if transaction.kind == Transaction.Kind.INCOME:
+        notify(
+            user=user,
+            type=Notification.Type.INCOME_RECEIVED,
+            level=Notification.Level.SUCCESS,
+            title=f"Income received: {amount}",
+            message=f"{amount} arrived in {transaction.account.name}" + (f" ({what})." if what else "."),
+            data={"transaction_id": transaction.id, "amount": str(transaction.amount), "currency": currency},
+            related=transaction,
+            dedupe_key=f"income:{transaction.id}",
+        )
+    elif transaction.kind == Transaction.Kind.EXPENSE:
+        notify(
+            user=user,
+            type=Notification.Type.EXPENSE_RECORDED,
+            title=f"Expense recorded: {amount}",
+            message=f"{amount} paid from {transaction.account.name}" + (f" ({what})." if what else "."),
+            data={"transaction_id": transaction.id, "amount": str(transaction.amount), "currency": currency},
+            related=transaction,
+            dedupe_key=f"expense:{transaction.id}",
+        )
+        large_expense(transaction=transaction)
+
+
+def large_expense(*, transaction: Transaction) -> Notification | None:
+    """Alert on an expense far above the user's own usual expense in that currency."""
+    usual = (
+        Transaction.objects.filter(
+            user=transaction.user,
+            kind=Transaction.Kind.EXPENSE,
+            account__currency=transaction.account.currency,
+            date__gte=transaction.date - timedelta(days=USUAL_SPENDING_DAYS),
+            date__lte=transaction.date,
+        )
+        .exclude(pk=transaction.pk)
+        .aggregate(average=Avg("amount"), count=Count("id"))
+    )
+    if usual["count"] < USUAL_SPENDING_MIN_COUNT or transaction.amount < LARGE_EXPENSE_FACTOR * usual["average"]:
+        return None
+    currency = transaction.account.currency
+    times = (transaction.amount / usual["average"]).quantize(Decimal("0.1"))
+    return notify(
+        user=transaction.user,
+        type=Notification.Type.LARGE_EXPENSE,
+        level=Notification.Level.WARNING,
+        title=f"Large expense: {_money(transaction.amount, currency)}",
+        message=(
+            f"{transaction.description or 'This expense'} is {times}× your usual expense of "
+            f"{_money(Decimal(usual['average']).quantize(Decimal('0.01')), currency)} over the last {USUAL_SPENDING_DAYS} days."
+        ),
+        data={
+            "transaction_id": transaction.id,
+            "amount": str(transaction.amount),
+            "usual_amount": str(Decimal(usual["average"]).quantize(Decimal("0.01"))),
+            "currency": currency,
+        },
+        related=transaction,
+        dedupe_key=f"large_expense:{transaction.id}",
+    )
+
+
+def goal_changed(*, goal: Goal) -> None:
+    """Milestones 25/50/75 %, the goal achieved, or a goal due soon that is behind."""
+    goal = goal_list(user=goal.user).get(pk=goal.pk)
+    today = user_today(goal.user)
+    progress = goal_progress(goal=goal, today=today)
+    currency = goal.user.currency
+    common = {"user": goal.user, "related": goal}
+    data = {"goal_id": goal.id, "saved": str(progress.saved), "target": str(goal.target_amount), "currency": currency}
+    if progress.status == GoalStatus.ACHIEVED:
+        notify(
+            **common,
+            type=Notification.Type.GOAL_ACHIEVED,
+            level=Notification.Level.SUCCESS,
+            title=f"Goal achieved: {goal.name}",
+            message=f"You saved {_money(progress.saved, currency)} of {_money(goal.target_amount, currency)}. Well done!",
+            data={**data, "percent": 100},
+            dedupe_key=f"goal:{goal.id}:achieved",
+        )
+        return
+    reached = [milestone for milestone in GOAL_MILESTONES if progress.percent >= milestone]
+    if reached:
+        milestone = reached[-1]
+        notify(
+            **common,
+            type=Notification.Type.GOAL_MILESTONE,
+            level=Notification.Level.SUCCESS,
+            title=f"{goal.name}: {milestone} % saved",
+            message=(
+                f"{_money(progress.saved, currency)} saved, {_money(progress.remaining, currency)} to go."
+            ),
+            data={**data, "percent": milestone},
+            dedupe_key=f"goal:{goal.id}:milestone:{milestone}",
+        )
+    if (
+        progress.status == GoalStatus.BEHIND
+        and goal.target_date is not None
+        and today <= goal.target_date <= today + timedelta(days=GOAL_DUE_SOON_DAYS)
+    ):
+        notify(
+            **common,
+            type=Notification.Type.GOAL_BEHIND,
+            level=Notification.Level.WARNING,
+            title=f"{goal.name} is due {goal.target_date.isoformat()} and behind",
+            message=(
+                f"{_money(progress.remaining, currency)} is still missing with {progress.days_left} "
+                f"day{'s' if progress.days_left != 1 else ''} left: about "
+                f"{_money(progress.required_per_week, currency)} a week would close the gap."
+            ),
+            data={**data, "target_date": goal.target_date.isoformat(), "days_left": progress.days_left},
+            dedupe_key=f"goal:{goal.id}:behind:{goal.target_date.isoformat()}",
+        )
+
