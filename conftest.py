@@ -114,7 +114,7 @@ def fake_http_server() -> Iterator[FakeHTTPServer]:
         yield server
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     """The Redis the suite runs against: REDIS_URL, else the local default; reachable or not-run."""
     import redis
@@ -127,15 +127,15 @@ def redis_url() -> str:
     return url
 
 
-def prepare_e2e_database(workdir, name: str) -> str:
+def prepare_e2e_database(workdir, name: str, base_url: str | None = None) -> str:
     """A migrated database for real server processes: a fresh PostgreSQL database
-    next to DATABASE_URL's when that is PostgreSQL, else a SQLite file."""
+    next to `base_url` (default DATABASE_URL) when that is PostgreSQL, else a SQLite file."""
     import subprocess
     import sys
 
     import environ
 
-    database_url = os.environ.get("DATABASE_URL", "")
+    database_url = base_url or os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):
         config = environ.Env.db_url_config(database_url)
         database = f"{config['NAME']}_{name}"
@@ -239,7 +239,7 @@ def daphne_server(tmp_path_factory, e2e_database_url) -> Iterator[DaphneServer]:
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     """DATABASE_URL when it names PostgreSQL, else the local default; reachable or not-run."""
     import psycopg
@@ -299,3 +299,21 @@ def private_redis(tmp_path) -> Iterator[PrivateRedis]:
     server = PrivateRedis(tmp_path).start()
     yield server
     server.stop()
+
+
+def http_json(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    """One JSON request over a real socket; returns (status, parsed body)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        base_url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")

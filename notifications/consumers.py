@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 16 * 1024
 REPLAY_BATCH = 200
+LAYER_TIMEOUT_SECONDS = 5
 
 
 class CloseCode:
@@ -32,6 +33,7 @@ class CloseCode:
     AUTHENTICATION_FAILED = 4001
     TOKEN_EXPIRED = 4002
     FORBIDDEN = 4003
+    TRY_AGAIN_LATER = 1013  # the channel layer (Redis) is unreachable; reconnect with backoff
 
 
 _AUTH_CLOSE = {
@@ -61,7 +63,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.group = services.user_group(self.user.pk)
         # Join before replaying: anything committed after the replay query arrives
         # live, anything before is in the replay, and ids already sent are skipped.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.group_add(self.group, self.channel_name), timeout=LAYER_TIMEOUT_SECONDS
+            )
+        except Exception:
+            logger.exception("joining %s failed; asking the client to come back", self.group)
+            self.group = None
+            await self.close(code=CloseCode.TRY_AGAIN_LATER, reason="notifications unavailable: reconnect with since")
+            return
         expires_at = self.scope.get("token_expires_at")
         if expires_at:
             self.expiry_task = asyncio.ensure_future(self._close_when_token_expires(expires_at))

@@ -1,26 +1,16 @@
 """End to end: a real Daphne process, spoken to over real sockets."""
 
-import json
-import urllib.error
 import urllib.request
 
 import pytest
+
+from conftest import http_json
 
 pytestmark = pytest.mark.e2e
 
 
 def call(server, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        server.url + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+    return http_json(server.url, method, path, body, token)
 
 
 def test_sign_up_and_use_the_api_over_http(daphne_server):

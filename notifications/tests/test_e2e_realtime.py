@@ -1,0 +1,133 @@
+"""Real Daphne processes on PostgreSQL and Redis, real WebSocket clients."""
+
+import json
+import time
+from datetime import date
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from conftest import DaphneServer, http_json, prepare_e2e_database
+
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
+
+PASSWORD = "realtime-long-password-31"
+
+
+def sign_up(server: DaphneServer, email: str) -> dict:
+    status, body = http_json(server.url, "POST", "/api/v1/auth/register", {"email": email, "password": PASSWORD})
+    assert status == 201, body
+    return body
+
+
+def over_budget_setup(server: DaphneServer, token: str) -> tuple[int, int]:
+    """A 100.00 monthly budget on a fresh category; returns (account id, category id)."""
+    status, category = http_json(server.url, "POST", "/api/v1/categories", {"name": "Dining", "kind": "expense"}, token)
+    assert status == 201, category
+    status, account = http_json(server.url, "POST", "/api/v1/accounts", {"name": "Card", "kind": "card"}, token)
+    assert status == 201, account
+    status, budget = http_json(
+        server.url,
+        "POST",
+        "/api/v1/budgets",
+        {"category": category["id"], "amount": "100.00", "period": "monthly", "start_date": date.today().replace(day=1).isoformat()},
+        token,
+    )
+    assert status == 201, budget
+    return account["id"], category["id"]
+
+
+def post_expense(server: DaphneServer, token: str, account: int, category: int, amount: str) -> dict:
+    status, body = http_json(
+        server.url,
+        "POST",
+        "/api/v1/transactions",
+        {"account": account, "category": category, "kind": "expense", "amount": amount, "description": "Dinner"},
+        token,
+    )
+    assert status == 201, body
+    return body
+
+
+def frames_until(socket, predicate, timeout: float = 10) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(socket.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if predicate(message):
+            return message
+
+
+def is_notification(type_: str):
+    return lambda message: message["type"] == "notification" and message["data"]["type"] == type_
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory, postgres_url, redis_url):
+    workdir = tmp_path_factory.mktemp("realtime")
+    database_url = prepare_e2e_database(workdir, "realtime", base_url=postgres_url)
+    servers = [
+        DaphneServer(workdir, database_url=database_url, name=f"daphne-{i}", REDIS_URL=redis_url, CHANNEL_LAYER_PREFIX="e2e-realtime").start()
+        for i in range(2)
+    ]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def test_a_write_on_one_process_reaches_a_socket_on_another(two_processes):
+    first, second = two_processes
+    tokens = sign_up(first, "cross@example.com")
+    account, category = over_budget_setup(first, tokens["access"])
+    with connect(f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}", open_timeout=10) as socket:
+        assert json.loads(socket.recv(timeout=10)) == {"type": "unread_count", "data": {"unread_count": 0}}
+        expense = post_expense(second, tokens["access"], account, category, "120.00")
+        message = frames_until(socket, is_notification("budget_exceeded"))
+        assert message["data"]["title"] == "Dining budget exceeded"
+        assert message["data"]["data"]["spent"] == "120.00"
+        assert frames_until(socket, lambda m: m["type"] == "unread_count")["data"]["unread_count"] >= 1
+    assert expense["amount"] == "120.00"
+    for server in two_processes:
+        assert tokens["access"] not in server.log_path.read_text(), "the token leaked into the log"
+
+
+def test_an_idle_socket_stays_open_past_the_redis_socket_timeout(two_processes):
+    first, _ = two_processes
+    tokens = sign_up(first, "idle@example.com")
+    with connect(f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}", open_timeout=10) as socket:
+        socket.recv(timeout=10)
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=35)  # 35 s of silence, longer than redis-py's 5 s default timeout
+        socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(socket.recv(timeout=10)) == {"type": "pong"}
+
+
+def test_redis_down_the_expense_is_saved_and_replayed_later(tmp_path, postgres_url, private_redis):
+    database_url = prepare_e2e_database(tmp_path, "redisdown", base_url=postgres_url)
+    server = DaphneServer(tmp_path, database_url=database_url, REDIS_URL=private_redis.url).start()
+    try:
+        tokens = sign_up(server, "outage@example.com")
+        account, category = over_budget_setup(server, tokens["access"])
+        with connect(f"{server.ws_url}/api/v1/notification/ws?token={tokens['access']}", open_timeout=10) as socket:
+            socket.recv(timeout=10)
+            status, notifications = http_json(server.url, "GET", "/api/v1/notification", token=tokens["access"])
+            last_seen = max([n["id"] for n in notifications["results"]], default=0)
+            private_redis.stop()
+            expense = post_expense(server, tokens["access"], account, category, "130.00")
+            with pytest.raises((ConnectionClosed, TimeoutError)):
+                frames_until(socket, is_notification("budget_exceeded"), timeout=3)
+
+        status, stored = http_json(server.url, "GET", f"/api/v1/transactions/{expense['id']}", token=tokens["access"])
+        assert status == 200 and stored["amount"] == "130.00"
+        status, health = http_json(server.url, "GET", "/health")
+        assert status == 503 and health["checks"]["channel_layer"].startswith("error")
+
+        private_redis.start()
+        with connect(
+            f"{server.ws_url}/api/v1/notification/ws?token={tokens['access']}&since={last_seen}", open_timeout=10
+        ) as socket:
+            replayed = frames_until(socket, is_notification("budget_exceeded"))
+            assert replayed["data"]["data"]["spent"] == "130.00"
+        assert "the client will replay it" in server.log_path.read_text()
+    finally:
+        server.stop()
