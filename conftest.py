@@ -26,6 +26,12 @@ def service_unavailable(message: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Users are made in almost every test; the production hasher would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(email: str = "ada@example.com", **extra: object) -> User:
     extra.setdefault("full_name", "Ada Lovelace")
     return User.objects.create_user(email=email, password=TEST_PASSWORD, **extra)

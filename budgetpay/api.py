@@ -45,6 +45,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     plus the field errors a form can show next to each field."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, RecursionError):
+        # json.loads gives up on very deep nesting ("[" * 5000): bad input, not a crash.
+        exc = exceptions.ParseError("The JSON is nested too deeply.")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):

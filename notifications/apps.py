@@ -11,10 +11,12 @@ class NotificationsConfig(AppConfig):
         from goals.models import Goal, GoalEntry
         from notifications import receivers
         from transactions.models import Transaction
+        from transactions.signals import transactions_imported
 
         post_save.connect(receivers.transaction_saved, sender=Transaction, dispatch_uid="notify_transaction_saved")
         post_delete.connect(receivers.transaction_deleted, sender=Transaction, dispatch_uid="notify_transaction_deleted")
         post_save.connect(receivers.budget_saved, sender=Budget, dispatch_uid="notify_budget_saved")
         post_save.connect(receivers.goal_saved, sender=Goal, dispatch_uid="notify_goal_saved")
         post_save.connect(receivers.goal_entry_saved, sender=GoalEntry, dispatch_uid="notify_goal_entry_saved")
+        transactions_imported.connect(receivers.transactions_imported, dispatch_uid="notify_transactions_imported")
         post_delete.connect(receivers.goal_entry_deleted, sender=GoalEntry, dispatch_uid="notify_goal_entry_deleted")

@@ -41,3 +41,7 @@ def goal_entry_saved(sender, instance, raw: bool = False, **kwargs) -> None:
 def goal_entry_deleted(sender, instance, origin=None, **kwargs) -> None:
     if _deleted_on_its_own(instance, origin):
         rules.goal_changed(goal=instance.goal)
+
+
+def transactions_imported(sender, user, **kwargs) -> None:
+    rules.budget_thresholds(user=user, on=user_today(user))

@@ -86,9 +86,9 @@ class Transaction(models.Model):
         TRANSFER = "transfer", "Transfer"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transactions")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    account = models.ForeignKey(Account, on_delete=models.RESTRICT, related_name="transactions")
     transfer_account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="incoming_transfers"
+        Account, on_delete=models.RESTRICT, null=True, blank=True, related_name="incoming_transfers"
     )
     category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="transactions"

@@ -169,3 +169,15 @@ def test_deleting_the_account_owner_notifies_nothing(user, ledger):
     count = Notification.objects.count()
     user.delete()
     assert Notification.objects.count() == 0 and count == 1
+
+
+def test_an_import_that_crosses_a_budget_notifies_once(user):
+    from transactions.services import transactions_import
+
+    account = make_account(user, name="Imported")
+    Budget.objects.create(user=user, amount=Decimal("100.00"), start_date=date(2026, 1, 1))
+    csv = f"Date,Description,Amount\n{TODAY.isoformat()},Rent share,-60.00\n{TODAY.isoformat()},Shoes,-30.00\n".encode()
+    transactions_import(user=user, account=account, content=csv)
+    transactions_import(user=user, account=account, content=csv)
+    (threshold,) = of_type("budget_threshold")
+    assert threshold.data["spent"] == "90.00"

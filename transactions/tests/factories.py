@@ -12,7 +12,12 @@ def make_account(user, *, name: str = "Checking", currency: str | None = None, *
 
 
 def make_category(user, *, name: str = "Food", kind: str = Category.Kind.EXPENSE, **extra) -> Category:
-    return Category.objects.create(user=user, name=name, kind=kind, **extra)
+    """The user's category of that name and kind, with `extra` applied. New users already
+    have the default categories (Food, Travel, ... Salary), so those are reused, not duplicated."""
+    category, _ = Category.objects.update_or_create(
+        user=user, kind=kind, name__iexact=name, defaults=extra, create_defaults={"name": name, **extra}
+    )
+    return category
 
 
 def make_transaction(

@@ -202,3 +202,9 @@ def test_schema_declares_jwt_security_and_the_docs_render(api_client):
     assert document["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
     assert "/api/v1/auth/register" in document["paths"]
     assert api_client.get("/api/docs/").status_code == 200
+
+
+def test_deeply_nested_json_is_400_not_500(api_client):
+    response = api_client.post(REGISTER, data="[" * 5000, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested" in response.json()["message"]

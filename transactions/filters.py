@@ -1,0 +1,74 @@
+"""Query-string filters for the account, category and transaction lists (and the export)."""
+
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+from transactions.models import Account, Category, Transaction
+
+
+def _own_accounts(request) -> QuerySet[Account]:
+    return Account.objects.filter(user=request.user) if request else Account.objects.none()
+
+
+def _own_categories(request) -> QuerySet[Category]:
+    return Category.objects.filter(user=request.user) if request else Category.objects.none()
+
+
+class AccountFilter(filters.FilterSet):
+    class Meta:
+        model = Account
+        fields = ("kind", "currency", "is_archived")
+
+
+class CategoryFilter(filters.FilterSet):
+    class Meta:
+        model = Category
+        fields = ("kind",)
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Ordering by date or amount, ties broken by id so pages never repeat or skip a row."""
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        if not value:
+            return qs
+        tiebreak = "-id" if value[0].startswith("-") else "id"
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], tiebreak)
+
+
+class TransactionFilter(filters.FilterSet):
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte", help_text="On or after this date.")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="On or before this date.")
+    account = filters.ModelChoiceFilter(
+        queryset=_own_accounts,
+        method="filter_account",
+        help_text="Transactions of this account, including transfers into it.",
+    )
+    category = filters.ModelChoiceFilter(queryset=_own_categories)
+    uncategorized = filters.BooleanFilter(
+        field_name="category", lookup_expr="isnull", help_text="true: only transactions without a category."
+    )
+    kind = filters.ChoiceFilter(choices=Transaction.Kind.choices)
+    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte")
+    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    search = filters.CharFilter(
+        method="filter_search", max_length=200, help_text="Words to find in the description, payee or notes."
+    )
+    ordering = StableOrderingFilter(
+        fields=(("date", "date"), ("amount", "amount")),
+        help_text="date, -date (default), amount or -amount.",
+    )
+
+    class Meta:
+        model = Transaction
+        fields: tuple[str, ...] = ()
+
+    def filter_account(self, queryset: QuerySet[Transaction], name: str, value: Account) -> QuerySet[Transaction]:
+        return queryset.filter(Q(account=value) | Q(transfer_account=value))
+
+    def filter_search(self, queryset: QuerySet[Transaction], name: str, value: str) -> QuerySet[Transaction]:
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(description__icontains=word) | Q(payee__icontains=word) | Q(notes__icontains=word)
+            )
+        return queryset

@@ -1,0 +1,49 @@
+"""Reads on accounts, categories and transactions, always for one user."""
+
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Round
+
+from transactions.models import Account, Category, Transaction
+
+BALANCE_FIELD = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=BALANCE_FIELD)
+
+
+def _total(transactions: QuerySet[Transaction], group_by: str, amount) -> Coalesce:
+    """A correlated subquery summing `amount` over `transactions`; 0 when there are none."""
+    total = transactions.order_by().values(group_by).annotate(total=Sum(amount, output_field=BALANCE_FIELD))
+    return Coalesce(Subquery(total.values("total")[:1], output_field=BALANCE_FIELD), ZERO, output_field=BALANCE_FIELD)
+
+
+def account_list(*, user) -> QuerySet[Account]:
+    """The user's accounts, each with `balance`: opening balance + income - expenses
+    - transfers out + transfers in, summed in the database (two subqueries, no N+1)."""
+    signed_amount = Case(
+        When(kind=Transaction.Kind.INCOME, then=F("amount")),
+        default=-F("amount"),
+        output_field=BALANCE_FIELD,
+    )
+    own = _total(Transaction.objects.filter(account=OuterRef("pk")), "account", signed_amount)
+    incoming = _total(
+        Transaction.objects.filter(transfer_account=OuterRef("pk"), kind=Transaction.Kind.TRANSFER),
+        "transfer_account",
+        F("amount"),
+    )
+    # Round to cents: SQLite sums decimals as floats; on PostgreSQL this changes nothing.
+    balance = Round(
+        ExpressionWrapper(F("opening_balance") + own + incoming, output_field=BALANCE_FIELD),
+        2,
+        output_field=BALANCE_FIELD,
+    )
+    return Account.objects.filter(user=user).annotate(balance=balance)
+
+
+def category_list(*, user) -> QuerySet[Category]:
+    return Category.objects.filter(user=user)
+
+
+def transaction_list(*, user) -> QuerySet[Transaction]:
+    """The user's transactions, newest first, with their accounts and category joined."""
+    return Transaction.objects.filter(user=user).select_related("account", "category", "transfer_account")

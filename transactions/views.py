@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from budgetpay.api import PayloadTooLarge
+from budgetpay.periods import user_today
+from transactions import selectors, services
+from transactions.csv_export import acsv_chunks, csv_chunks
+from transactions.filters import AccountFilter, CategoryFilter, TransactionFilter
+from transactions.models import Account, Category, Transaction
+from transactions.serializers import (
+    AccountSerializer,
+    CategorySerializer,
+    ImportReportSerializer,
+    ImportRequestSerializer,
+    TransactionSerializer,
+)
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Delete an account without transactions; one with transactions answers 400: archive it."
+    ),
+)
+@extend_schema(tags=["accounts"])
+class AccountViewSet(viewsets.ModelViewSet):
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Account]:
+        if getattr(self, "swagger_fake_view", False):
+            return Account.objects.none()
+        return selectors.account_list(user=self.request.user)
+
+    def perform_create(self, serializer: AccountSerializer) -> None:
+        account = services.account_create(user=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=account.pk)
+
+    def perform_update(self, serializer: AccountSerializer) -> None:
+        account = services.account_update(account=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=account.pk)
+
+    def perform_destroy(self, instance: Account) -> None:
+        services.account_delete(account=instance)
+
+
+@extend_schema(tags=["categories"])
+class CategoryViewSet(viewsets.ModelViewSet):
+    """Deleting a category keeps its transactions, uncategorised."""
+
+    serializer_class = CategorySerializer
+    filterset_class = CategoryFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Category]:
+        if getattr(self, "swagger_fake_view", False):
+            return Category.objects.none()
+        return selectors.category_list(user=self.request.user)
+
+    def perform_create(self, serializer: CategorySerializer) -> None:
+        serializer.instance = services.category_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: CategorySerializer) -> None:
+        serializer.instance = services.category_update(category=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance: Category) -> None:
+        services.category_delete(category=instance)
+
+
+@extend_schema(tags=["transactions"])
+class TransactionViewSet(viewsets.ModelViewSet):
+    serializer_class = TransactionSerializer
+    filterset_class = TransactionFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Transaction]:
+        if getattr(self, "swagger_fake_view", False):
+            return Transaction.objects.none()
+        return selectors.transaction_list(user=self.request.user)
+
+    def perform_create(self, serializer: TransactionSerializer) -> None:
+        serializer.instance = services.transaction_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: TransactionSerializer) -> None:
+        serializer.instance = services.transaction_update(transaction=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance: Transaction) -> None:
+        services.transaction_delete(transaction=instance)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        # The export answers text/csv whatever the client accepts; its errors are JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "export_csv")
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={
+            200: OpenApiResponse(ImportReportSerializer, description="Dry run, or nothing new to add."),
+            201: OpenApiResponse(ImportReportSerializer, description="Rows were added."),
+            413: OpenApiResponse(description="The file is larger than the upload limit."),
+        },
+        description=(
+            "Import a bank statement CSV into one account. Columns are recognised by their headers "
+            "(or named with `mapping`); rows imported before are skipped as duplicates, rows with "
+            "errors are reported and skipped, and all other rows are added together."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_csv(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        limit = settings.API_UPLOAD_MAX_SIZE
+        if upload is not None and upload.size > limit:
+            raise PayloadTooLarge(f"The file is {upload.size} bytes; the limit is {limit} bytes.")
+        serializer = ImportRequestSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        report = services.transactions_import(
+            user=request.user,
+            account=data["account"],
+            content=data["file"].read(),
+            mapping=data.get("mapping"),
+            date_format=data.get("date_format"),
+            dry_run=data["dry_run"],
+        )
+        answer = status.HTTP_201_CREATED if report.created else status.HTTP_200_OK
+        return Response(ImportReportSerializer(report).data, status=answer)
+
+    @extend_schema(
+        filters=True,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description="The filtered list as CSV (same filters as the list, not paginated); the import reads it back.",
+    )
+    @action(detail=False, methods=["get"], url_path="export", url_name="export")
+    def export_csv(self, request: Request) -> StreamingHttpResponse:
+        queryset = self.filter_queryset(self.get_queryset())
+        asgi = isinstance(request._request, ASGIRequest)
+        chunks = acsv_chunks(queryset) if asgi else csv_chunks(queryset)
+        response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+        filename = f"transactions-{user_today(request.user).isoformat()}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
