@@ -65,7 +65,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-Route = Callable[[dict], tuple[int, object]]
+# A route answers (status, JSON payload) or (status, raw bytes, content type).
+Route = Callable[[dict], tuple]
 
 
 class FakeHTTPServer:
@@ -85,10 +86,14 @@ class FakeHTTPServer:
                 request = {"method": self.command, "path": path, "headers": dict(self.headers), "body": body}
                 fake.requests.append(request)
                 route = fake.routes.get((self.command, path))
-                status, payload = route(request) if route else (404, {"error": "no such route"})
-                data = json.dumps(payload).encode()
+                answer = route(request) if route else (404, {"error": "no such route"})
+                status, payload = answer[0], answer[1]
+                if isinstance(payload, bytes):
+                    data, content_type = payload, answer[2]
+                else:
+                    data, content_type = json.dumps(payload).encode(), "application/json"
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -99,6 +104,7 @@ class FakeHTTPServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -323,3 +329,94 @@ def http_json(base_url: str, method: str, path: str, body: dict | None = None, t
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+class FakeOpenRouter:
+    """OpenRouter's chat-completions protocol on a real local server. Tests queue
+    replies; each request takes the next one (or the default text reply)."""
+
+    def __init__(self, server: FakeHTTPServer) -> None:
+        self.server = server
+        self.replies: list[Callable[[dict], tuple]] = []
+        self.default_text = "Keep going: your spending is on track."
+        server.route("POST", "/api/v1/chat/completions", self._answer)
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.server.url}/api/v1"
+
+    @property
+    def calls(self) -> list[dict]:
+        return [json.loads(r["body"]) for r in self.server.requests if r["path"] == "/api/v1/chat/completions"]
+
+    def _answer(self, request: dict) -> tuple:
+        body = json.loads(request["body"])
+        reply = self.replies.pop(0) if self.replies else (lambda body: self.text_body(body, self.default_text))
+        return reply(body)
+
+    @staticmethod
+    def completion(body: dict, message: dict, finish_reason: str = "stop") -> tuple:
+        return 200, {
+            "id": "gen-1",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": body["model"],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+            "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
+        }
+
+    def text_body(self, body: dict, text: str) -> tuple:
+        if body.get("stream"):
+            return self.stream_body(body, text)
+        return self.completion(body, {"role": "assistant", "content": text})
+
+    def stream_body(self, body: dict, text: str) -> tuple:
+        events = []
+        for piece in [text[i : i + 8] for i in range(0, len(text), 8)]:
+            chunk = {"id": "gen-1", "object": "chat.completion.chunk", "created": 1700000000, "model": body["model"],
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            events.append(f"data: {json.dumps(chunk)}\n\n")
+        usage = {"id": "gen-1", "object": "chat.completion.chunk", "created": 1700000000, "model": body["model"],
+                 "choices": [], "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}
+        events.append(f"data: {json.dumps(usage)}\n\n")
+        events.append("data: [DONE]\n\n")
+        return 200, "".join(events).encode(), "text/event-stream"
+
+    def reply_text(self, text: str) -> None:
+        self.replies.append(lambda body: self.text_body(body, text))
+
+    def reply_tool_call(self, name: str, arguments: dict | str, call_id: str = "call_1") -> None:
+        raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        message = {"role": "assistant", "content": None,
+                   "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": raw}}]}
+        self.replies.append(lambda body: self.completion(body, message, "tool_calls"))
+
+    def reply_error(self, status: int, times: int = 1) -> None:
+        for _ in range(times):
+            self.replies.append(lambda body: (status, {"error": {"message": "upstream trouble", "code": status}}))
+
+    def reply_slowly(self, seconds: float, text: str = "too late") -> None:
+        import time
+
+        def slow(body: dict) -> tuple:
+            time.sleep(seconds)
+            return self.text_body(body, text)
+
+        self.replies.append(slow)
+
+
+@pytest.fixture
+def fake_openrouter(fake_http_server, settings) -> FakeOpenRouter:
+    """AI configured against the stand-in: a key, its URL, quick timeouts, no retries."""
+    fake = FakeOpenRouter(fake_http_server)
+    settings.OPENROUTER_API_KEY = "sk-or-test"
+    settings.OPENROUTER_BASE_URL = fake.base_url
+    settings.OPENROUTER_MODELS = ["openai/gpt-4o-mini", "meta-llama/llama-3.1-8b-instruct"]
+    settings.OPENROUTER_TIMEOUT_SECONDS = 2.0
+    settings.OPENROUTER_MAX_RETRIES = 0
+    return fake
+
+
+@pytest.fixture
+def ai_off(settings) -> None:
+    settings.OPENROUTER_API_KEY = ""

@@ -262,3 +262,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- AI (OpenRouter through the openai SDK) -------------------------------------
+OPENROUTER_API_KEY = env.str("OPENROUTER_API_KEY", default="")
+OPENROUTER_BASE_URL = env.str("OPENROUTER_BASE_URL", default="https://openrouter.ai/api/v1")
+# The first model is tried first; the others, in order, when it fails.
+OPENROUTER_MODELS = [env.str("OPENROUTER_MODEL", default="openai/gpt-4o-mini")] + env.list(
+    "OPENROUTER_FALLBACK_MODELS", default=[]
+)
+OPENROUTER_TIMEOUT_SECONDS = env.float("OPENROUTER_TIMEOUT_SECONDS", default=20.0)
+# Retries per model on 429, 5xx and connection errors (the SDK backs off between them).
+OPENROUTER_MAX_RETRIES = env.int("OPENROUTER_MAX_RETRIES", default=1)
+OPENROUTER_MAX_TOKENS = env.int("OPENROUTER_MAX_TOKENS", default=600)
+# AI requests (insights and chat messages) each user may make per day, in their timezone.
+AI_DAILY_LIMIT = env.int("AI_DAILY_LIMIT", default=50)
