@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test migrate demo check clean
+.PHONY: run test demo check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: export DEBUG ?= true
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-missing
 	$(BIN)/daphne -b $(HOST) -p $(PORT) budgetpay.asgi:application
+
+# Reset the demo user (demo@budgetpay.local / demo-pass-2026) to a fresh six months of data.
+demo: export DEBUG ?= true
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

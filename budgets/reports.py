@@ -1,0 +1,252 @@
+"""Reports over the user's ledger: a period summary and a cash flow over a date range.
+
+Income is transactions of kind income, spending of kind expense; transfers are neither.
+The main figures count only accounts held in the user's currency; other currencies are
+reported per currency beside them and never added in. The database does every sum,
+grouped by date (or category, or currency); Python only buckets the grouped rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import Q, QuerySet, Sum
+
+from budgetpay.periods import Period, PeriodKind, period_containing, previous_period
+from budgets.money import SUM_FIELD, ZERO, change_percent, percent, summed
+from budgets.selectors import PERIOD_KINDS, BudgetStatus, budget_statuses
+from transactions.models import Transaction
+
+Granularity = Literal["day", "week", "month"]
+
+REPORT_PERIODS: tuple[PeriodKind, ...] = ("week", "month", "year")
+
+# The longest range a cash flow covers, per granularity (in days).
+MAX_CASHFLOW_DAYS: dict[str, int] = {"day": 3 * 366, "week": 10 * 366, "month": 30 * 366}
+DEFAULT_CASHFLOW_BUCKETS = {"day": 30, "week": 12, "month": 12}
+TOP_CATEGORIES = 5
+UNCATEGORISED = "Uncategorised"
+
+
+@dataclass(frozen=True)
+class Totals:
+    income: Decimal = ZERO
+    spending: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.income - self.spending
+
+    def __add__(self, other: "Totals") -> "Totals":
+        return Totals(self.income + other.income, self.spending + other.spending)
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    day: date
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class CategoryLine:
+    category_id: int | None
+    name: str
+    color: str | None
+    spending: Decimal
+    share: Decimal | None
+    budget: BudgetStatus | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    period: Period
+    totals: Totals
+    income_change: Decimal | None
+    spending_change: Decimal | None
+    net_change: Decimal | None
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class Summary:
+    period_kind: PeriodKind
+    on: date
+    period: Period
+    currency: str
+    totals: Totals
+    by_category: list[CategoryLine]
+    top_categories: list[CategoryLine]
+    uncategorised_spending: Decimal
+    days: list[DayTotals]
+    previous: Comparison
+    other_currencies: list[CurrencyTotals]
+    budget: BudgetStatus | None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: date
+    end: date
+    totals: Totals
+
+
+def _income_and_spending(*, user) -> QuerySet[Transaction]:
+    return Transaction.objects.filter(user=user, kind__in=(Transaction.Kind.INCOME, Transaction.Kind.EXPENSE))
+
+
+def _main_currency(*, user) -> QuerySet[Transaction]:
+    return _income_and_spending(user=user).filter(account__currency=user.currency)
+
+
+def _daily_totals(*, user, start: date, end: date) -> dict[date, Totals]:
+    rows = (
+        _main_currency(user=user)
+        .filter(date__range=(start, end))
+        .values("date", "kind")
+        .annotate(total=Sum("amount", output_field=SUM_FIELD))
+        .order_by()
+    )
+    income: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    spending: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        (income if row["kind"] == Transaction.Kind.INCOME else spending)[row["date"]] += summed(row["total"])
+    return {day: Totals(income[day], spending[day]) for day in income.keys() | spending.keys()}
+
+
+def _sum_days(days: dict[date, Totals], start: date, end: date) -> Totals:
+    total = Totals()
+    for offset in range((end - start).days + 1):
+        total += days.get(start + timedelta(days=offset), Totals())
+    return total
+
+
+def cashflow_totals(*, user, start: date, end: date) -> Totals:
+    """Income and spending from `start` to `end` (inclusive) in the user's currency, in one query."""
+    sums = (
+        _main_currency(user=user)
+        .filter(date__range=(start, end))
+        .aggregate(
+            income=Sum("amount", filter=Q(kind=Transaction.Kind.INCOME), output_field=SUM_FIELD),
+            spending=Sum("amount", filter=Q(kind=Transaction.Kind.EXPENSE), output_field=SUM_FIELD),
+        )
+    )
+    return Totals(summed(sums["income"]), summed(sums["spending"]))
+
+
+def _category_lines(*, user, period: Period, total_spending: Decimal) -> list[CategoryLine]:
+    rows = (
+        _main_currency(user=user)
+        .filter(kind=Transaction.Kind.EXPENSE, date__range=(period.start, period.end))
+        .values("category_id", "category__name", "category__color")
+        .annotate(total=Sum("amount", output_field=SUM_FIELD))
+        .order_by()
+    )
+    lines = [
+        CategoryLine(
+            category_id=row["category_id"],
+            name=row["category__name"] if row["category_id"] is not None else UNCATEGORISED,
+            color=row["category__color"],
+            spending=summed(row["total"]),
+            share=percent(summed(row["total"]), total_spending),
+        )
+        for row in rows
+    ]
+    return sorted(lines, key=lambda line: (-line.spending, line.name.lower(), line.category_id or 0))
+
+
+def _other_currencies(*, user, period: Period) -> list[CurrencyTotals]:
+    rows = (
+        _income_and_spending(user=user)
+        .exclude(account__currency=user.currency)
+        .filter(date__range=(period.start, period.end))
+        .values("account__currency", "kind")
+        .annotate(total=Sum("amount", output_field=SUM_FIELD))
+        .order_by()
+    )
+    by_currency: dict[str, Totals] = defaultdict(Totals)
+    for row in rows:
+        amount = summed(row["total"])
+        income, spending = (amount, ZERO) if row["kind"] == Transaction.Kind.INCOME else (ZERO, amount)
+        by_currency[row["account__currency"]] += Totals(income, spending)
+    return [CurrencyTotals(currency, by_currency[currency]) for currency in sorted(by_currency)]
+
+
+def _budgets_by_category(statuses: list[BudgetStatus], kind: PeriodKind) -> dict[int | None, BudgetStatus]:
+    """One budget per category (None: the all-spending budget), preferring one whose
+    period matches the report's."""
+    chosen: dict[int | None, BudgetStatus] = {}
+    for status in sorted(statuses, key=lambda status: PERIOD_KINDS[status.budget.period] != kind):
+        chosen.setdefault(status.budget.category_id, status)
+    return chosen
+
+
+def report_summary(*, user, period: PeriodKind, on: date) -> Summary:
+    """The week, month or year containing `on`, compared with the one before, in five queries."""
+    current = period_containing(period, on)
+    previous = previous_period(period, current)
+    days = _daily_totals(user=user, start=previous.start, end=current.end)
+    totals = _sum_days(days, current.start, current.end)
+    previous_totals = _sum_days(days, previous.start, previous.end)
+
+    budgets = _budgets_by_category(budget_statuses(user=user, on=on), period)
+    lines = [
+        replace(line, budget=budgets.get(line.category_id)) if line.category_id else line
+        for line in _category_lines(user=user, period=current, total_spending=totals.spending)
+    ]
+    categorised = [line for line in lines if line.category_id is not None]
+    return Summary(
+        period_kind=period,
+        on=on,
+        period=current,
+        currency=user.currency,
+        totals=totals,
+        by_category=lines,
+        top_categories=categorised[:TOP_CATEGORIES],
+        uncategorised_spending=sum((line.spending for line in lines if line.category_id is None), ZERO),
+        days=[
+            DayTotals(day, days.get(day, Totals()))
+            for day in (current.start + timedelta(days=offset) for offset in range(current.days))
+        ],
+        previous=Comparison(
+            period=previous,
+            totals=previous_totals,
+            income_change=change_percent(totals.income, previous_totals.income),
+            spending_change=change_percent(totals.spending, previous_totals.spending),
+            net_change=change_percent(totals.net, previous_totals.net),
+        ),
+        other_currencies=_other_currencies(user=user, period=current),
+        budget=budgets.get(None),
+    )
+
+
+def _bucket(granularity: Granularity, day: date) -> Period:
+    return Period(day, day) if granularity == "day" else period_containing(granularity, day)
+
+
+def default_cashflow_start(granularity: Granularity, date_to: date) -> date:
+    """The start of the bucket DEFAULT_CASHFLOW_BUCKETS[granularity] - 1 buckets before `date_to`'s."""
+    bucket = _bucket(granularity, date_to)
+    for _ in range(DEFAULT_CASHFLOW_BUCKETS[granularity] - 1):
+        bucket = _bucket(granularity, bucket.start - timedelta(days=1))
+    return bucket.start
+
+
+def report_cashflow(*, user, granularity: Granularity, date_from: date, date_to: date) -> list[Bucket]:
+    """Income, spending and net per day, week or month from `date_from` to `date_to`,
+    zero-filled, in one query. Edge buckets are cut to the range and say so in their bounds."""
+    days = _daily_totals(user=user, start=date_from, end=date_to)
+    buckets = []
+    day = date_from
+    while day <= date_to:
+        bucket = _bucket(granularity, day)
+        start, end = max(bucket.start, date_from), min(bucket.end, date_to)
+        buckets.append(Bucket(start, end, _sum_days(days, start, end)))
+        day = end + timedelta(days=1)
+    return buckets

@@ -1,0 +1,60 @@
+"""Writes on budgets. Each runs in one database transaction."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from budgetpay.periods import user_today
+from budgets.models import Budget, default_thresholds
+from transactions.models import Category
+
+EXPENSE_CATEGORY_REQUIRED = "Budgets limit spending: pick one of your expense categories, or none for all spending."
+
+
+def _check_category(*, user, category: Category | None) -> None:
+    if category is not None and (category.user_id != user.pk or category.kind != Category.Kind.EXPENSE):
+        raise ValidationError({"category": [EXPENSE_CATEGORY_REQUIRED]})
+
+
+@transaction.atomic
+def budget_create(
+    *,
+    user,
+    amount: Decimal,
+    period: str = Budget.Period.MONTHLY,
+    category: Category | None = None,
+    name: str = "",
+    start_date: date | None = None,
+    rollover: bool = False,
+    thresholds: list[int] | None = None,
+) -> Budget:
+    """A budget for one of the user's expense categories (or all spending), starting
+    today in the user's timezone unless a start date is given."""
+    _check_category(user=user, category=category)
+    return Budget.objects.create(
+        user=user,
+        name=name,
+        category=category,
+        amount=amount,
+        period=period,
+        start_date=start_date or user_today(user),
+        rollover=rollover,
+        thresholds=thresholds if thresholds is not None else default_thresholds(),
+    )
+
+
+@transaction.atomic
+def budget_update(*, budget: Budget, **fields: object) -> Budget:
+    if "category" in fields:
+        _check_category(user=budget.user, category=fields["category"])
+    for name, value in fields.items():
+        setattr(budget, name, value)
+    budget.save(update_fields=[*fields.keys()])
+    return budget
+
+
+@transaction.atomic
+def budget_delete(*, budget: Budget) -> None:
+    budget.delete()

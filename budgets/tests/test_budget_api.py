@@ -1,0 +1,194 @@
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from budgets.models import Budget
+from budgets.tests.helpers import client_for, freeze_now
+from conftest import make_user
+from transactions.models import Category
+from transactions.tests.factories import make_category
+
+pytestmark = pytest.mark.django_db
+
+BUDGETS = "/api/v1/budgets"
+
+
+def make_budget(user, **fields) -> Budget:
+    fields.setdefault("amount", Decimal("100.00"))
+    fields.setdefault("start_date", date(2026, 1, 1))
+    return Budget.objects.create(user=user, **fields)
+
+
+def test_create_with_defaults_starts_today_in_the_users_timezone(monkeypatch, auth_client, user):
+    user.timezone = "Pacific/Auckland"
+    user.save()
+    # 20:00 UTC on 31 March is already 1 April in Auckland (UTC+13).
+    freeze_now(monkeypatch, datetime(2026, 3, 31, 20, 0, tzinfo=UTC))
+    response = auth_client.post(BUDGETS, {"amount": "250.00"}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["start_date"] == "2026-04-01"
+    assert body["period"] == "monthly"
+    assert body["category"] is None
+    assert body["thresholds"] == [80, 100]
+    assert body["rollover"] is False
+    assert body["amount"] == "250.00"
+    assert Budget.objects.get(pk=body["id"]).user == user
+
+
+def test_crud_round_trip(auth_client, books):
+    created = auth_client.post(
+        BUDGETS,
+        {
+            "name": "Groceries",
+            "category": books.food.pk,
+            "amount": "400.50",
+            "period": "weekly",
+            "start_date": "2028-02-29",
+            "rollover": True,
+            "thresholds": [100, 50, 90],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    budget_id = created.json()["id"]
+    assert created.json()["thresholds"] == [50, 90, 100]
+    assert created.json()["start_date"] == "2028-02-29"
+
+    listed = auth_client.get(BUDGETS).json()
+    assert listed["count"] == 1
+    assert listed["results"][0]["id"] == budget_id
+
+    patched = auth_client.patch(f"{BUDGETS}/{budget_id}", {"amount": "410.00", "category": None}, format="json")
+    assert patched.status_code == 200, patched.json()
+    assert patched.json()["amount"] == "410.00"
+    assert patched.json()["category"] is None
+    assert patched.json()["period"] == "weekly"
+
+    # The trailing slash is optional.
+    assert auth_client.get(f"{BUDGETS}/{budget_id}/").status_code == 200
+    assert auth_client.delete(f"{BUDGETS}/{budget_id}").status_code == 204
+    assert not Budget.objects.filter(pk=budget_id).exists()
+
+
+def test_another_users_budget_is_not_found_on_every_endpoint(user, other_client, books):
+    budget = make_budget(user, category=books.food)
+    url = f"{BUDGETS}/{budget.pk}"
+    assert other_client.get(url).status_code == 404
+    assert other_client.patch(url, {"amount": "1.00"}, format="json").status_code == 404
+    assert other_client.put(url, {"amount": "1.00"}, format="json").status_code == 404
+    assert other_client.delete(url).status_code == 404
+    assert other_client.get(f"{url}/status?date=2026-05-05").status_code == 404
+    assert other_client.get(BUDGETS).json()["count"] == 0
+    assert other_client.get(f"{BUDGETS}/status?date=2026-05-05").json()["results"] == []
+    budget.refresh_from_db()
+    assert budget.amount == Decimal("100.00")
+
+
+def test_another_users_category_is_refused(user, other_user, auth_client):
+    foreign = make_category(other_user, name="Theirs")
+    response = auth_client.post(BUDGETS, {"amount": "10.00", "category": foreign.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("category:")
+    assert "category" in response.json()["errors"]
+
+    mine = make_budget(user)
+    response = auth_client.patch(f"{BUDGETS}/{mine.pk}", {"category": foreign.pk}, format="json")
+    assert response.status_code == 400
+    assert "category" in response.json()["errors"]
+    mine.refresh_from_db()
+    assert mine.category is None
+
+
+def test_an_income_category_is_refused(auth_client, books):
+    response = auth_client.post(BUDGETS, {"amount": "10.00", "category": books.salary.pk}, format="json")
+    assert response.status_code == 400
+    assert "expense categor" in response.json()["errors"]["category"][0]
+
+
+BAD_INPUT = [
+    ("amount", "0"),
+    ("amount", "0.00"),
+    ("amount", "-5.00"),
+    ("amount", "NaN"),
+    ("amount", "Infinity"),
+    ("amount", "-Infinity"),
+    ("amount", "12345678901234567890"),
+    ("amount", "1.001"),
+    ("amount", "ten"),
+    ("amount", None),
+    ("period", "daily"),
+    ("period", ""),
+    ("start_date", "2026-02-30"),
+    ("start_date", "2026-13-01"),
+    ("start_date", "0001-01-01"),
+    ("thresholds", []),
+    ("thresholds", [0]),
+    ("thresholds", [1001]),
+    ("thresholds", [80, 80]),
+    ("thresholds", [1, 2, 3, 4, 5, 6]),
+    ("thresholds", ["many"]),
+    ("thresholds", "80"),
+    ("category", "food"),
+    ("category", 99999999999999999999),
+    ("rollover", "sometimes"),
+    ("name", "x" * 101),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_INPUT)
+def test_bad_input_is_a_400_naming_the_field(auth_client, field, value):
+    body = {"amount": "100.00", field: value}
+    response = auth_client.post(BUDGETS, body, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["errors"]
+    assert response.json()["message"].startswith(f"{field}:")
+    assert not Budget.objects.exists()
+
+
+def test_a_wrong_period_lists_the_allowed_ones(auth_client):
+    response = auth_client.post(BUDGETS, {"amount": "1.00", "period": "fortnightly"}, format="json")
+    assert response.status_code == 400
+    assert "weekly, monthly, yearly" in response.json()["errors"]["period"][0]
+
+
+def test_non_finite_json_numbers_are_a_400(auth_client):
+    response = auth_client.post(BUDGETS, '{"amount": NaN}', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] in ("parse_error", "invalid")
+
+
+def test_ids_that_are_not_numbers_or_are_huge_are_not_found(auth_client):
+    assert auth_client.get(f"{BUDGETS}/abc").status_code == 404
+    assert auth_client.get(f"{BUDGETS}/99999999999999999999").status_code == 404
+    assert auth_client.get(f"{BUDGETS}/99999999999999999999/status").status_code == 404
+
+
+def test_anonymous_requests_are_refused(api_client):
+    assert api_client.get(BUDGETS).status_code == 401
+    assert api_client.get(f"{BUDGETS}/status").status_code == 401
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_list_query_count_does_not_grow_with_rows(django_assert_max_num_queries, user, rows):
+    categories = Category.objects.bulk_create(Category(user=user, name=f"Budget cat {n}") for n in range(rows))
+    Budget.objects.bulk_create(
+        Budget(user=user, category=category, amount=Decimal("10.00"), start_date=date(2026, 1, 1))
+        for category in categories
+    )
+    client = client_for(user)
+    # user lookup for the token, count, page
+    with django_assert_max_num_queries(3):
+        response = client.get(f"{BUDGETS}?page_size=100")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == rows
+    assert {row["category"] for row in response.json()["results"]} == {c.pk for c in categories}
+
+
+def test_each_user_lists_only_their_own(user):
+    make_budget(user, name="Mine")
+    stranger = make_user("stranger@example.com")
+    make_budget(stranger, name="Theirs")
+    names = [row["name"] for row in client_for(user).get(BUDGETS).json()["results"]]
+    assert names == ["Mine"]
