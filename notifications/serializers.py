@@ -65,3 +65,14 @@ class PreferencesSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return changes
+
+
+class GenerateInsightSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["budget_insight", "saving_tip", "goal_progress", "spending_alert", "activity_reminder"],
+        error_messages={
+            "invalid_choice": '"{input}" is not an insight type; use budget_insight, saving_tip, goal_progress, '
+            "spending_alert or activity_reminder."
+        },
+    )
+    focus = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)

@@ -58,14 +58,16 @@ def notify(
     related: models.Model | None = None,
     source: str = Notification.Source.RULE,
     dedupe_key: str = "",
+    respect_preferences: bool = True,
 ) -> Notification | None:
     """Store a notification and push it once the transaction commits.
 
-    Returns None when the user muted the type or `dedupe_key` was already used
-    (re-saving a row never notifies twice). A rolled-back transaction takes
-    the row and the push with it.
+    Returns None when the user muted the type (unless they asked for this one:
+    `respect_preferences=False`) or `dedupe_key` was already used (re-saving a
+    row never notifies twice). A rolled-back transaction takes the row and the
+    push with it.
     """
-    if not type_enabled(user=user, type=type):
+    if respect_preferences and not type_enabled(user=user, type=type):
         return None
     # Lock the user's row so their notifications commit in id order: a client
     # resuming from the last id it saw can then never miss an earlier one.

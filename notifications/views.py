@@ -4,9 +4,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import selectors, services
+from chatbot.llm import DailyLimitReached
+from notifications import insights, selectors, services
 from notifications.filters import NotificationFilter
 from notifications.serializers import (
+    GenerateInsightSerializer,
     MarkedSerializer,
     NotificationReadSerializer,
     NotificationSerializer,
@@ -87,3 +89,27 @@ class NotificationViewSet(
             serializer.is_valid(raise_exception=True)
             services.preferences_update(user=request.user, changes=serializer.validated_data)
         return Response(selectors.preferences_for(user=request.user), status=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={201: NotificationSerializer, 429: None})
+    @action(detail=False, methods=["post"], url_path="generate-budget-insight", filter_backends=[], pagination_class=None)
+    def generate_budget_insight(self, request: Request) -> Response:
+        """The most useful insight for you right now, written by AI (or by rules when AI is off)."""
+        return self._generate(request, insight_type=None, focus="")
+
+    @extend_schema(request=GenerateInsightSerializer, responses={201: NotificationSerializer, 429: None})
+    @action(detail=False, methods=["post"], url_path="generate-ai", filter_backends=[], pagination_class=None)
+    def generate_ai(self, request: Request) -> Response:
+        serializer = GenerateInsightSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._generate(request, insight_type=serializer.validated_data["type"], focus=serializer.validated_data["focus"])
+
+    def _generate(self, request: Request, *, insight_type: str | None, focus: str) -> Response:
+        try:
+            notification = insights.insight_generate(user=request.user, insight_type=insight_type, focus=focus)
+        except DailyLimitReached as exc:
+            return Response(
+                {"message": str(exc), "code": "ai_daily_limit"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        return Response(NotificationSerializer(notification).data, status=status.HTTP_201_CREATED)
