@@ -13,10 +13,26 @@ from conftest import REQUIRE_SERVICES
 ROOT = settings.BASE_DIR
 
 
-def start_django(**env: str) -> subprocess.CompletedProcess:
-    base = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+PRODUCTION = {
+    "SECRET_KEY": "x7Gq2_production-grade-secret-key-with-enough-entropy-9Lk3vPz0",
+    "ALLOWED_HOSTS": "budget.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://budget.example.com",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "SECURE_HSTS_PRELOAD": "true",
+    "SECURE_COOKIES": "true",
+}
+
+
+def start_django(*command: str, **env: str) -> subprocess.CompletedProcess:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", *PRODUCTION}
+    }
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        list(command) or [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
         env={**base, "DJANGO_SETTINGS_MODULE": "budgetpay.settings", **env},
         capture_output=True,
@@ -54,3 +70,9 @@ def test_debug_starts_with_the_embedded_defaults():
 def test_ci_runs_on_postgresql_and_redis():
     assert connection.vendor == "postgresql"
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+
+
+def test_check_deploy_passes_with_the_documented_production_settings():
+    result = start_django(sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
