@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from budgetpay.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from budgetpay.periods import user_today
 from goals import selectors, services
 from goals.models import Goal, GoalEntry
@@ -76,6 +77,11 @@ class GoalEntryViewSet(
 
     def get_queryset(self):
         return GoalEntry.objects.filter(goal=self.get_goal())
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: GoalEntrySerializer) -> None:
         serializer.instance = services.goal_entry_create(goal=self.get_goal(), **serializer.validated_data)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from budgetpay.api import PayloadTooLarge
+from budgetpay.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from budgetpay.periods import user_today
 from transactions import selectors, services
 from transactions.csv_export import acsv_chunks, csv_chunks
@@ -40,6 +41,11 @@ class AccountViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Account.objects.none()
         return selectors.account_list(user=self.request.user)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: AccountSerializer) -> None:
         account = services.account_create(user=self.request.user, **serializer.validated_data)
@@ -87,6 +93,11 @@ class TransactionViewSet(viewsets.ModelViewSet):
             return Transaction.objects.none()
         return selectors.transaction_list(user=self.request.user)
 
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer: TransactionSerializer) -> None:
         serializer.instance = services.transaction_create(user=self.request.user, **serializer.validated_data)
 
@@ -101,6 +112,7 @@ class TransactionViewSet(viewsets.ModelViewSet):
         return super().perform_content_negotiation(request, force=force or self.action == "export_csv")
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_PARAMETER],
         request={"multipart/form-data": ImportRequestSerializer},
         responses={
             200: OpenApiResponse(ImportReportSerializer, description="Dry run, or nothing new to add."),
@@ -120,6 +132,7 @@ class TransactionViewSet(viewsets.ModelViewSet):
         url_name="import",
         parser_classes=[MultiPartParser, FormParser],
     )
+    @idempotent
     def import_csv(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         limit = settings.API_UPLOAD_MAX_SIZE
