@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test demo check clean
+.PHONY: run test demo check clean bench multi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,21 @@ check: export DEBUG ?= true
 check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+
+# The benchmark against PostgreSQL and Redis on this machine (docs/performance.md):
+# a table on stdout, JSON in bench/results/latest.json. BENCH_ARGS="--size small" for a quick one.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) bench/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# N Daphne processes behind a local nginx, on PostgreSQL and Redis (docs/deployment.md).
+PROCESSES ?= 2
+multi: $(STAMP)
+	PROCESSES=$(PROCESSES) deploy/run-local.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -27,6 +27,29 @@ def service_unavailable(message: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Throttle counters and rate limits live in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def close_connections_in_committing_socket_tests(request, monkeypatch) -> None:
+    """channels' test communicator turns database_sync_to_async's connection cleanup into a
+    no-op (right for tests inside one transaction). Tests that commit (transaction=True)
+    get the production cleanup back, so connections opened in worker threads do not
+    outlive the test and keep PostgreSQL from dropping the test database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from django.db import close_old_connections
+
+        monkeypatch.setattr("channels.testing.application.no_op", close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     """Users are made in almost every test; the production hasher would dominate the run."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -106,7 +129,7 @@ class FakeHTTPServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def route(self, method: str, path: str, handler: Route) -> None:
         self.routes[(method, path)] = handler
@@ -154,7 +177,9 @@ def prepare_e2e_database(workdir, name: str, base_url: str | None = None) -> str
         _recreate_postgres_database(config, database)
         database_url = database_url.rsplit("/", 1)[0] + f"/{database}"
     else:
-        database_url = f"sqlite:///{workdir / f'{name}.sqlite3'}"
+        path = workdir / f"{name}.sqlite3"
+        path.unlink(missing_ok=True)
+        database_url = f"sqlite:///{path}"
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=ROOT, env={**server_environment(), "DATABASE_URL": database_url},
@@ -420,3 +445,61 @@ def fake_openrouter(fake_http_server, settings) -> FakeOpenRouter:
 @pytest.fixture
 def ai_off(settings) -> None:
     settings.OPENROUTER_API_KEY = ""
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary folder, a free
+    port), to stop and start mid-test without touching the machine's shared one."""
+
+    def __init__(self) -> None:
+        import glob
+        import tempfile
+        from pathlib import Path
+
+        binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        self.bin = binaries[-1] if binaries else None
+        self.port = free_port()
+        # Its own folder: the server runs as the postgres user, who cannot enter pytest's tmp_path.
+        self.workdir = Path(tempfile.mkdtemp(prefix="budgetpay-pg-"))
+        self.data = self.workdir / "pgdata"
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/budgetpay"
+
+    def _as_postgres(self, *command: str) -> None:
+        import subprocess
+
+        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> "PrivatePostgres":
+        import shutil
+
+        if self.bin is None or shutil.which("runuser") is None:
+            service_unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        shutil.chown(self.workdir, user="postgres")
+        self._as_postgres(f"{self.bin}/initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        self.start()
+        self._as_postgres(f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "budgetpay")
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        self._as_postgres(f"{self.bin}/pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.workdir / "pg.log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._as_postgres(f"{self.bin}/pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def remove(self) -> None:
+        import shutil
+        import subprocess
+
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True, timeout=60,
+        )
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres().init()
+    yield server
+    server.remove()

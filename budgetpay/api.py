@@ -1,14 +1,20 @@
 """API plumbing shared by every app: routers, pagination, error format, 404s."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, pagination, routers, status
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, pagination, routers, status, throttling
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+logger = logging.getLogger(__name__)
 
 
 class OptionalSlashRouter(routers.DefaultRouter):
@@ -45,6 +51,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     plus the field errors a form can show next to each field."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The transaction was rolled back whole; the client may retry (with its Idempotency-Key).
+        logger.warning("database unavailable: %s", exc.__class__.__name__)
+        exc = ServiceUnavailable()
+        exc.wait = 5
     elif isinstance(exc, RecursionError):
         # json.loads gives up on very deep nesting ("[" * 5000): bad input, not a crash.
         exc = exceptions.ParseError("The JSON is nested too deeply.")
@@ -70,12 +81,19 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable right now; nothing was saved. Try again in a few seconds."
+    default_code = "database_unavailable"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
 
 
+@csrf_exempt  # it changes nothing; a cookie-bearing DELETE to a wrong path still gets JSON
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in JSON, like the rest of the API."""
     return JsonResponse(
@@ -88,3 +106,45 @@ def document_paths_without_trailing_slash(endpoints: list[tuple]) -> list[tuple]
     """drf-spectacular hook: the schema names each path as clients call it, without
     the optional trailing slash (`/?` in the URL patterns)."""
     return [(path.rstrip("/") or "/", regex, method, callback) for path, regex, method, callback in endpoints]
+
+
+class UserRateThrottleForAI(throttling.UserRateThrottle):
+    """Per-user burst limit on the AI endpoints (the daily limit is counted apart)."""
+
+    scope = "ai"
+
+
+ERROR_RESPONSES = {
+    "400": "The input is not valid; `errors` names each field and what is wrong with it.",
+    "401": "Missing, invalid or expired access token.",
+    "403": "Not allowed.",
+    "404": "No such object among yours.",
+    "405": "Method not allowed here.",
+    "406": "Cannot answer in the requested format.",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type.",
+    "422": "The Idempotency-Key was already used for a different request.",
+    "429": "Too many requests; retry after `Retry-After` seconds.",
+}
+
+
+def document_error_responses(result: dict, generator, request, public) -> dict:
+    """drf-spectacular hook: every operation may answer the shared error shape."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = {
+        "type": "object",
+        "properties": {
+            "message": {"type": "string"},
+            "code": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": True},
+        },
+        "required": ["message", "code"],
+    }
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status_code, description in ERROR_RESPONSES.items():
+                if status_code not in responses or not responses[status_code].get("content"):
+                    responses[status_code] = {"description": description, "content": reference}
+    return result

@@ -119,21 +119,45 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Which channels_redis layer carries notifications between processes (docs/performance.md
+# has the A/B): "core" queues each message in Redis per receiving process (capacity, expiry);
+# "pubsub" PUBLISHes it to the processes subscribed to the user's group.
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
+_CHANNEL_LAYER_BACKENDS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+if CHANNEL_LAYER not in _CHANNEL_LAYER_BACKENDS:
+    sys.exit(f"budgetpay: CHANNEL_LAYER must be one of {', '.join(_CHANNEL_LAYER_BACKENDS)}, not {CHANNEL_LAYER!r}")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": _CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
             "CONFIG": {
                 # redis-py 8 defaults socket_timeout to 5 s, the same as the
                 # layer's blocking BZPOPMIN: an idle socket's receive would time
                 # out and the consumer die with 1011. Keep it well above that.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
-                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=1000),
-                "expiry": env.int("CHANNEL_LAYER_EXPIRY", default=60),
+                # redis-py 8 also caps an asyncio pool at 100 connections and then fails
+                # ("Too many connections") instead of waiting: a connection storm on one
+                # process needs more at once (bench/ measured it). Redis's maxclients
+                # (10,000) must cover processes × this.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=1000),
+                    }
+                ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="budgetpay"),
             },
         }
     }
+    if CHANNEL_LAYER == "core":
+        # Per receiving process, not per socket: every socket of a Daphne process shares
+        # one queue in Redis, so capacity bounds the backlog of the whole process.
+        CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = env.int("CHANNEL_LAYER_CAPACITY", default=1000)
+        CHANNEL_LAYERS["default"]["CONFIG"]["expiry"] = env.int("CHANNEL_LAYER_EXPIRY", default=60)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -202,12 +226,27 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A JSON API; the CSV import opts into multipart on its own view.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "budgetpay.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "budgetpay.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Per client IP (per user for "ai"); past the rate: 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("THROTTLE_LOGIN", default="10/min"),
+        "register": env.str("THROTTLE_REGISTER", default="5/min"),
+        "token_refresh": env.str("THROTTLE_TOKEN_REFRESH", default="30/min"),
+        "social_login": env.str("THROTTLE_SOCIAL_LOGIN", default="10/min"),
+        "ai": env.str("THROTTLE_AI", default="10/min"),
+    },
 }
+
+# Throttle counters and allauth's rate limits live in the cache. One process can
+# keep them in memory; several processes must share one (e.g. redis://127.0.0.1:6379/1,
+# a different database number from the channel layer's).
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
@@ -227,6 +266,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["budgetpay.api.document_paths_without_trailing_slash"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "budgetpay.api.document_error_responses",
+    ],
 }
 
 # Bodies past this are refused with 413 before a view parses them.

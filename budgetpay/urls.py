@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -11,7 +12,11 @@ api_v1 = [
     path("", include("budgets.api_urls")),
     path("", include("goals.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("chatbot.api_urls")),
 ]
+
+# The admin signs in through allauth's login page, which is rate limited, instead of its own.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

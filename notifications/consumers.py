@@ -16,7 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from notifications import services
 from notifications.models import Notification
-from notifications.selectors import notification_payload, notifications_after, unread_count
+from notifications.selectors import latest_notification_id, notification_payload, notifications_after, unread_count
 from users.websocket import AuthError
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class CloseCode:
     TRY_AGAIN_LATER = 1013  # the channel layer (Redis) is unreachable; reconnect with backoff
 
 
-_AUTH_CLOSE = {
+AUTH_CLOSE = {
     AuthError.MISSING: (CloseCode.AUTHENTICATION_FAILED, "authentication required: pass ?token=<access JWT>"),
     AuthError.INVALID: (CloseCode.AUTHENTICATION_FAILED, "invalid token: sign in again"),
     AuthError.EXPIRED: (CloseCode.TOKEN_EXPIRED, "token expired: refresh it and reconnect"),
@@ -56,7 +56,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self.accept()
         auth_error = self.scope.get("auth_error")
         if auth_error:
-            code, reason = _AUTH_CLOSE[auth_error]
+            code, reason = AUTH_CLOSE[auth_error]
             await self.close(code=code, reason=reason)
             return
         self.user = self.scope["user"]
@@ -79,9 +79,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             since = self._since()
         except ValueError:
             await self._error("invalid_since", "since must be a notification id (a whole number ≥ 0); nothing was replayed.")
+            since = None
+        if since is None:
+            # Live from now on: later pushes are judged against the newest existing id.
+            self.last_sent_id = await database_sync_to_async(latest_notification_id)(user_id=self.user.pk)
         else:
-            if since is not None:
-                await self._replay(since)
+            await self._replay(since)
         await self._send_unread_count(await database_sync_to_async(unread_count)(user_id=self.user.pk))
 
     def _since(self) -> int | None:
@@ -101,13 +104,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
                 user_id=self.user.pk, after_id=self.last_sent_id, limit=REPLAY_BATCH
             )
             for notification in batch:
-                await self._send_notification(notification_payload(notification))
+                await self._send_notification(notification_payload(notification), replay=True)
             if len(batch) < REPLAY_BATCH:
                 break
 
     async def _close_when_token_expires(self, expires_at: int) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
-        code, reason = _AUTH_CLOSE[AuthError.EXPIRED]
+        code, reason = AUTH_CLOSE[AuthError.EXPIRED]
         await self.close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
@@ -172,14 +175,19 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         payload = event["notification"]
         if payload["id"] <= self.last_sent_id:
             return  # already sent during the replay
-        await self._send_notification(payload)
+        if event.get("previous_id", 0) > self.last_sent_id:
+            # A push before this one never arrived (the channel layer lost it): send
+            # everything missed, this one included, from the database, in order.
+            await self._replay(self.last_sent_id)
+        else:
+            await self._send_notification(payload)
         await self._send_unread_count(event["unread_count"])
 
     async def notification_unread_count(self, event: dict) -> None:
         await self._send_unread_count(event["unread_count"])
 
-    async def _send_notification(self, payload: dict) -> None:
-        await self._send_json({"type": "notification", "data": payload})
+    async def _send_notification(self, payload: dict, replay: bool = False) -> None:
+        await self._send_json({"type": "notification", "data": payload, **({"replay": True} if replay else {})})
         self.last_sent_id = max(self.last_sent_id, payload["id"])
 
     async def _send_unread_count(self, count: int) -> None:

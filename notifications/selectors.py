@@ -13,6 +13,10 @@ def unread_count(*, user_id: int) -> int:
     return Notification.objects.filter(user_id=user_id, is_read=False).count()
 
 
+def latest_notification_id(*, user_id: int) -> int:
+    return Notification.objects.filter(user_id=user_id).order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def notifications_after(*, user_id: int, after_id: int, limit: int) -> list[Notification]:
     """The user's notifications with an id above `after_id`, oldest first."""
     return list(Notification.objects.filter(user_id=user_id, id__gt=after_id).order_by("id")[:limit])

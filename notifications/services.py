@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from notifications.models import OFF_BY_DEFAULT, Notification, NotificationPreference
-from notifications.selectors import notification_payload, unread_count
+from notifications.selectors import latest_notification_id, notification_payload, unread_count
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -72,6 +72,8 @@ def notify(
     # Lock the user's row so their notifications commit in id order: a client
     # resuming from the last id it saw can then never miss an earlier one.
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+    # Sent along so a socket that missed a push (Redis blinked) sees the gap and replays it.
+    previous_id = latest_notification_id(user_id=user.pk)
     notification = Notification(
         user=user,
         type=type,
@@ -98,6 +100,7 @@ def notify(
             {
                 "type": "notification.created",
                 "notification": payload,
+                "previous_id": previous_id,
                 "unread_count": unread_count(user_id=user.pk),
             },
         )

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from budgetpay.api import Pagination, UserRateThrottleForAI
 from chatbot.llm import DailyLimitReached
 from notifications import insights, selectors, services
 from notifications.filters import NotificationFilter
@@ -17,6 +18,21 @@ from notifications.serializers import (
 )
 
 
+class NotificationPagination(Pagination):
+    """Pages of notifications that also carry the unread count (the seed's inbox shape)."""
+
+    def get_paginated_response(self, data) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["unread_count"] = selectors.unread_count(user_id=self.request.user.pk)
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["unread_count"] = {"type": "integer", "example": 3}
+        paginated["required"] = [*paginated.get("required", []), "unread_count"]
+        return paginated
+
+
 class NotificationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
@@ -24,29 +40,13 @@ class NotificationViewSet(
 
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
+    pagination_class = NotificationPagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema without a user
             return selectors.Notification.objects.none()
         return selectors.notifications_for(user=self.request.user).order_by("-id")
-
-    @extend_schema(
-        responses=inline_serializer(
-            "NotificationPage",
-            {
-                "count": serializers.IntegerField(),
-                "unread_count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": NotificationSerializer(many=True),
-            },
-        )
-    )
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        response = super().list(request, *args, **kwargs)
-        response.data["unread_count"] = selectors.unread_count(user_id=request.user.pk)
-        return response
 
     @extend_schema(request=NotificationReadSerializer, responses=NotificationSerializer)
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
@@ -91,13 +91,27 @@ class NotificationViewSet(
         return Response(selectors.preferences_for(user=request.user), status=status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={201: NotificationSerializer, 429: None})
-    @action(detail=False, methods=["post"], url_path="generate-budget-insight", filter_backends=[], pagination_class=None)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="generate-budget-insight",
+        filter_backends=[],
+        pagination_class=None,
+        throttle_classes=[UserRateThrottleForAI],
+    )
     def generate_budget_insight(self, request: Request) -> Response:
         """The most useful insight for you right now, written by AI (or by rules when AI is off)."""
         return self._generate(request, insight_type=None, focus="")
 
     @extend_schema(request=GenerateInsightSerializer, responses={201: NotificationSerializer, 429: None})
-    @action(detail=False, methods=["post"], url_path="generate-ai", filter_backends=[], pagination_class=None)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="generate-ai",
+        filter_backends=[],
+        pagination_class=None,
+        throttle_classes=[UserRateThrottleForAI],
+    )
     def generate_ai(self, request: Request) -> Response:
         serializer = GenerateInsightSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

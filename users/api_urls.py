@@ -1,8 +1,6 @@
 from django.urls import re_path
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
-    TokenObtainPairView,
-    TokenRefreshView,
     TokenVerifyView,
 )
 
@@ -10,8 +8,8 @@ from users import views
 
 urlpatterns = [
     re_path(r"^auth/register/?$", views.RegisterView.as_view(), name="auth-register"),
-    re_path(r"^auth/token/?$", TokenObtainPairView.as_view(), name="auth-token"),
-    re_path(r"^auth/token/refresh/?$", TokenRefreshView.as_view(), name="auth-token-refresh"),
+    re_path(r"^auth/token/?$", views.LoginView.as_view(), name="auth-token"),
+    re_path(r"^auth/token/refresh/?$", views.RefreshView.as_view(), name="auth-token-refresh"),
     re_path(r"^auth/token/verify/?$", TokenVerifyView.as_view(), name="auth-token-verify"),
     re_path(r"^auth/logout/?$", TokenBlacklistView.as_view(), name="auth-logout"),
     re_path(r"^auth/password/change/?$", views.PasswordChangeView.as_view(), name="auth-password-change"),
@@ -22,4 +20,5 @@ urlpatterns = [
         r"^auth/social/github/?$", views.SocialTokenView.as_view(provider_id="github"), name="auth-social-github"
     ),
     re_path(r"^users/me/?$", views.MeView.as_view(), name="users-me"),
+    re_path(r"^users/me/export/?$", views.DataExportView.as_view(), name="users-me-export"),
 ]

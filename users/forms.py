@@ -1,6 +1,23 @@
-from django import forms
+"""Forms of the server-rendered pages. They parse and check what a person typed; the
+writes happen in each app's services, whose ValidationErrors land next to the fields."""
 
+import zoneinfo
+from datetime import date
+from decimal import Decimal
+from functools import cache
+
+import pycountry
+from django import forms
+from django.core.exceptions import ValidationError
+
+from budgets.models import Budget
+from chatbot.chat import MAX_CONTENT_CHARS
+from goals.models import GoalEntry
+from notifications.models import Notification
+from transactions.models import Account, Category, Transaction
 from users.models import User
+
+MONEY_LIMIT = Decimal("999999999999.99")  # 14 digits, 2 after the point (the models' MONEY)
 
 
 class SignupExtraForm(forms.Form):
@@ -13,7 +30,284 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: next to the field it names when the
+    form has that field, above the form otherwise."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def money_field(label: str, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MONEY_LIMIT,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+        error_messages={
+            "required": "Enter an amount.",
+            "invalid": "Enter an amount like 12.50.",
+            "min_value": "Enter an amount above zero.",
+            "max_decimal_places": "Use at most two digits after the decimal point.",
+        },
+        **kwargs,
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+# --- Profile -----------------------------------------------------------------------------
+
+
+@cache
+def currency_choices() -> list[tuple[str, str]]:
+    return sorted((currency.alpha_3, f"{currency.alpha_3} — {currency.name}") for currency in pycountry.currencies)
+
+
+@cache
+def timezone_names() -> list[str]:
+    return sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
+
+
 class ProfileForm(forms.ModelForm):
+    """Name, currency, timezone and income. The timezone is typed with suggestions (a list
+    of ~600 names is no fun to scroll); the model's validator judges it."""
+
     class Meta:
         model = User
         fields = ("full_name", "currency", "timezone", "monthly_income")
+        labels = {"monthly_income": "Monthly income", "timezone": "Time zone"}
+        help_texts = {
+            "currency": "Budgets, reports and notifications are in this currency.",
+            "timezone": "Your days, weeks and months start at midnight here. Start typing, e.g. Europe/Berlin.",
+            "monthly_income": "Used to suggest how much each category may take.",
+        }
+        widgets = {
+            "timezone": forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off", "spellcheck": "false"}),
+            "monthly_income": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].widget = forms.Select(choices=currency_choices())
+
+    def timezone_names(self) -> list[str]:
+        return timezone_names()
+
+
+# --- Transactions ------------------------------------------------------------------------
+
+
+class TransactionForm(forms.Form):
+    """An income or expense of the signed-in person. Their categories are offered grouped
+    by kind; anyone else's id is not among the choices and is refused."""
+
+    kind = forms.ChoiceField(
+        choices=[(Transaction.Kind.EXPENSE, "Expense"), (Transaction.Kind.INCOME, "Income")],
+        initial=Transaction.Kind.EXPENSE,
+        widget=forms.RadioSelect,
+        label="Type",
+    )
+    amount = money_field("Amount")
+    category = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Category")
+    description = forms.CharField(
+        max_length=255, required=False, label="Description", widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"})
+    )
+    date = forms.DateField(label="Date", widget=DateInput, error_messages={"invalid": "Enter a date like 2026-01-31."})
+    account = forms.TypedChoiceField(coerce=int, label="Account")
+    notes = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Notes")
+
+    def __init__(self, *args, user: User, categories: list[Category], accounts: list[Account], today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self._categories = {category.pk: category for category in categories}
+        self._accounts = {account.pk: account for account in accounts}
+        self.fields["category"].choices = [
+            ("", "Uncategorised"),
+            ("Expense categories", [(c.pk, c.name) for c in categories if c.kind == Category.Kind.EXPENSE]),
+            ("Income categories", [(c.pk, c.name) for c in categories if c.kind == Category.Kind.INCOME]),
+        ]
+        self.fields["account"].choices = [(a.pk, f"{a.name} ({a.currency})") for a in accounts]
+        self.fields["date"].initial = today
+        if accounts and "account" not in self.initial:
+            self.initial["account"] = accounts[0].pk
+        self.fields["amount"].widget.attrs["autocomplete"] = "off"
+
+    @classmethod
+    def initial_from(cls, transaction: Transaction) -> dict:
+        return {
+            "kind": transaction.kind,
+            "amount": transaction.amount,
+            "category": transaction.category_id,
+            "description": transaction.description,
+            "date": transaction.date,
+            "account": transaction.account_id,
+            "notes": transaction.notes,
+        }
+
+    def clean_category(self) -> Category | None:
+        pk = self.cleaned_data["category"]
+        return self._categories[pk] if pk is not None else None
+
+    def clean_account(self) -> Account:
+        return self._accounts[self.cleaned_data["account"]]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        category, kind = cleaned.get("category"), cleaned.get("kind")
+        if category is not None and kind and category.kind != kind:
+            self.add_error("category", f"{category.name} is an {category.kind} category; pick an {kind} category.")
+        return cleaned
+
+
+# --- Budgets -----------------------------------------------------------------------------
+
+
+class BudgetForm(forms.Form):
+    category = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Category", help_text="Or all spending, to cap the total."
+    )
+    amount = money_field("Limit")
+    period = forms.ChoiceField(choices=Budget.Period.choices, initial=Budget.Period.MONTHLY, label="Every")
+    name = forms.CharField(max_length=100, required=False, label="Name", help_text="Optional; the category's name by default.")
+    thresholds = forms.CharField(
+        initial="80, 100",
+        label="Alert me at",
+        help_text="Percentages of the limit, separated by commas.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": "Enter at least one percentage, e.g. 80, 100."},
+    )
+    rollover = forms.BooleanField(required=False, label="Carry unspent money into the next period")
+
+    def __init__(self, *args, categories: list[Category], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._categories = {c.pk: c for c in categories if c.kind == Category.Kind.EXPENSE}
+        self.fields["category"].choices = [("", "All spending")] + [(c.pk, c.name) for c in self._categories.values()]
+
+    @classmethod
+    def initial_from(cls, budget: Budget) -> dict:
+        return {
+            "category": budget.category_id,
+            "amount": budget.amount,
+            "period": budget.period,
+            "name": budget.name,
+            "thresholds": ", ".join(str(value) for value in budget.thresholds),
+            "rollover": budget.rollover,
+        }
+
+    def clean_category(self) -> Category | None:
+        pk = self.cleaned_data["category"]
+        return self._categories[pk] if pk is not None else None
+
+    def clean_thresholds(self) -> list[int]:
+        parts = [part.strip().rstrip("%").strip() for part in self.cleaned_data["thresholds"].split(",")]
+        try:
+            values = [int(part) for part in parts if part]
+        except ValueError:
+            raise ValidationError("Use whole percentages separated by commas, e.g. 80, 100.") from None
+        if not values:
+            raise ValidationError("Enter at least one percentage, e.g. 80, 100.")
+        if len(values) > 5:
+            raise ValidationError("Five alerts at most.")
+        if any(not 1 <= value <= 1000 for value in values):
+            raise ValidationError("Each percentage must be between 1 and 1000.")
+        if len(set(values)) != len(values):
+            raise ValidationError("Each percentage may appear once.")
+        return sorted(values)
+
+
+# --- Goals -------------------------------------------------------------------------------
+
+
+class GoalForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Emergency fund"}))
+    target_amount = money_field("Target")
+    target_date = forms.DateField(
+        required=False, label="Target date", widget=DateInput, help_text="Optional; we'll tell you how much to put aside."
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_target_date(self) -> date | None:
+        target = self.cleaned_data["target_date"]
+        if target is not None and self.today is not None and target < self.today and self.initial.get("target_date") != target:
+            raise ValidationError("Pick a date from today on.")
+        return target
+
+
+class GoalEntryForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[(GoalEntry.Kind.CONTRIBUTION, "Add money"), (GoalEntry.Kind.WITHDRAWAL, "Take money out")],
+        initial=GoalEntry.Kind.CONTRIBUTION,
+        widget=forms.RadioSelect,
+        label="What",
+    )
+    amount = money_field("Amount")
+    date = forms.DateField(label="Date", widget=DateInput)
+    note = forms.CharField(max_length=255, required=False, label="Note")
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = today
+
+
+# --- Notification preferences --------------------------------------------------------------
+
+PREFERENCE_HELP = {
+    Notification.Type.BUDGET_THRESHOLD: "When spending reaches one of a budget's alert percentages.",
+    Notification.Type.BUDGET_EXCEEDED: "When a budget is used up or overspent.",
+    Notification.Type.LARGE_EXPENSE: "An expense far above your usual ones.",
+    Notification.Type.INCOME_RECEIVED: "Each time income is recorded.",
+    Notification.Type.EXPENSE_RECORDED: "A receipt for every expense (off unless you want it).",
+    Notification.Type.GOAL_MILESTONE: "When a goal passes 25 %, 50 % and 75 %.",
+    Notification.Type.GOAL_ACHIEVED: "When a goal reaches its target.",
+    Notification.Type.GOAL_BEHIND: "When a goal with a date falls behind.",
+    Notification.Type.BUDGET_INSIGHT: "Observations about your budgets from the assistant.",
+    Notification.Type.SAVING_TIP: "Ideas to save more.",
+    Notification.Type.GOAL_PROGRESS: "Updates on how your goals are going.",
+    Notification.Type.SPENDING_ALERT: "Unusual spending patterns.",
+    Notification.Type.ACTIVITY_REMINDER: "A nudge when you haven't recorded anything for a while.",
+    Notification.Type.ANNOUNCEMENT: "News about Budget Pay from the people who run it.",
+}
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One checkbox per notification type."""
+
+    def __init__(self, *args, preferences: dict[str, bool], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in Notification.Type.choices:
+            self.fields[value] = forms.BooleanField(
+                required=False, label=label, initial=preferences.get(value, True), help_text=PREFERENCE_HELP.get(value, "")
+            )
+
+    def changes(self, preferences: dict[str, bool]) -> dict[str, bool]:
+        return {name: enabled for name, enabled in self.cleaned_data.items() if preferences.get(name) != enabled}
+
+
+# --- Assistant -----------------------------------------------------------------------------
+
+
+class ChatForm(forms.Form):
+    """A message to the assistant, for the page without JavaScript (with it, the page posts to the REST API)."""
+
+    content = forms.CharField(
+        max_length=MAX_CONTENT_CHARS,
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Ask about your spending, budgets or goals…"}),
+        error_messages={
+            "required": "Write a message.",
+            "max_length": f"Messages are at most {MAX_CONTENT_CHARS} characters.",
+        },
+    )

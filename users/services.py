@@ -67,11 +67,19 @@ def user_update(*, user: User, **fields: object) -> User:
     return user
 
 
-def _blacklist_outstanding_refresh_tokens(user: User) -> None:
-    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+def _blacklist_outstanding_refresh_tokens(user: User) -> int:
+    outstanding = list(OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False))
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
+    return len(outstanding)
+
+
+@transaction.atomic
+def user_revoke_refresh_tokens(*, user: User) -> int:
+    """Revoke every refresh token the user holds (scripts, apps); returns how many.
+    Access tokens already issued run out on their own within minutes."""
+    return _blacklist_outstanding_refresh_tokens(user)
 
 
 @transaction.atomic

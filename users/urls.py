@@ -1,8 +1,31 @@
 from django.urls import path
 
-from users import views
+from users import pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("transactions/", pages.transaction_list_page, name="transactions"),
+    path("transactions/new/", pages.transaction_create_page, name="transaction-create"),
+    path("transactions/<int:pk>/edit/", pages.transaction_edit_page, name="transaction-edit"),
+    path("transactions/<int:pk>/delete/", pages.transaction_delete_page, name="transaction-delete"),
+    path("budgets/", pages.budget_list_page, name="budgets"),
+    path("budgets/new/", pages.budget_create_page, name="budget-create"),
+    path("budgets/<int:pk>/edit/", pages.budget_edit_page, name="budget-edit"),
+    path("budgets/<int:pk>/delete/", pages.budget_delete_page, name="budget-delete"),
+    path("goals/", pages.goal_list_page, name="goals"),
+    path("goals/new/", pages.goal_create_page, name="goal-create"),
+    path("goals/<int:pk>/edit/", pages.goal_edit_page, name="goal-edit"),
+    path("goals/<int:pk>/delete/", pages.goal_delete_page, name="goal-delete"),
+    path("goals/<int:pk>/money/", pages.goal_entry_page, name="goal-entry"),
+    path("notifications/", pages.notification_list_page, name="notifications"),
+    path("notifications/panel/", pages.notification_panel, name="notification-panel"),
+    path("notifications/<int:pk>/read/", pages.notification_read, name="page-notification-read"),
+    path("notifications/read-all/", pages.notification_read_all, name="page-notification-read-all"),
+    path("chat/", pages.chat_page, name="chat"),
+    path("chat/<int:pk>/", pages.chat_page, name="chat-conversation"),
+    path("chat/actions/<int:pk>/confirm/", pages.chat_action_page, {"decision": "confirm"}, name="page-chat-action-confirm"),
+    path("chat/actions/<int:pk>/cancel/", pages.chat_action_page, {"decision": "cancel"}, name="page-chat-action-cancel"),
     path("account/profile/", views.profile, name="profile"),
+    path("account/notifications/", pages.notification_preferences_page, name="page-notification-preferences"),
+    path("account/api/", pages.api_access_page, name="api-access"),
 ]

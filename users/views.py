@@ -2,14 +2,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from drf_spectacular.utils import extend_schema
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from users import services
+from budgetpay.periods import user_today
+from users import data_export, pages, services
 from users.forms import ProfileForm
 from users.serializers import (
     AccountDeleteSerializer,
@@ -25,6 +30,8 @@ from users.serializers import (
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
@@ -51,6 +58,8 @@ class SocialTokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "social_login"
     provider_id = ""
 
     @extend_schema(request=SocialTokenSerializer, responses={200: RegisterResponseSerializer}, tags=["auth"])
@@ -88,11 +97,47 @@ class MeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class DataExportView(APIView):
+    """Everything Budget Pay holds about you: `?format=json` (default) or `?format=csv` (a zip, one CSV per table)."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        # `format` names the file to build here, not a DRF renderer.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"], required=False)],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Every table as JSON."),
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="A zip, one CSV per table."),
+        },
+        tags=["users"],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        kind = request.query_params.get("format", "json")
+        stamp = user_today(request.user).isoformat()
+        if kind == "json":
+            response = HttpResponse(data_export.export_json(user=request.user), content_type="application/json")
+            response["Content-Disposition"] = f'attachment; filename="budgetpay-data-{stamp}.json"'
+        elif kind == "csv":
+            response = HttpResponse(data_export.export_csv_zip(user=request.user), content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="budgetpay-data-{stamp}.zip"'
+        else:
+            return Response(
+                {"message": "format must be json or csv.", "code": "invalid", "errors": {"format": ["Use json or csv."]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return response
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard for a signed-in person, the front page for everyone else."""
+    if request.user.is_authenticated:
+        return pages.dashboard(request)
     return render(request, "home.html")
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -100,3 +145,17 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile was saved.")
         return redirect("profile")
     return render(request, "users/profile.html", {"form": form})
+
+
+class LoginView(TokenObtainPairView):
+    """Email and password for a token pair."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+class RefreshView(TokenRefreshView):
+    """A refresh token for a new pair; the old refresh token is blacklisted."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token_refresh"

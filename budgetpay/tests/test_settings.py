@@ -69,7 +69,7 @@ def test_debug_starts_with_the_embedded_defaults():
 @pytest.mark.skipif(not REQUIRE_SERVICES, reason="checks the CI configuration itself")
 def test_ci_runs_on_postgresql_and_redis():
     assert connection.vendor == "postgresql"
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis.")
 
 
 def test_check_deploy_passes_with_the_documented_production_settings():

@@ -122,9 +122,11 @@ async def test_resume_replays_in_order_then_goes_live_without_gaps_or_duplicates
     socket = await open_socket(f"token={token_for(user)}&since={seen.id}")
     replayed = [await receive(socket) for _ in missed]
     assert [m["data"]["id"] for m in replayed] == [n.id for n in missed]
+    assert all(m["replay"] is True for m in replayed)
     assert await receive(socket) == {"type": "unread_count", "data": {"unread_count": 4}}
     live = await notify(user, "live")
-    assert (await receive_until(socket, "notification"))["data"]["id"] == live.id
+    live_frame = await receive_until(socket, "notification")
+    assert live_frame["data"]["id"] == live.id and "replay" not in live_frame
     await socket.disconnect()
 
 
@@ -233,4 +235,28 @@ async def test_since_another_users_id_replays_only_my_own(user, other_user):
     message = await receive(socket)
     assert message["data"]["id"] == mine.id
     assert (await receive(socket))["type"] == "unread_count"
+    await socket.disconnect()
+
+
+async def test_a_lost_push_is_healed_by_the_next_one(user, monkeypatch):
+    socket = await open_socket(f"token={token_for(user)}")
+    await receive(socket)
+    original_push = services._push
+    monkeypatch.setattr(services, "_push", lambda user_id, message: None)  # the channel layer drops this one
+    lost = await notify(user, "lost in transit")
+    monkeypatch.setattr(services, "_push", original_push)
+    assert await socket.receive_nothing(timeout=0.3)
+    healed = await notify(user, "next one")
+    first, second = await receive(socket), await receive(socket)
+    assert [first["data"]["id"], second["data"]["id"]] == [lost.id, healed.id]
+    assert await receive(socket) == {"type": "unread_count", "data": {"unread_count": 2}}
+    await socket.disconnect()
+
+
+async def test_connecting_without_since_replays_nothing_old(user):
+    await notify(user, "old news")
+    socket = await open_socket(f"token={token_for(user)}")
+    assert (await receive(socket))["type"] == "unread_count"
+    fresh = await notify(user, "fresh")
+    assert (await receive(socket))["data"]["id"] == fresh.id
     await socket.disconnect()

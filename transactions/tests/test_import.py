@@ -389,7 +389,7 @@ def test_the_view_refuses_an_oversized_file_even_without_a_content_length_check(
     upload = SimpleUploadedFile("big.csv", b"Date,Description,Amount\n" + b"2026-01-01,x,-1.00\n" * 100)
     request = APIRequestFactory().post(IMPORT, {"file": upload, "account": main_account.pk}, format="multipart")
     force_authenticate(request, user=user)
-    response = TransactionViewSet.as_view({"post": "import_csv"})(request)
+    response = TransactionViewSet.as_view({"post": "import_csv"}, **TransactionViewSet.import_csv.kwargs)(request)
     assert response.status_code == 413
     assert "limit is 1024 bytes" in response.data["message"]
     assert not Transaction.objects.exists()

@@ -1,0 +1,217 @@
+"""Answers without the language model, for when AI is off or the provider fails.
+
+The common questions (spending in a category or period, budget left, goal progress,
+biggest expenses) and simple commands ("add 12.50 for lunch today", "delete the
+coffee") are recognised with patterns and answered with the same tools the model
+uses, so the figures are the same. Every answer starts by saying that AI is off.
+"""
+
+import re
+from typing import Any
+
+from chatbot.models import ProposedAction
+from chatbot.tools import (
+    ToolError,
+    Turn,
+    budget_status,
+    goal_status,
+    propose_transaction_change,
+    search_transactions,
+    spending_summary,
+)
+from transactions.models import Category, Transaction
+
+NO_KEY = "no_key"
+PROVIDER_ERROR = "provider_error"
+AI_OFF = {
+    NO_KEY: "AI is off (no AI provider is configured), so this answer comes from simple rules over your data.",
+    PROVIDER_ERROR: (
+        "AI is off right now (the AI service did not answer), so this answer comes from simple rules over your data."
+    ),
+}
+HELP = (
+    "I can tell you how much you spent (\"how much did I spend on groceries last month?\"), how much of your "
+    "budgets is left, how your saving goals are doing and what your biggest expenses were. I can also prepare "
+    "changes for you to confirm, such as \"add 12.50 for lunch today\" or \"delete transaction 42\"."
+)
+BIGGEST_COUNT = 5
+
+_ADD = re.compile(
+    r"^(?:please\s+)?(?P<verb>add|spent|record|log|paid|received|earned)\s+(?:an?\s+(?:expense|income)\s+of\s+)?"
+    r"[$€£]?\s*(?P<amount>\d{1,12}(?:[.,]\d{1,2})?)(?![\d.,])\s*(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DELETE = re.compile(
+    r"^(?:please\s+)?(?:delete|remove)\s+(?:the\s+|my\s+|that\s+)?"
+    r"(?:(?:transaction|expense|entry)\s*(?:#|id\s*|number\s*)?(?P<id>\d{1,18})\b|(?P<what>.+?))[\s.!?]*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DAY_WORD = re.compile(r"\b(?:on\s+)?(today|yesterday|\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+_IN_CATEGORY = re.compile(r"\s+(?:in|under|category)\s+(?P<name>[^,.;!?]+?)\s*$", re.IGNORECASE)
+_LEADING_PREPOSITION = re.compile(r"^(?:for|on|at)\s+", re.IGNORECASE)
+_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:to|until|till|and|-|–)\s*(\d{4}-\d{2}-\d{2})")
+_PERIOD = re.compile(r"\b(?:(this|last|previous|past)\s+(week|month|year)|(today|yesterday))\b")
+_BUDGET = re.compile(r"\bbudget")
+_GOAL = re.compile(r"\b(?:goals?|sav(?:e|ed|ing|ings))\b")
+_BIGGEST = re.compile(r"\b(?:biggest|largest|top|most expensive)\b")
+_SPENDING = re.compile(r"\b(?:spen[dt]|spending|cost|expenses?)\b")
+
+
+def rules_answer(turn: Turn, text: str, *, reason: str) -> str:
+    """The rule-based answer to `text`, introduced by the plain statement that AI is off."""
+    return f"{AI_OFF[reason]}\n\n{_answer(turn, text.strip())}"
+
+
+def _answer(turn: Turn, text: str) -> str:
+    if turn.proposed:
+        # The model proposed changes before the provider failed; present those, propose nothing twice.
+        return _proposed(turn.proposed)
+    try:
+        if match := _ADD.match(text):
+            return _add(turn, match)
+        if match := _DELETE.match(text):
+            return _delete(turn, match)
+        lowered = text.lower()
+        if _BUDGET.search(lowered):
+            return _budgets(budget_status(turn))
+        if _GOAL.search(lowered):
+            return _goals(goal_status(turn))
+        period = _period(lowered)
+        if _BIGGEST.search(lowered):
+            return _biggest(turn, period)
+        if _SPENDING.search(lowered):
+            return _spending(turn, period, _category_in(turn, lowered))
+    except ToolError as exc:
+        return str(exc)
+    return HELP
+
+
+def _proposed(actions: list[ProposedAction]) -> str:
+    lines = "\n".join(f"- {action.summary}" for action in actions)
+    return f"I prepared this for you to confirm:\n{lines}\nNothing changes until you confirm it."
+
+
+def _add(turn: Turn, match: re.Match) -> str:
+    kind = Transaction.Kind.INCOME if match["verb"].lower() in ("received", "earned") else Transaction.Kind.EXPENSE
+    rest = match["rest"].strip()
+    currency = turn.user.currency.lower()
+    if rest.lower() == currency or rest.lower().startswith(currency + " "):
+        rest = rest[len(currency) :].strip()
+    day = None
+    if found := _DAY_WORD.search(rest):
+        day = found[1]
+        rest = (rest[: found.start()] + rest[found.end() :]).strip()
+    rest = rest.rstrip(" .!?")
+    category = None
+    if found := _IN_CATEGORY.search(rest):
+        if Category.objects.filter(user=turn.user, kind=kind, name__iexact=found["name"].strip()).exists():
+            category = found["name"].strip()
+            rest = rest[: found.start()].strip()
+    description = _LEADING_PREPOSITION.sub("", rest)[:255]
+    category = category or _category_in(turn, description.lower(), kind)
+    propose_transaction_change(
+        turn, operation="create", amount=match["amount"].replace(",", "."), kind=kind, date=day,
+        description=description, category=category,
+    )
+    return _proposed(turn.proposed)
+
+
+def _delete(turn: Turn, match: re.Match) -> str:
+    if match["id"]:
+        result = propose_transaction_change(turn, operation="delete", transaction_id=int(match["id"]))
+    else:
+        result = propose_transaction_change(turn, operation="delete", match=match["what"][:200])
+    if result["status"] == "proposed":
+        return _proposed(turn.proposed)
+    if result["status"] == "not_found":
+        return f"I found no transaction matching {match['what'][:60]!r}, so nothing was prepared."
+    choices = "\n".join(f"- transaction {row['id']}: {_row(row)}" for row in result["candidates"])
+    return (
+        f"Several transactions match {match['what'][:60]!r}, so I did not pick one:\n{choices}\n"
+        "Which one do you mean? Say, for example, \"delete transaction "
+        f"{result['candidates'][0]['id']}\"."
+    )
+
+
+def _period(lowered: str) -> dict[str, str]:
+    if found := _RANGE.search(lowered):
+        return {"date_from": found[1], "date_to": found[2]}
+    if found := _PERIOD.search(lowered):
+        if found[3]:
+            return {"period": found[3]}
+        relative = "this" if found[1] == "this" else "last"
+        return {"period": f"{relative}_{found[2]}"}
+    return {}
+
+
+def _category_in(turn: Turn, lowered: str, kind: str = Category.Kind.EXPENSE) -> str | None:
+    """The longest of the user's category names that appears as words in the text."""
+    names = Category.objects.filter(user=turn.user, kind=kind).values_list("name", flat=True)
+    for name in sorted(names, key=len, reverse=True):
+        if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered):
+            return name
+    return None
+
+
+def _span(result: dict[str, Any]) -> str:
+    period = result["period"]
+    return f"from {period['start']} to {period['end']}"
+
+
+def _spending(turn: Turn, period: dict[str, str], category: str | None) -> str:
+    result = spending_summary(turn, category=category, **period)
+    currency = result["currency"]
+    count = result["transactions"]
+    where = f" on {category}" if category else ""
+    answer = (
+        f"You spent {result['total_spent']} {currency}{where} {_span(result)}, "
+        f"in {count} transaction{'' if count == 1 else 's'}."
+    )
+    if not category and result["by_category"]:
+        lines = ", ".join(f"{line['category']} {line['spent']}" for line in result["by_category"])
+        answer += f" By category: {lines}."
+    for other in result["other_currencies"]:
+        answer += f" Also {other['spent']} {other['currency']} from accounts in {other['currency']}."
+    return answer
+
+
+def _biggest(turn: Turn, period: dict[str, str]) -> str:
+    period = period or {"period": "this_month"}
+    result = search_transactions(turn, kind=Transaction.Kind.EXPENSE, order="largest", limit=BIGGEST_COUNT, **period)
+    if not result["transactions"]:
+        return "You have no expenses in that period."
+    lines = "\n".join(f"- {_row(row)}" for row in result["transactions"])
+    return f"Your biggest expenses:\n{lines}"
+
+
+def _row(row: dict[str, Any]) -> str:
+    label = row["description"] or row["payee"] or row["category"] or "no description"
+    return f"{row['date']}, {row['amount']} {row['currency']}, {label}"
+
+
+def _budgets(result: dict[str, Any]) -> str:
+    if not result["budgets"]:
+        return "You have no budgets yet."
+    lines = []
+    for budget in result["budgets"]:
+        used = f" ({budget['percent_used']} % used)" if budget["percent_used"] is not None else ""
+        lines.append(
+            f"- {budget['name']} ({budget['period']}): {budget['remaining']} {result['currency']} left of "
+            f"{budget['available']}{used}, {budget['days_left']} days to go."
+        )
+    return "Your budgets:\n" + "\n".join(lines)
+
+
+def _goals(result: dict[str, Any]) -> str:
+    if not result["goals"]:
+        return "You have no saving goals yet."
+    lines = []
+    for goal in result["goals"]:
+        line = (
+            f"- {goal['name']}: {goal['saved']} of {goal['target']} {result['currency']} saved ({goal['percent']} %), "
+            f"{goal['remaining']} to go, {goal['status'].replace('_', ' ')}."
+        )
+        if goal["required_per_month"] is not None and goal["status"] != "achieved":
+            line += f" That needs {goal['required_per_month']} a month."
+        lines.append(line)
+    return "Your saving goals:\n" + "\n".join(lines)

@@ -1,0 +1,28 @@
+import pytest
+
+from chatbot.models import ProposedAction
+from chatbot.tests.conftest import send
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chat(auth_client, ai_off) -> dict:
+    return send(auth_client, "add 3.20 for coffee today").json()
+
+
+def test_staff_read_conversations_with_their_messages(admin_client, chat, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        listing = admin_client.get("/admin/chatbot/conversation/", {"q": "ada"})
+    assert listing.context["cl"].result_count == 1
+    page = admin_client.get(f"/admin/chatbot/conversation/{chat['conversation']['id']}/change/").content.decode()
+    assert "add 3.20 for coffee today" in page and "AI is off" in page
+
+
+def test_staff_see_proposed_actions_but_cannot_apply_or_edit_them(admin_client, chat):
+    action = ProposedAction.objects.get()
+    listing = admin_client.get("/admin/chatbot/proposedaction/", {"status__exact": "pending"})
+    assert list(listing.context["cl"].result_list) == [action]
+    page = admin_client.get(f"/admin/chatbot/proposedaction/{action.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert admin_client.get("/admin/chatbot/proposedaction/add/").status_code == 403

@@ -1,0 +1,132 @@
+"""The chat socket through the whole ASGI stack with channels' WebsocketCommunicator:
+the answer streamed in pieces, the notification socket's authentication, errors as frames."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
+
+from budgetpay.asgi import application
+from chatbot.models import Conversation, Message
+from chatbot.services import conversation_create
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+WS = "/api/v1/chatbot/ws"
+
+
+async def open_socket(user=None, token: str | None = None) -> WebsocketCommunicator:
+    token = token if token is not None else str(AccessToken.for_user(user))
+    communicator = WebsocketCommunicator(application, f"{WS}?token={token}")
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def receive(socket: WebsocketCommunicator, timeout: float = 5) -> dict:
+    return json.loads(await socket.receive_from(timeout=timeout))
+
+
+async def chat(socket: WebsocketCommunicator, content: str, conversation: int | None = None) -> tuple[list[str], dict]:
+    """Send a message; the token pieces and the final frame (a message or an error)."""
+    await socket.send_json_to({"type": "message", "conversation": conversation, "content": content})
+    pieces = []
+    while True:
+        frame = await receive(socket)
+        if frame["type"] != "token":
+            return pieces, frame
+        pieces.append(frame["data"])
+
+
+async def test_an_answer_after_a_tool_round_is_streamed_token_by_token(user, ledger, fake_openrouter):
+    fake_openrouter.reply_tool_call("spending_summary", {"period": "last_month", "category": "Groceries"})
+    fake_openrouter.reply_text("You spent 52.50 USD on groceries last month.")
+    socket = await open_socket(user)
+    assert await receive(socket) == {"type": "ready", "data": {"ai": True}}
+
+    pieces, final = await chat(socket, "How much did I spend on groceries last month?")
+
+    assert len(pieces) > 3
+    assert "".join(pieces) == "You spent 52.50 USD on groceries last month."
+    assert final["type"] == "message"
+    message = final["data"]
+    assert message["role"] == "assistant" and message["content"] == "".join(pieces)
+    assert message["data"] == {"source": "ai", "model": "openai/gpt-4o-mini"}
+    planning, answer = fake_openrouter.calls
+    assert "tools" in planning and answer.get("stream") is True
+    assert json.loads(answer["messages"][-1]["content"])["total_spent"] == "52.50"
+    stored = await database_sync_to_async(list)(Message.objects.filter(conversation_id=message["conversation"]))
+    assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant"]
+    await socket.disconnect()
+
+
+async def test_a_direct_answer_and_the_rules_fallback_also_come_in_pieces(user, ledger, fake_openrouter, settings):
+    fake_openrouter.reply_text("Hello! Ask me about your spending.")
+    socket = await open_socket(user)
+    await receive(socket)
+    pieces, final = await chat(socket, "Hi")
+    assert len(pieces) > 1 and "".join(pieces) == final["data"]["content"] == "Hello! Ask me about your spending."
+
+    settings.OPENROUTER_API_KEY = ""
+    pieces, final = await chat(socket, "How much did I spend on groceries last month?", final["data"]["conversation"])
+    assert "".join(pieces) == final["data"]["content"]
+    assert final["data"]["content"].startswith("AI is off") and "52.50" in final["data"]["content"]
+    assert final["data"]["data"]["source"] == "rules"
+    await socket.disconnect()
+
+
+async def test_bad_frames_get_error_frames_and_the_socket_stays_open(user, other_user, ai_off):
+    foreign = await database_sync_to_async(conversation_create)(user=other_user)
+    socket = await open_socket(user)
+    await receive(socket)
+    cases = [
+        ("not json", "invalid_json"),
+        (json.dumps([1]), "invalid_message"),
+        (json.dumps({"type": "dance"}), "unknown_type"),
+        (json.dumps({"type": "message", "content": ""}), "invalid_content"),
+        (json.dumps({"type": "message", "content": "x" * 4001}), "invalid_content"),
+        (json.dumps({"type": "message", "content": "x" * 100_000}), "frame_too_large"),
+        (json.dumps({"type": "message", "content": "hi", "conversation": "one"}), "invalid_conversation"),
+        (json.dumps({"type": "message", "content": "hi", "conversation": 10**30}), "not_found"),
+        (json.dumps({"type": "message", "content": "hi", "conversation": foreign.pk}), "not_found"),
+    ]
+    for text, error in cases:
+        await socket.send_to(text_data=text)
+        frame = await receive(socket)
+        assert (frame["type"], frame["error"]) == ("error", error), text[:80]
+        assert frame["message"]
+    await socket.send_json_to({"type": "ping"})
+    assert await receive(socket) == {"type": "pong"}
+    assert await database_sync_to_async(Conversation.objects.filter(user=user).count)() == 0
+    await socket.disconnect()
+
+
+async def test_the_daily_limit_is_an_error_frame(user, fake_openrouter, settings):
+    settings.AI_DAILY_LIMIT = 0
+    socket = await open_socket(user)
+    await receive(socket)
+    pieces, frame = await chat(socket, "Hi")
+    assert pieces == [] and frame["type"] == "error" and frame["error"] == "daily_limit"
+    assert 0 < frame["retry_after"] <= 24 * 3600
+    assert fake_openrouter.calls == []
+    await socket.send_json_to({"type": "ping"})
+    assert await receive(socket) == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_credentials_are_checked_like_the_notification_socket(user):
+    for token, code in [("", 4001), ("garbage", 4001)]:
+        socket = await open_socket(token=token)
+        assert (await socket.receive_output(timeout=3))["code"] == code
+    expired = AccessToken.for_user(user)
+    expired.set_exp(from_time=timezone.now() - timedelta(hours=1), lifetime=timedelta(minutes=1))
+    socket = await open_socket(token=str(expired))
+    assert (await socket.receive_output(timeout=3))["code"] == 4002
+    user.is_active = False
+    await database_sync_to_async(user.save)()
+    socket = await open_socket(user)
+    assert (await socket.receive_output(timeout=3))["code"] == 4003

@@ -1,0 +1,297 @@
+"""The pages in a real browser: Debian's headless Chromium, driven by Playwright, against
+a real Daphne process with its own database. Screenshots of the dashboard are saved to
+artifacts/screenshots/ for people to look at.
+
+Chromium is the system's (/usr/bin/chromium, `apt-get install chromium`; .ci/run installs
+it); Playwright never downloads a browser. Without Chromium these tests fail in CI
+(BUDGETPAY_REQUIRE_SERVICES=1) and are skipped elsewhere.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, DaphneServer, prepare_e2e_database, service_unavailable
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("BUDGETPAY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(ROOT) / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "browser-test-password-93"
+TIMEOUT_MS = 15_000
+# Backoff doubles from 1 s with ±50 % jitter; a restart of a few seconds is over within this.
+RECONNECT_MS = 45_000
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[DaphneServer]:
+    workdir = tmp_path_factory.mktemp("browser")
+    database_url = prepare_e2e_database(workdir, "browser")
+    # A prefix of its own, so a shared Redis never mixes its users' groups with another test server's.
+    server = DaphneServer(workdir, database_url=database_url, name="browser", CHANNEL_LAYER_PREFIX="budgetpay-browser")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        service_unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_unavailable("Playwright for Python is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageErrors:
+    """JavaScript errors a page raised; a test ends by asserting there were none."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page):
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+
+def sign_up(page, base: str, *, email: str, name: str) -> None:
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_url(f"{base}/")
+
+
+def sign_in(page, *, email: str) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def wait_live(page) -> None:
+    page.wait_for_selector("body[data-live=open]")
+
+
+def badge(page):
+    return page.locator("[data-unread-badge]")
+
+
+def crash(site: DaphneServer) -> None:
+    """The server dies at once (a graceful stop would wait for the page's open socket)."""
+    site.process.kill()
+    site.process.wait(timeout=10)
+    site.stop()  # closes its log; start() opens it again on the same port
+
+
+def quick_add(page, *, amount: str, category: str, description: str) -> None:
+    form = page.locator("#quick-add form")
+    form.get_by_label("Amount").fill(amount)
+    form.get_by_label("Category").select_option(label=category)
+    form.get_by_label("Description").fill(description)
+    form.get_by_role("button", name="Add expense").click()
+
+
+def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(browser, site):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    base = site.url
+    errors = PageErrors()
+    context = browser.new_context(viewport=DESKTOP)
+    page = errors.watch(context.new_page())
+
+    # Sign up lands on the dashboard, with empty states that say what to do.
+    sign_up(page, base, email="mia@example.com", name="Mia Wong")
+    expect(page.get_by_role("heading", name="Hello, Mia")).to_be_visible()
+    expect(page.get_by_role("link", name="Create a budget")).to_be_visible()
+    expect(page.get_by_role("link", name="Add your first expense")).to_be_visible()
+
+    # Sign out, then sign in from a page that needs it and come back to that page.
+    page.goto(f"{base}/account/profile/")
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{base}/budgets/new/")
+    page.wait_for_url(f"{base}/accounts/login/?next=/budgets/new/")
+    sign_in(page, email="mia@example.com")
+    page.wait_for_url(f"{base}/budgets/new/")
+
+    # A missing amount is shown next to the field; what was chosen stays.
+    page.get_by_label("Category").select_option(label="Food")
+    page.get_by_role("button", name="Create budget").click()
+    expect(page.locator(".field.has-error .error")).to_have_text("Enter an amount.")
+    assert page.get_by_label("Category").evaluate("select => select.selectedOptions[0].text") == "Food"
+    page.get_by_label("Limit").fill("100")
+    page.get_by_role("button", name="Create budget").click()
+    page.wait_for_url(f"{base}/budgets/")
+    expect(page.locator(".messages")).to_contain_text("Budget “Food” created")
+
+    # Two tabs on the dashboard, both live, nothing unread.
+    page.goto(f"{base}/")
+    wait_live(page)
+    second = errors.watch(context.new_page())
+    second.goto(f"{base}/")
+    wait_live(second)
+    expect(badge(page)).to_be_hidden()
+    expect(badge(second)).to_be_hidden()
+
+    # A wrong amount in the quick form: the error sits next to it, the description stays.
+    page.evaluate("window.notReloaded = true")
+    quick_add(page, amount="0", category="Food", description="Groceries")
+    expect(page.locator("#quick-add .error")).to_contain_text("above zero")
+    expect(page.locator("#quick-add").get_by_label("Description")).to_have_value("Groceries")
+
+    # 85 of 100 crosses the 80 % threshold: a toast and the badge, in both tabs, no reload.
+    quick_add(page, amount="85", category="Food", description="Groceries")
+    expect(page.locator(".toast")).to_contain_text("Food budget at 80 %")
+    expect(badge(page)).to_have_text("1")
+    expect(second.locator(".toast")).to_contain_text("Food budget at 80 %")
+    expect(badge(second)).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.locator(".messages")).to_contain_text("Expense of $85.00 saved")
+    expect(page.locator(".budget.health-warning")).to_contain_text("$85.00")
+
+    # With the keyboard only, mark it read from the bell in the first tab; the second tab's count drops.
+    page.locator("[data-bell-summary]").focus()
+    page.keyboard.press("Enter")
+    item = page.locator("[data-notification-panel] .notification", has_text="Food budget at 80 %")
+    expect(item).to_have_class("notification level-warning unread")
+    page.keyboard.press("Tab")
+    mark_read = item.get_by_role("button", name="Mark “Food budget at 80 %” as read")
+    expect(mark_read).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(badge(second)).to_be_hidden()
+    expect(badge(page)).to_be_hidden()
+    page.keyboard.press("Escape")
+    expect(page.locator("details[data-bell]")).not_to_have_attribute("open", "")
+    expect(page.locator("[data-bell-summary]")).to_be_focused()
+
+    # After a reload the state is the same: read, nothing unread.
+    second.reload()
+    wait_live(second)
+    expect(badge(second)).to_be_hidden()
+    second.locator("[data-bell-summary]").click()
+    read_item = second.locator("[data-notification-panel] .notification", has_text="Food budget at 80 %")
+    expect(read_item).to_be_visible()
+    expect(read_item).not_to_have_class("unread")
+    expect(read_item.get_by_role("button", name="Mark")).to_have_count(0)
+
+    # A fuller month for the screenshots: more spending and a goal.
+    for amount, category, description in (("42.50", "Travel", "Train tickets"), ("31.20", "Shopping", "Books"), ("12.80", "Misc", "Coffee beans")):
+        quick_add(page, amount=amount, category=category, description=description)
+        expect(page.locator(".messages")).to_contain_text(f"${amount}")
+    page.goto(f"{base}/goals/new/")
+    page.get_by_label("Name").fill("Emergency fund")
+    page.get_by_label("Target", exact=True).fill("3000")
+    page.get_by_role("button", name="Create goal").click()
+    page.get_by_role("link", name="Add money").click()
+    page.get_by_label("Amount").fill("750")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("$750.00 added to “Emergency fund”")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{base}/")
+    wait_live(page)
+    expect(page.locator(".donut")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-desktop-1280x800.png"), full_page=True)
+    phone_context = browser.new_context(viewport=PHONE, storage_state=context.storage_state(), is_mobile=True, has_touch=True)
+    phone = errors.watch(phone_context.new_page())
+    phone.goto(f"{base}/")
+    wait_live(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the dashboard scrolls sideways on a phone"
+    phone.screenshot(path=str(SCREENSHOTS / "dashboard-phone-390x844.png"), full_page=True)
+    phone_context.close()
+
+    # The assistant answers on its page (through the chatbot's REST API).
+    page.goto(f"{base}/chat/")
+    page.get_by_label("Message").fill("How much did I spend this month?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".bubble.user")).to_contain_text("How much did I spend this month?")
+    expect(page.locator(".bubble.assistant:not(.pending)")).to_be_visible()
+    assert "/chat/" in page.url
+
+    context.close()
+    assert errors.errors == []
+
+
+def test_an_expired_session_leads_to_sign_in_and_back(browser, site):
+    base = site.url
+    errors = PageErrors()
+    context = browser.new_context(viewport=PHONE)
+    page = errors.watch(context.new_page())
+    sign_up(page, base, email="kim@example.com", name="Kim Lee")
+    page.goto(f"{base}/transactions/?q=rent")
+
+    context.clear_cookies()  # the session is gone, as after it expired
+    page.goto(f"{base}/transactions/new/")
+    page.wait_for_url(f"{base}/accounts/login/?next=/transactions/new/")
+    sign_in(page, email="kim@example.com")
+    page.wait_for_url(f"{base}/transactions/new/")
+    assert page.locator("h1").inner_text() == "Add a transaction"
+    context.close()
+    assert errors.errors == []
+
+
+def test_the_live_connection_resumes_after_a_drop_and_stops_once_signed_out(browser, site):
+    """The page's socket reconnects with since=<last id seen> after the server went away,
+    and gives up (asking to sign in again) when the server closes it with 4001."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    base = site.url
+    errors = PageErrors()
+    context = browser.new_context(viewport=DESKTOP)
+    page = errors.watch(context.new_page())
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+
+    sign_up(page, base, email="lee@example.com", name="Lee Park")
+    page.goto(f"{base}/budgets/new/")
+    page.get_by_label("Category").select_option(label="Food")
+    page.get_by_label("Limit").fill("100")
+    page.get_by_role("button", name="Create budget").click()
+    page.goto(f"{base}/")
+    wait_live(page)
+    quick_add(page, amount="85", category="Food", description="Groceries")
+    expect(page.locator(".toast")).to_contain_text("Food budget at 80 %")
+    last_seen = page.evaluate("document.body.dataset.lastNotificationId")
+    assert int(last_seen) > 0
+
+    # The server dies and comes back on the same address: the page retries with growing
+    # pauses (no tight loop) and resumes after the last id it saw.
+    opened_before = len(sockets)
+    crash(site)
+    page.wait_for_selector("body[data-live=reconnecting]")
+    site.start()
+    page.wait_for_selector("body[data-live=open]", timeout=RECONNECT_MS)
+    assert len(sockets) - opened_before <= 5
+    assert sockets[-1].endswith(f"/api/v1/notification/ws?since={last_seen}")
+    quick_add(page, amount="20", category="Food", description="Bakery")
+    expect(page.locator(".toast", has_text="Food budget exceeded")).to_be_visible()
+    expect(badge(page)).to_have_text("2")
+
+    # Signed out meanwhile (no session cookie any more): 4001 on reconnect, and no more tries.
+    context.clear_cookies()
+    crash(site)
+    page.wait_for_selector("body[data-live=reconnecting]")
+    site.start()
+    page.wait_for_selector("body[data-live=signed-out]", timeout=RECONNECT_MS)
+    expect(page.locator("#live-status")).to_contain_text("You have been signed out")
+    expect(page.locator("#live-status a")).to_have_attribute("href", "/accounts/login/?next=%2F")
+    attempts = len(sockets)
+    page.wait_for_timeout(2500)
+    assert len(sockets) == attempts, "the page kept reconnecting after an authentication close"
+    context.close()
+    assert errors.errors == []

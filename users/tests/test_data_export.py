@@ -1,0 +1,66 @@
+"""A person's right to their data: a complete export, and a complete deletion."""
+
+import io
+import json
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from budgets.models import Budget
+from chatbot.models import AIRequest
+from conftest import TEST_PASSWORD
+from goals.models import Goal, GoalEntry
+from notifications.services import notify, preferences_update
+from transactions.tests.factories import make_account, make_category, make_transaction
+from users.data_export import PERSONAL_DATA
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_ledger(user, other_user):
+    for owner in (user, other_user):
+        account = make_account(owner, name="Wallet")
+        food = make_category(owner, name="Groceries")
+        make_transaction(account, amount="12.34", category=food, on=date(2026, 11, 3), description=f"{owner.email} lunch")
+        Budget.objects.create(user=owner, category=food, amount=Decimal("100.00"), start_date=date(2026, 11, 1))
+        goal = Goal.objects.create(user=owner, name="Bike", target_amount=Decimal("400.00"))
+        GoalEntry.objects.create(goal=goal, amount=Decimal("10.00"), date=date(2026, 11, 3))
+        notify(user=owner, type="announcement", title="Hi", message="M")
+        preferences_update(user=owner, changes={"saving_tip": False})
+        AIRequest.objects.create(user=owner, purpose="test")
+
+
+def test_json_export_has_every_table_and_only_my_rows(auth_client, user, other_user, full_ledger):
+    response = auth_client.get("/api/v1/users/me/export")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert set(data) == set(PERSONAL_DATA)
+    assert data["profile"][0]["email"] == user.email and "password" not in data["profile"][0]
+    assert [row["amount"] for row in data["transactions"]] == ["12.34"]
+    assert data["transactions"][0]["description"] == f"{user.email} lunch"
+    assert len(data["goal_entries"]) == 1 and len(data["budgets"]) == 1
+    assert other_user.email not in response.content.decode()
+
+
+def test_csv_export_is_a_zip_of_tables(auth_client, full_ledger):
+    response = auth_client.get("/api/v1/users/me/export?format=csv")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert set(archive.namelist()) == {f"{table}.csv" for table in PERSONAL_DATA}
+    assert "12.34" in archive.read("transactions.csv").decode()
+    assert auth_client.get("/api/v1/users/me/export?format=pdf").status_code == 400
+
+
+def test_deleting_the_account_leaves_nothing_of_it(auth_client, user, other_user, full_ledger):
+    def counts(person):
+        return {table: model.objects.filter(**{lookup: person.pk}).count() for table, (model, lookup, _) in PERSONAL_DATA.items()}
+
+    mine, theirs = counts(user), counts(other_user)
+    assert sum(1 for count in mine.values() if count) == 10  # all but email, social and chat tables
+    assert auth_client.delete("/api/v1/users/me", {"password": TEST_PASSWORD}, format="json").status_code == 204
+    assert counts(user) == dict.fromkeys(PERSONAL_DATA, 0)
+    assert counts(other_user) == theirs
