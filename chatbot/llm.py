@@ -7,10 +7,10 @@ every model failed, so the caller answers from rules instead.
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import openai
@@ -21,6 +21,7 @@ from budgetpay.periods import user_today
 from chatbot.models import AIRequest
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class LLMUnavailable(Exception):
@@ -84,10 +85,9 @@ def _record(user, purpose: str, model: str = "", usage: Any = None, error: str =
     )
 
 
-def complete(
-    *, user, purpose: str, messages: list[dict], tools: list[dict] | None = None, max_tokens: int | None = None
-) -> Completion:
-    """One chat completion; raises LLMUnavailable (after recording the attempt) on failure."""
+def _first_answer(*, user, purpose: str, request: Callable[[openai.OpenAI, str], T]) -> tuple[str, T]:
+    """Run `request(client, model)` for each configured model in turn and return the
+    first model that answers with its answer; LLMUnavailable when none does."""
     if not ai_enabled():
         _record(user, purpose, error="no key")
         raise LLMUnavailable("AI is off: OPENROUTER_API_KEY is not set.")
@@ -95,52 +95,53 @@ def complete(
     errors = []
     for model in settings.OPENROUTER_MODELS:
         try:
-            response = client.chat.completions.create(
-                model=model,
-                messages=messages,
-                max_tokens=max_tokens or settings.OPENROUTER_MAX_TOKENS,
-                **({"tools": tools} if tools else {}),
-            )
-            choice = response.choices[0]
+            return model, request(client, model)
         except (openai.OpenAIError, IndexError, AttributeError) as exc:
             logger.warning("model %s failed for %s: %s", model, purpose, exc.__class__.__name__)
             errors.append(f"{model}: {exc.__class__.__name__}")
-            continue
-        _record(user, purpose, model=response.model or model, usage=response.usage)
-        calls = [
-            ToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments or "")
-            for call in (choice.message.tool_calls or [])
-            if getattr(call, "function", None) is not None
-        ]
-        return Completion(model=response.model or model, content=choice.message.content or "", tool_calls=calls)
     _record(user, purpose, error="; ".join(errors))
     raise LLMUnavailable("; ".join(errors))
+
+
+def complete(
+    *, user, purpose: str, messages: list[dict], tools: list[dict] | None = None, max_tokens: int | None = None
+) -> Completion:
+    """One chat completion; raises LLMUnavailable (after recording the attempt) on failure."""
+
+    def request(client: openai.OpenAI, model: str):
+        response = client.chat.completions.create(
+            model=model,
+            messages=messages,
+            max_tokens=max_tokens or settings.OPENROUTER_MAX_TOKENS,
+            **({"tools": tools} if tools else {}),
+        )
+        return response, response.choices[0]
+
+    model, (response, choice) = _first_answer(user=user, purpose=purpose, request=request)
+    _record(user, purpose, model=response.model or model, usage=response.usage)
+    calls = [
+        ToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments or "")
+        for call in (choice.message.tool_calls or [])
+        if getattr(call, "function", None) is not None
+    ]
+    return Completion(model=response.model or model, content=choice.message.content or "", tool_calls=calls)
 
 
 def stream(*, user, purpose: str, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
     """Yield the reply's text as it arrives. Raises LLMUnavailable before the first
     token when no model answers; a stream cut off midway ends early."""
-    if not ai_enabled():
-        _record(user, purpose, error="no key")
-        raise LLMUnavailable("AI is off: OPENROUTER_API_KEY is not set.")
-    client = _client()
-    errors = []
-    for model in settings.OPENROUTER_MODELS:
-        try:
-            chunks = client.chat.completions.create(
-                model=model,
-                messages=messages,
-                max_tokens=max_tokens or settings.OPENROUTER_MAX_TOKENS,
-                stream=True,
-                stream_options={"include_usage": True},
-            )
-        except openai.OpenAIError as exc:
-            logger.warning("model %s failed to stream for %s: %s", model, purpose, exc.__class__.__name__)
-            errors.append(f"{model}: {exc.__class__.__name__}")
-            continue
-        return _relay(user, purpose, model, chunks)
-    _record(user, purpose, error="; ".join(errors))
-    raise LLMUnavailable("; ".join(errors))
+
+    def request(client: openai.OpenAI, model: str):
+        return client.chat.completions.create(
+            model=model,
+            messages=messages,
+            max_tokens=max_tokens or settings.OPENROUTER_MAX_TOKENS,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+
+    model, chunks = _first_answer(user=user, purpose=purpose, request=request)
+    return _relay(user, purpose, model, chunks)
 
 
 def _relay(user, purpose: str, model: str, chunks) -> Iterator[str]:
