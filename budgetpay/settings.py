@@ -141,13 +141,16 @@ if REDIS_URL:
                 # ("Too many connections") instead of waiting: a connection storm on one
                 # process needs more at once (bench/ measured it). Redis's maxclients
                 # (10,000) must cover processes × this.
+                # More than one Redis: CHANNEL_LAYER_SHARDS lists every one of them (REDIS_URL still
+                # turns the layer on); each group lives on one by a hash of its name (docs/deployment.md).
                 "hosts": [
                     {
-                        "address": REDIS_URL,
+                        "address": address,
                         "socket_timeout": 30,
                         "socket_connect_timeout": 5,
                         "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=1000),
                     }
+                    for address in env.list("CHANNEL_LAYER_SHARDS", default=[]) or [REDIS_URL]
                 ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="budgetpay"),
             },

@@ -24,7 +24,7 @@ LAYER_TIMEOUT_SECONDS = 5
 class CloseCode:
     """Close codes of this socket beyond the authentication ones (users.websocket.CloseCode)."""
 
-    TRY_AGAIN_LATER = 1013  # the channel layer (Redis) is unreachable; reconnect with backoff
+    TRY_AGAIN_LATER = 4013  # the channel layer (Redis) is unreachable; reconnect with backoff (Daphne cannot send 1013)
 
 
 class NotificationConsumer(AuthenticatedJsonConsumer):

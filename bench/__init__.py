@@ -1,0 +1,1 @@
+"""Budget Pay's benchmark: `make bench` (or `python -m bench.run`). See docs/performance.md."""

@@ -1,0 +1,294 @@
+"""What the benchmark's processes share: percentiles, process and port helpers,
+the server launchers, and the JSON-lines protocol between the orchestrator and
+its worker processes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# Each notification the benchmark causes carries this marker and its sequence
+# number in its text, so a subscriber finds it without parsing the whole frame.
+MARKER = "bseq="
+
+
+class BenchError(RuntimeError):
+    """Something the benchmark needs is missing or broke; the message says what."""
+
+
+def monotonic() -> float:
+    """CLOCK_MONOTONIC: one clock for every process on this machine."""
+    return time.monotonic()
+
+
+def summarize(values_ms: list[float]) -> dict[str, Any]:
+    """count, p50, p95, p99, max and mean of latencies in milliseconds (nearest rank)."""
+    if not values_ms:
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None, "mean": None}
+    ordered = sorted(values_ms)
+
+    def rank(p: float) -> float:
+        return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
+
+    return {
+        "count": len(ordered),
+        "p50": round(rank(50), 2),
+        "p95": round(rank(95), 2),
+        "p99": round(rank(99), 2),
+        "max": round(ordered[-1], 2),
+        "mean": round(sum(ordered) / len(ordered), 2),
+    }
+
+
+def raise_open_files(wanted: int) -> int:
+    """Raise RLIMIT_NOFILE (children inherit it); returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted:
+        return soft
+    for new_hard in (max(hard, wanted), hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, new_hard), new_hard))
+            break
+        except (ValueError, OSError):
+            continue
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process, in KiB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def machine() -> dict[str, Any]:
+    """What the figures came from."""
+    model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as meminfo:
+        mem_kib = int(meminfo.readline().split()[1])
+    versions: dict[str, str] = {"python": sys.version.split()[0]}
+    from importlib import metadata
+
+    for package in ("Django", "channels", "channels-redis", "redis", "daphne", "Twisted", "uvicorn", "websockets", "psycopg"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": os.uname().release,
+        "loadavg_at_start": os.getloadavg(),
+        "versions": versions,
+    }
+
+
+# --- Servers ---------------------------------------------------------------------------------
+
+
+def server_environment(**overrides: str) -> dict[str, str]:
+    """A production-like Budget Pay process (DEBUG off) for the benchmark."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key-not-for-production",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_COOKIES": "false",
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+        # Tokens are minted once for the whole run.
+        "JWT_ACCESS_MINUTES": "240",
+        **overrides,
+    }
+
+
+class ServerProcess:
+    """One server process on 127.0.0.1: Budget Pay under Daphne or Uvicorn, or the
+    bare Redis + websockets server that marks the physical limit."""
+
+    def __init__(self, kind: str, env: dict[str, str], logdir: Path, name: str) -> None:
+        self.kind = kind
+        self.port = free_port()
+        self.env = env
+        self.log_path = logdir / f"{name}-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        if self.kind == "daphne":
+            # A listen backlog of 1024 instead of Twisted's 50: a connection storm
+            # otherwise overflows it and clients wait for SYN retransmits (1 s, 3 s).
+            endpoint = f"tcp:port={self.port}:interface=127.0.0.1:backlog=1024"
+            # -v 0: no access log line per request and socket (the proxy keeps one).
+            extra = self.env.get("BENCH_DAPHNE_ARGS", "").split()  # extra daphne flags, for experiments
+            return [sys.executable, "-m", "daphne", "-v", "0", *extra, "-e", endpoint, "budgetpay.asgi:application"]
+        if self.kind == "uvicorn":
+            return [
+                sys.executable, "-m", "uvicorn", "budgetpay.asgi:application",
+                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--lifespan", "off",
+                "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--backlog", "1024",
+            ]
+        if self.kind == "raw":
+            return [sys.executable, "-m", "bench.raw_server", "--port", str(self.port)]
+        raise ValueError(self.kind)
+
+    def start(self) -> ServerProcess:
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        path = "/ready" if self.kind == "raw" else "/health"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"{self.kind} on port {self.port} exited early:\n{self.log_path.read_text()[-3000:]}")
+            if http_status(self.url + path) == 200:
+                return
+            time.sleep(0.2)
+        raise BenchError(f"{self.kind} on port {self.port} did not become ready:\n{self.log_path.read_text()[-3000:]}")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+def start_servers(kind: str, count: int, env: dict[str, str], logdir: Path, name: str) -> list[ServerProcess]:
+    servers = [ServerProcess(kind, env, logdir, f"{name}-{i}").start() for i in range(count)]
+    try:
+        for server in servers:
+            server.wait_ready()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+# --- Worker processes (JSON lines over stdin/stdout) ------------------------------------------
+
+
+class Worker:
+    """A child process that reads one JSON command per line and answers one JSON line."""
+
+    def __init__(self, module: str, env: dict[str, str], logdir: Path, name: str, args: list[str] | None = None) -> None:
+        self.name = name
+        self.stderr = open(logdir / f"{name}.log", "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module, *(args or [])],
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            text=True, bufsize=1,
+        )
+
+    def send(self, command: dict[str, Any]) -> None:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+
+    def reply(self) -> dict[str, Any]:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait(timeout=10)
+            raise BenchError(f"worker {self.name} died (exit {self.process.returncode}); see its log")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise BenchError(f"worker {self.name}: {answer['error']}")
+        return answer
+
+    def call(self, command: dict[str, Any]) -> dict[str, Any]:
+        self.send(command)
+        return self.reply()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.send({"cmd": "exit"})
+                self.process.wait(timeout=15)
+            except (OSError, subprocess.TimeoutExpired, ValueError):
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.stderr.close()
+
+
+def call_all(workers: list[Worker], commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Send each worker its command, then collect every answer (they work in parallel)."""
+    for worker, command in zip(workers, commands):
+        worker.send(command)
+    return [worker.reply() for worker in workers]
+
+
+def serve_commands(handlers: dict[str, Any]) -> None:
+    """The worker side, for synchronous workers: dispatch each stdin line to handlers[cmd]."""
+    out = sys.stdout
+    for line in sys.stdin:
+        command = json.loads(line)
+        name = command.pop("cmd")
+        if name == "exit":
+            break
+        try:
+            answer = handlers[name](**command)
+        except Exception as exc:  # reported to the orchestrator, which stops the run
+            import traceback
+
+            traceback.print_exc()
+            answer = {"error": f"{name}: {exc.__class__.__name__}: {exc}"}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
