@@ -11,6 +11,8 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bench.common import monotonic
+
 
 async def _stdin_reader() -> asyncio.StreamReader:
     loop = asyncio.get_running_loop()
@@ -45,3 +47,19 @@ def run(main: Callable[[], Awaitable[None]]) -> None:
         asyncio.run(main())
     else:
         uvloop.run(main())
+
+
+async def open_loop(rate: float, duration: float, fire) -> tuple[float, float]:
+    """Call fire(i, due) at each due time; returns (start, time the last one was fired)."""
+    count = max(1, int(rate * duration))
+    start = monotonic() + 0.1
+    tasks = []
+    for i in range(count):
+        due = start + i / rate
+        delay = due - monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.ensure_future(fire(i, due)))
+    fired = monotonic()
+    await asyncio.gather(*tasks)
+    return start, fired

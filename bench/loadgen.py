@@ -130,22 +130,6 @@ def income_body(account: int, seq: int) -> bytes:
     return json.dumps({"account": account, "kind": "income", "amount": "10.00", "description": f"{MARKER}{seq};"}).encode()
 
 
-async def _open_loop(rate: float, duration: float, fire) -> tuple[float, float]:
-    """Call fire(i, due) at each due time; returns (start, time the last one was fired)."""
-    count = max(1, int(rate * duration))
-    start = monotonic() + 0.1
-    tasks = []
-    for i in range(count):
-        due = start + i / rate
-        delay = due - monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.ensure_future(fire(i, due)))
-    fired = monotonic()
-    await asyncio.gather(*tasks)
-    return start, fired
-
-
 async def rest_open_loop(
     servers: list[int], users: list[dict], rate: float, duration: float, first_seq: int, connections: int = 64
 ) -> dict[str, Any]:
@@ -171,7 +155,7 @@ async def rest_open_loop(
             return
         records.append([seq, due, done])
 
-    start, fired = await _open_loop(rate, duration, fire)
+    start, fired = await aio.open_loop(rate, duration, fire)
     for pool in pools:
         pool.close()
     return {"records": records, "errors": dict(errors), "start": start, "fired": fired, "lag": fired - (start + duration)}

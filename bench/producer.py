@@ -39,21 +39,6 @@ from users.models import User  # noqa: E402
 LAYER_ID_BASE = 1_000_000_000
 
 
-async def _open_loop(rate: float, duration: float, fire) -> tuple[float, float]:
-    count = max(1, int(rate * duration))
-    start = monotonic() + 0.1
-    tasks = []
-    for i in range(count):
-        due = start + i / rate
-        delay = due - monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.ensure_future(fire(i, due)))
-    fired = monotonic()
-    await asyncio.gather(*tasks)
-    return start, fired
-
-
 async def notify_open_loop(users: list[int], rate: float, duration: float, first_seq: int, threads: int = 4) -> dict[str, Any]:
     people = await sync_to_async(lambda: list(User.objects.filter(pk__in=users).order_by("pk")))()
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="notify")
@@ -86,7 +71,7 @@ async def notify_open_loop(users: list[int], rate: float, duration: float, first
         else:
             errors["not created"] += 1
 
-    start, fired = await _open_loop(rate, duration, fire)
+    start, fired = await aio.open_loop(rate, duration, fire)
     executor.shutdown(wait=True)
     return {"records": records, "errors": dict(errors), "start": start, "fired": fired, "lag": fired - (start + duration)}
 
@@ -112,7 +97,7 @@ async def layer_open_loop(users: list[int], rate: float, duration: float, first_
                 return
         records.append([seq, due, monotonic()])
 
-    start, fired = await _open_loop(rate, duration, fire)
+    start, fired = await aio.open_loop(rate, duration, fire)
     return {"records": records, "errors": dict(errors), "start": start, "fired": fired, "lag": fired - (start + duration)}
 
 
