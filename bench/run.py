@@ -409,18 +409,17 @@ class Bench:
 
     # --- one arm: K servers of one kind and layer, the subscribers connected as a storm ---
 
-    def run_arm(self, name: str, kind: str, layer: str | None, parts: set[str], settings_module: str | None = None) -> dict[str, Any]:
+    def run_arm(self, name: str, kind: str, layer: str | None, parts: set[str], **settings: str) -> dict[str, Any]:
         """K servers of one kind and layer; the subscribers connect as a storm, then each part runs."""
         size = self.size
         raw = kind == "raw"
         prefix = f"{self.run_id}-{name}"
         self.prefixes.append(prefix)
-        env = self.env(CHANNEL_LAYER=layer or "core", CHANNEL_LAYER_PREFIX=prefix, RAW_PREFIX=prefix,
-                       **({"DJANGO_SETTINGS_MODULE": settings_module} if settings_module else {}))
+        env = self.env(CHANNEL_LAYER=layer or "core", CHANNEL_LAYER_PREFIX=prefix, RAW_PREFIX=prefix, **settings)
         log(f"arm {name}: {size['processes']} × {kind}" + (f", {layer} layer" if layer else "")
-            + (f", settings {settings_module}" if settings_module else "") + f": {', '.join(sorted(parts))}")
+            + "".join(f", {key}={value}" for key, value in settings.items()) + f": {', '.join(sorted(parts))}")
         servers = start_servers(kind, size["processes"], env, self.workdir, name)
-        arm: dict[str, Any] = {"server": kind, "layer": layer, "settings": settings_module, "processes": size["processes"]}
+        arm: dict[str, Any] = {"server": kind, "layer": layer, "settings": settings, "processes": size["processes"]}
         producers: list[Worker] = []
         users = self.users[: size["subscribers"]]
         meter = CpuMeter({"servers": [s.pid for s in servers], "clients": self.client_pids}, self.redis_url)
@@ -662,8 +661,9 @@ class Bench:
                     arms[f"{server}+{configured}"] = self.run_arm(f"{server}+{configured}", server, configured, parts)
             if self.db_pool and ({"latency"} & delivery or self.wanted("rest")):
                 parts = ({"latency"} & delivery) | ({"rest"} if self.wanted("rest") else set())
-                arms[f"daphne+{configured}+dbpool"] = self.run_arm(
-                    f"daphne+{configured}+dbpool", "daphne", configured, parts, settings_module="bench.settings_pooled"
+                # budgetpay.settings pools PostgreSQL connections; this arm shows what the pool buys.
+                arms[f"daphne+{configured}+nopool"] = self.run_arm(
+                    f"daphne+{configured}+nopool", "daphne", configured, parts, DB_POOL="false"
                 )
             if self.wanted("idle"):
                 self.result["idle"] = self.run_idle("daphne", configured)
@@ -774,7 +774,7 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
             and idle["pongs"] == idle["pings_sent"] and idle["connect"]["failed"] == 0,
         }
         check["le_64_kib_per_connection"] = {"value": idle["kib_per_connection"], "met": idle["kib_per_connection"] <= 64}
-    for name in (f"daphne+{layer}", f"daphne+{layer}+dbpool"):
+    for name in (f"daphne+{layer}", f"daphne+{layer}+nopool"):
         storm = result["arms"].get(name, {}).get("storm")
         if storm:
             check[f"storm_1000_in_10s_zero_failures ({name})"] = {
@@ -872,7 +872,7 @@ def main(argv: list[str] | None = None) -> int:
                         "CHANNEL_LAYER first; that arm also runs the REST and idle parts)")
     parser.add_argument("--servers", default="daphne,uvicorn", help="ASGI servers to A/B")
     parser.add_argument("--db-pool", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run an arm with psycopg's connection pool (bench/settings_pooled.py)")
+                        help="also run an arm without the PostgreSQL connection pool (DB_POOL=false)")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
                         help="PostgreSQL server URL without a database; the bench database is dropped and recreated")
     parser.add_argument("--database", default=BENCH_DATABASE, help="the database dropped, recreated and used")

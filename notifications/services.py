@@ -7,11 +7,13 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from notifications.models import OFF_BY_DEFAULT, Notification, NotificationPreference
-from notifications.selectors import latest_notification_id, notification_payload, unread_count
+from notifications.selectors import notification_payload, unread_count
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -46,7 +48,31 @@ def type_enabled(*, user, type: str) -> bool:
     return preference if preference is not None else type not in OFF_BY_DEFAULT
 
 
-@transaction.atomic
+def _lock_inbox(*, user, type: str, dedupe_key: str) -> dict[str, Any]:
+    """Lock the user's row and read, in the same round trip, what notify() needs:
+    the type's preference, whether `dedupe_key` was used, the latest id and the
+    unread count. The lock makes a user's notifications commit in id order, so a
+    client resuming from the last id it saw can never miss an earlier one, and
+    it makes the dedupe check exact where row locks exist (PostgreSQL)."""
+    mine = Notification.objects.filter(user_id=OuterRef("pk")).order_by()
+    return (
+        User.objects.select_for_update()
+        .filter(pk=user.pk)
+        .annotate(
+            preference=Subquery(
+                NotificationPreference.objects.filter(user_id=OuterRef("pk"), type=type).values("enabled")[:1]
+            ),
+            duplicate=Exists(mine.filter(dedupe_key=dedupe_key)) if dedupe_key else Value(False),
+            previous_id=Coalesce(Subquery(mine.order_by("-id").values("id")[:1]), 0),
+            unread=Coalesce(
+                Subquery(mine.filter(is_read=False).values("user_id").annotate(n=Count("id")).values("n")), 0
+            ),
+        )
+        .values("preference", "duplicate", "previous_id", "unread")
+        .get()
+    )
+
+
 def notify(
     *,
     user,
@@ -65,46 +91,49 @@ def notify(
     Returns None when the user muted the type (unless they asked for this one:
     `respect_preferences=False`) or `dedupe_key` was already used (re-saving a
     row never notifies twice). A rolled-back transaction takes the row and the
-    push with it.
+    push with it. Inside a caller's transaction it joins it without a savepoint
+    of its own: it is on every write path, so it costs two queries (the locked
+    read and the INSERT) and nothing after the commit.
     """
-    if respect_preferences and not type_enabled(user=user, type=type):
-        return None
-    # Lock the user's row so their notifications commit in id order: a client
-    # resuming from the last id it saw can then never miss an earlier one.
-    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
-    # Sent along so a socket that missed a push (Redis blinked) sees the gap and replays it.
-    previous_id = latest_notification_id(user_id=user.pk)
-    notification = Notification(
-        user=user,
-        type=type,
-        level=level,
-        title=title[:200],
-        message=message[:2000],
-        data=data or {},
-        related_type=related._meta.model_name if related is not None else "",
-        related_id=related.pk if related is not None else None,
-        source=source,
-        dedupe_key=dedupe_key,
-    )
-    try:
-        with transaction.atomic():
-            notification.save()
-    except IntegrityError:
-        if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+    with transaction.atomic(savepoint=False):
+        inbox = _lock_inbox(user=user, type=type, dedupe_key=dedupe_key)
+        if respect_preferences:
+            enabled = inbox["preference"] if inbox["preference"] is not None else type not in OFF_BY_DEFAULT
+            if not enabled:
+                return None
+        if inbox["duplicate"]:
             return None
-        raise
-    payload = notification_payload(notification)
-    transaction.on_commit(
-        lambda: _push(
-            user.pk,
-            {
-                "type": "notification.created",
-                "notification": payload,
-                "previous_id": previous_id,
-                "unread_count": unread_count(user_id=user.pk),
-            },
+        notification = Notification(
+            user=user,
+            type=type,
+            level=level,
+            title=title[:200],
+            message=message[:2000],
+            data=data or {},
+            related_type=related._meta.model_name if related is not None else "",
+            related_id=related.pk if related is not None else None,
+            source=source,
+            dedupe_key=dedupe_key,
         )
-    )
+        if connection.features.has_select_for_update:
+            notification.save()
+        else:
+            # No row locks (SQLite): two writers may both have seen the key unused.
+            try:
+                with transaction.atomic():
+                    notification.save()
+            except IntegrityError:
+                if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+                    return None
+                raise
+        message_out = {
+            "type": "notification.created",
+            "notification": notification_payload(notification),
+            # Sent along so a socket that missed a push (Redis blinked) sees the gap and replays it.
+            "previous_id": inbox["previous_id"],
+            "unread_count": inbox["unread"] + 1,
+        }
+        transaction.on_commit(lambda: _push(user.pk, message_out))
     return notification
 
 

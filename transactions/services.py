@@ -255,6 +255,9 @@ def _check_transaction(tx: Transaction, *, changed: set[str]) -> None:
 def _save_transaction(tx: Transaction, *, changed: set[str]) -> Transaction:
     tx.full_clean(exclude=["user", "account", "category", "transfer_account"], validate_constraints=False)
     _check_transaction(tx, changed=changed)
+    if not tx.external_id:
+        tx.save()
+        return tx
     try:
         with transaction.atomic():
             tx.save()
@@ -286,7 +289,7 @@ def transaction_create(
     if account.user_id != user.pk:
         raise ValidationError({"account": ["Choose one of your own."]})
     tx = Transaction(
-        user=account.user,
+        user=user,
         account=account,
         amount=amount,
         kind=kind,

@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from budgets.services import budget_create
+from notifications.models import Notification
 from transactions.models import Transaction
 from transactions.tests.factories import make_account, make_category, make_transaction
 
@@ -326,3 +328,22 @@ def test_the_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):
         response = auth_client.get(TRANSACTIONS, {"page_size": 100})
     assert response.json()["count"] == count
+
+
+def test_a_write_that_notifies_stays_within_its_query_budget(
+    auth_client, user, main_account, salary, food, django_assert_max_num_queries
+):
+    """The create path is the hot write path: the user, the account and category, the
+    INSERT, the income rule's one locked read + INSERT, the budget rule's two reads, and
+    nothing after the commit. (The test's own transaction turns the service's BEGIN and
+    COMMIT into a SAVEPOINT and a RELEASE, which count here: 8 + 2.)"""
+    Notification.objects.create(user=user, type=Notification.Type.ANNOUNCEMENT, title="Earlier", message="m")
+    budget_create(user=user, category=food, amount=Decimal("100.00"))
+    with django_assert_max_num_queries(10):
+        response = auth_client.post(
+            TRANSACTIONS,
+            {"account": main_account.pk, "kind": "income", "category": salary.pk, "amount": "10.00"},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert Notification.objects.filter(user=user, type=Notification.Type.INCOME_RECEIVED).count() == 1
