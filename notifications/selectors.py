@@ -1,3 +1,4 @@
+from functools import cache
 from typing import Any
 
 from django.db.models import QuerySet
@@ -24,9 +25,17 @@ def notifications_after(*, user_id: int, after_id: int, limit: int) -> list[Noti
 
 def notification_payload(notification: Notification) -> dict[str, Any]:
     """The JSON shape shared by the REST API and the WebSocket."""
+    return dict(_payload_serializer().to_representation(notification))
+
+
+@cache
+def _payload_serializer():
+    # Building a ModelSerializer's fields costs more than the INSERT it describes;
+    # notify() runs on every write, so it reuses one (its fields keep no state
+    # between calls).
     from notifications.serializers import NotificationSerializer
 
-    return dict(NotificationSerializer(notification).data)
+    return NotificationSerializer()
 
 
 def preferences_for(*, user) -> dict[str, bool]:
