@@ -26,6 +26,7 @@ django.setup()
 
 from asgiref.sync import sync_to_async  # noqa: E402
 from channels.layers import get_channel_layer  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 
 from bench import aio  # noqa: E402
 from bench.common import monotonic  # noqa: E402
@@ -39,13 +40,20 @@ from users.models import User  # noqa: E402
 LAYER_ID_BASE = 1_000_000_000
 
 
-async def notify_open_loop(users: list[int], rate: float, duration: float, first_seq: int, threads: int = 4) -> dict[str, Any]:
+async def notify_open_loop(users: list[int], rate: float, duration: float, first_seq: int, threads: int = 8) -> dict[str, Any]:
     people = await sync_to_async(lambda: list(User.objects.filter(pk__in=users).order_by("pk")))()
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="notify")
     records: list[list] = []
     errors: Counter[str] = Counter()
 
     def write(seq: int, user: User) -> bool:
+        try:
+            return _write(seq, user)
+        finally:
+            # What the end of a request does: give the connection back to the pool.
+            close_old_connections()
+
+    def _write(seq: int, user: User) -> bool:
         created = notify(
             user=user,
             type=Notification.Type.INCOME_RECEIVED,
@@ -64,7 +72,7 @@ async def notify_open_loop(users: list[int], rate: float, duration: float, first
         try:
             created = await call(seq, people[i % len(people)])
         except Exception as error:
-            errors[error.__class__.__name__] += 1
+            errors[f"{error.__class__.__name__}: {str(error).strip()[:120]}"] += 1
             return
         if created:
             records.append([seq, due, monotonic()])
