@@ -31,6 +31,7 @@ from django.db import close_old_connections  # noqa: E402
 from bench import aio  # noqa: E402
 from bench.common import monotonic  # noqa: E402
 from bench.payloads import income_message, notification  # noqa: E402
+from budgetpay.runtime import settle_garbage_collector  # noqa: E402
 from notifications.models import Notification  # noqa: E402
 from notifications.services import notify, user_group  # noqa: E402
 from users.models import User  # noqa: E402
@@ -110,6 +111,8 @@ async def layer_open_loop(users: list[int], rate: float, duration: float, first_
 
 
 async def main() -> None:
+    # The writing process is a server process in production (budgetpay.asgi): same tuning.
+    settle_garbage_collector()
     await aio.serve({"notify_open_loop": notify_open_loop, "layer_open_loop": layer_open_loop})
 
 

@@ -76,3 +76,23 @@ def test_check_deploy_passes_with_the_documented_production_settings():
     result = start_django(sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_postgresql_connections_are_pooled_unless_turned_off():
+    show = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}).get('pool'))"
+    url = "postgres://postgres@127.0.0.1:5432/budgetpay"
+    pooled = start_django(sys.executable, "-c", show, DEBUG="true", DATABASE_URL=url, DB_POOL_MAX_SIZE="7")
+    assert pooled.returncode == 0, pooled.stderr
+    assert "'max_size': 7" in pooled.stdout and "'min_size': 2" in pooled.stdout and "'timeout': 5.0" in pooled.stdout
+    unpooled = start_django(sys.executable, "-c", show, DEBUG="true", DATABASE_URL=url, DB_POOL="false")
+    assert unpooled.stdout.strip() == "None", unpooled.stderr
+    sqlite = start_django(sys.executable, "-c", show, DEBUG="true", DATABASE_URL="")
+    assert sqlite.stdout.strip() == "None", sqlite.stderr
+
+
+def test_the_server_process_keeps_start_up_objects_out_of_the_collector():
+    probe = "import gc, budgetpay.asgi; print(gc.get_freeze_count(), gc.get_threshold()[0])"
+    result = start_django(sys.executable, "-c", probe, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    frozen, threshold = map(int, result.stdout.split())
+    assert frozen > 50_000 and threshold == 10_000
