@@ -77,7 +77,10 @@ def _lock_inbox(*, user, type: str, dedupe_key: str) -> tuple[bool | None, bool,
         sql += "FOR UPDATE OF u"
     with connection.cursor() as cursor:
         cursor.execute(sql, {"type": type, "dedupe_key": dedupe_key or None, "user_id": user.pk})
-        preference, duplicate, previous_id, unread = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        raise User.DoesNotExist(f"User {user.pk} is gone; nothing to notify.")
+    preference, duplicate, previous_id, unread = row
     return (None if preference is None else bool(preference)), bool(duplicate), previous_id, unread
 
 

@@ -80,3 +80,35 @@ def test_ids_rise_and_mark_all_read_counts(user, other_user):
     assert services.notification_mark_all_read(user=user) == 2
     assert services.notification_mark_all_read(user=user) == 0
     assert Notification.objects.filter(user=other_user, is_read=False).count() == 1
+
+
+def test_each_push_carries_the_previous_id_and_the_unread_count_at_its_commit(
+    user, other_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    pushed = []
+    monkeypatch.setattr(services, "_push", lambda user_id, message: pushed.append((user_id, message)))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = ring(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        ring(other_user)  # someone else's notifications count for neither
+    services.notification_mark_read(notification=first)
+    pushed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = ring(user, dedupe_key="a")
+        third = ring(user, dedupe_key="b")
+        muted = ring(user, type=Notification.Type.EXPENSE_RECORDED)  # off by default
+        again = ring(user, dedupe_key="a")
+    assert muted is None and again is None
+    messages = [message for user_id, message in pushed if message["type"] == "notification.created"]
+    assert [(m["notification"]["id"], m["previous_id"], m["unread_count"]) for m in messages] == [
+        (second.id, first.id, 1),
+        (third.id, second.id, 2),
+    ]
+    assert all(user_id == user.pk for user_id, _ in pushed)
+
+
+def test_notifying_a_user_who_is_gone_fails_loudly(user):
+    gone = type(user).objects.get(pk=user.pk)
+    type(user).objects.filter(pk=user.pk).delete()
+    with pytest.raises(type(user).DoesNotExist):
+        ring(gone)
