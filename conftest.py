@@ -414,7 +414,30 @@ class FakeOpenRouter:
         raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
         message = {"role": "assistant", "content": None,
                    "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": raw}}]}
-        self.replies.append(lambda body: self.completion(body, message, "tool_calls"))
+        self.replies.append(
+            lambda body: self.stream_tool_call_body(body, call_id, name, raw)
+            if body.get("stream")
+            else self.completion(body, message, "tool_calls")
+        )
+
+    @staticmethod
+    def stream_tool_call_body(body: dict, call_id: str, name: str, raw: str) -> tuple:
+        """A tool call streamed as OpenAI-compatible providers send it: the id and name
+        first, the arguments in pieces, then finish_reason "tool_calls"."""
+
+        def chunk(delta: dict, finish_reason: str | None = None) -> str:
+            return "data: " + json.dumps({
+                "id": "gen-1", "object": "chat.completion.chunk", "created": 1700000000, "model": body["model"],
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }) + "\n\n"
+
+        events = [chunk({"role": "assistant", "tool_calls": [
+            {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}]})]
+        for piece in [raw[i : i + 10] for i in range(0, len(raw), 10)]:
+            events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))
+        events.append(chunk({}, "tool_calls"))
+        events.append("data: [DONE]\n\n")
+        return 200, "".join(events).encode(), "text/event-stream"
 
     def reply_error(self, status: int, times: int = 1) -> None:
         for _ in range(times):

@@ -3,9 +3,9 @@
 With AI on, the model gets the conversation and the tools (chatbot.tools). Each tool
 call is checked and run for the signed-in user, its result goes back as a `tool`
 message (never as system or user text) and the model is asked again, for at most
-MAX_TOOL_ROUNDS rounds. When streaming, one tool round runs with `llm.complete` and
-the answer after it is streamed with `llm.stream`; an answer given without tools
-arrives whole and is passed on word by word. When AI is off or the provider
+MAX_TOOL_ROUNDS rounds. When streaming (the chat socket) every round is streamed with
+the tools offered: text is passed on as it arrives, and a round that ends in tool
+calls runs them and asks again, as the plain turn does. When AI is off or the provider
 fails, chatbot.rules answers and says so. The stored answer says which one it was:
 data.source is "ai" (with data.model) or "rules" (with data.reason).
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from budgetpay.periods import user_today
 from chatbot import llm, rules, selectors, services
-from chatbot.models import AIRequest, Conversation, Message
+from chatbot.models import Conversation, Message
 from chatbot.tools import MAX_ARGUMENT_CHARS, TOOL_SPECS, Turn, run_tool
 
 PURPOSE = "chat"
@@ -101,16 +101,14 @@ def _ai_data(model: str, truncated: bool) -> dict:
 
 def _ai_answer(turn: Turn, history: list[dict], content: str, on_token: TokenSink | None) -> tuple[str, dict]:
     messages = [{"role": "system", "content": _system_prompt(turn)}, *history, {"role": "user", "content": content}]
+    if on_token is not None:
+        return _streamed_answer(turn, messages, on_token)
     for _ in range(MAX_TOOL_ROUNDS):
         completion = llm.complete(user=turn.user, purpose=PURPOSE, messages=messages, tools=TOOL_SPECS)
         if not completion.tool_calls:
             text, truncated = _bounded(completion.content.strip() or NO_ANSWER)
-            if on_token is not None:
-                _pass_on_whole(text, on_token)  # answered without tools: the text came whole
             return text, _ai_data(completion.model, truncated)
         _tool_round(turn, messages, completion)
-        if on_token is not None:
-            return _streamed_answer(turn, messages, on_token)
     # The rounds are spent: ask for the answer without offering the tools again.
     completion = llm.complete(user=turn.user, purpose=PURPOSE, messages=messages)
     text, truncated = _bounded(completion.content.strip() or NO_ANSWER)
@@ -143,13 +141,28 @@ def _tool_round(turn: Turn, messages: list[dict], completion: llm.Completion) ->
 
 
 def _streamed_answer(turn: Turn, messages: list[dict], on_token: TokenSink) -> tuple[str, dict]:
-    """Stream the answer after the tool results, passing each piece on, cut at MAX_REPLY_CHARS."""
+    """Stream each round with the tools offered until the model answers without
+    them (after MAX_TOOL_ROUNDS, once more without the tools), passing the text on."""
+    for round in range(MAX_TOOL_ROUNDS + 1):
+        tools = TOOL_SPECS if round < MAX_TOOL_ROUNDS else None
+        reply = llm.stream(user=turn.user, purpose=PURPOSE, messages=messages, tools=tools)
+        text, truncated = _pass_on(reply, on_token)
+        if truncated or not reply.tool_calls or tools is None:
+            break
+        _tool_round(turn, messages, llm.Completion(model=reply.model, content=text, tool_calls=reply.tool_calls))
+    if not text:
+        text = NO_ANSWER
+        on_token(text)
+    return text, _ai_data(reply.model, truncated)
+
+
+def _pass_on(reply: "llm.StreamedReply", on_token: TokenSink) -> tuple[str, bool]:
+    """Pass each piece of the reply on as it arrives, cut at MAX_REPLY_CHARS."""
     pieces: list[str] = []
     length = 0
     truncated = False
-    stream = llm.stream(user=turn.user, purpose=PURPOSE, messages=messages)
     try:
-        for piece in stream:
+        for piece in reply:
             room = MAX_REPLY_CHARS - 1 - length
             if len(piece) > room:
                 piece, truncated = piece[:room] + "…", True
@@ -159,11 +172,5 @@ def _streamed_answer(turn: Turn, messages: list[dict], on_token: TokenSink) -> t
             if truncated:
                 break
     finally:
-        stream.close()  # records the request, also when the answer was cut
-    text = "".join(pieces).strip()
-    if not text:
-        text = NO_ANSWER
-        on_token(text)
-    # The gateway recorded which model streamed; stream() itself yields only text.
-    model = AIRequest.objects.filter(user=turn.user, purpose=PURPOSE).values_list("model", flat=True).first()
-    return text, _ai_data(model or "", truncated)
+        reply.close()  # records the request, also when the answer was cut
+    return "".join(pieces).strip(), truncated

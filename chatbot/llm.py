@@ -127,9 +127,13 @@ def complete(
     return Completion(model=response.model or model, content=choice.message.content or "", tool_calls=calls)
 
 
-def stream(*, user, purpose: str, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
-    """Yield the reply's text as it arrives. Raises LLMUnavailable before the first
-    token when no model answers; a stream cut off midway ends early."""
+def stream(
+    *, user, purpose: str, messages: list[dict], tools: list[dict] | None = None, max_tokens: int | None = None
+) -> "StreamedReply":
+    """The reply as it arrives: iterate it for the text; once it is exhausted,
+    `tool_calls` holds the calls the model asked for (their pieces arrive spread
+    over the stream). Raises LLMUnavailable before the first token when no model
+    answers; a stream cut off midway ends early."""
 
     def request(client: openai.OpenAI, model: str):
         return client.chat.completions.create(
@@ -138,21 +142,55 @@ def stream(*, user, purpose: str, messages: list[dict], max_tokens: int | None =
             max_tokens=max_tokens or settings.OPENROUTER_MAX_TOKENS,
             stream=True,
             stream_options={"include_usage": True},
+            **({"tools": tools} if tools else {}),
         )
 
     model, chunks = _first_answer(user=user, purpose=purpose, request=request)
-    return _relay(user, purpose, model, chunks)
+    return StreamedReply(user, purpose, model, chunks)
 
 
-def _relay(user, purpose: str, model: str, chunks) -> Iterator[str]:
-    usage = None
-    try:
-        for chunk in chunks:
-            usage = chunk.usage or usage
-            for choice in chunk.choices or []:
-                if choice.delta and choice.delta.content:
-                    yield choice.delta.content
-    except openai.OpenAIError as exc:
-        logger.warning("stream from %s broke off: %s", model, exc.__class__.__name__)
-    finally:
-        _record(user, purpose, model=model, usage=usage)
+class StreamedReply:
+    def __init__(self, user, purpose: str, model: str, chunks) -> None:
+        self.model = model
+        self._calls: dict[int, dict[str, str]] = {}
+        self._pieces = self._relay(user, purpose, chunks)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces
+
+    def close(self) -> None:
+        """Stop reading; the request is recorded either way."""
+        self._pieces.close()
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return [
+            ToolCall(id=call["id"], name=call["name"], arguments=call["arguments"])
+            for _, call in sorted(self._calls.items())
+            if call["name"]
+        ]
+
+    def _relay(self, user, purpose: str, chunks) -> Iterator[str]:
+        usage = None
+        try:
+            for chunk in chunks:
+                usage = chunk.usage or usage
+                self.model = chunk.model or self.model
+                for choice in chunk.choices or []:
+                    if not choice.delta:
+                        continue
+                    for delta in choice.delta.tool_calls or []:
+                        self._add_call_piece(delta)
+                    if choice.delta.content:
+                        yield choice.delta.content
+        except openai.OpenAIError as exc:
+            logger.warning("stream from %s broke off: %s", self.model, exc.__class__.__name__)
+        finally:
+            _record(user, purpose, model=self.model, usage=usage)
+
+    def _add_call_piece(self, delta) -> None:
+        call = self._calls.setdefault(delta.index or 0, {"id": "", "name": "", "arguments": ""})
+        call["id"] = delta.id or call["id"]
+        if delta.function is not None:
+            call["name"] += delta.function.name or ""
+            call["arguments"] += delta.function.arguments or ""

@@ -64,6 +64,29 @@ async def test_an_answer_after_a_tool_round_is_streamed_token_by_token(user, led
     await socket.disconnect()
 
 
+async def test_the_socket_runs_as_many_tool_rounds_as_the_model_needs(user, ledger, fake_openrouter):
+    fake_openrouter.reply_tool_call("spending_summary", {"period": "last_month", "category": "Groceries"}, "call_a")
+    fake_openrouter.reply_tool_call("budget_status", {}, "call_b")
+    fake_openrouter.reply_text("Groceries were 52.50 USD last month; your budgets are listed in the app.")
+    socket = await open_socket(user)
+    await receive(socket)
+
+    pieces, final = await chat(socket, "Groceries last month, and how are my budgets?")
+
+    assert "".join(pieces) == final["data"]["content"] == (
+        "Groceries were 52.50 USD last month; your budgets are listed in the app."
+    )
+    first, second, third = fake_openrouter.calls
+    assert all(call.get("stream") is True and "tools" in call for call in (first, second, third))
+    assert json.loads(second["messages"][-1]["content"])["total_spent"] == "52.50"
+    assert second["messages"][-1]["tool_call_id"] == "call_a"
+    assert third["messages"][-1]["tool_call_id"] == "call_b" and third["messages"][-2]["tool_calls"][0]["id"] == "call_b"
+    stored = await database_sync_to_async(list)(Message.objects.filter(conversation_id=final["data"]["conversation"]))
+    assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
+    assert [m.data.get("name") for m in stored if m.role == "tool"] == ["spending_summary", "budget_status"]
+    await socket.disconnect()
+
+
 async def test_a_direct_answer_and_the_rules_fallback_also_come_in_pieces(user, ledger, fake_openrouter, settings):
     fake_openrouter.reply_text("Hello! Ask me about your spending.")
     socket = await open_socket(user)

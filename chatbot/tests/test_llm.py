@@ -1,5 +1,7 @@
 """The gateway through the real openai client against a local OpenRouter stand-in."""
 
+import json
+
 import pytest
 
 from chatbot import llm
@@ -67,6 +69,17 @@ def test_streaming_yields_the_text_in_pieces(user, fake_openrouter):
     assert len(pieces) > 3
     assert "".join(pieces) == "Groceries took 41 % of your spending this month."
     assert AIRequest.objects.get().completion_tokens == 20
+
+
+def test_a_streamed_tool_call_is_put_together_from_its_pieces(user, fake_openrouter):
+    arguments = {"period": "this_month", "category": "Groceries and household things"}
+    fake_openrouter.reply_tool_call("spending_summary", arguments, "call_7")
+    reply = llm.stream(user=user, purpose="chat", messages=HELLO, tools=[{"type": "function", "function": {"name": "x"}}])
+    assert list(reply) == []
+    (call,) = reply.tool_calls
+    assert (call.id, call.name, json.loads(call.arguments)) == ("call_7", "spending_summary", arguments)
+    assert fake_openrouter.calls[0]["tools"] and fake_openrouter.calls[0]["stream"] is True
+    assert AIRequest.objects.get().succeeded
 
 
 def test_the_daily_limit_counts_successful_requests(user, fake_openrouter, settings):
