@@ -311,3 +311,60 @@ class ChatForm(forms.Form):
             "max_length": f"Messages are at most {MAX_CONTENT_CHARS} characters.",
         },
     )
+
+
+class AccountForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Savings"}))
+    kind = forms.ChoiceField(choices=Account.Kind.choices, initial=Account.Kind.BANK, label="Kind")
+    currency = forms.ChoiceField(label="Currency", help_text="Fixed once the account has transactions.")
+    opening_balance = forms.DecimalField(
+        label="Opening balance",
+        max_digits=14,
+        decimal_places=2,
+        min_value=-MONEY_LIMIT,
+        max_value=MONEY_LIMIT,
+        initial=Decimal("0.00"),
+        help_text="What was in it before the first transaction you record; below zero for a card you owe on.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        error_messages={
+            "invalid": "Enter an amount like 250.00 or -80.00.",
+            "max_decimal_places": "Use at most two digits after the decimal point.",
+        },
+    )
+    is_archived = forms.BooleanField(
+        required=False, label="Archived", help_text="Keeps its history, leaves the lists and takes no new transactions."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = currency_choices()
+
+    @classmethod
+    def initial_from(cls, account: Account) -> dict:
+        return {name: getattr(account, name) for name in ("name", "kind", "currency", "opening_balance", "is_archived")}
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"}))
+    kind = forms.ChoiceField(choices=Category.Kind.choices, initial=Category.Kind.EXPENSE, label="Kind")
+    color = forms.RegexField(
+        regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#6e7781",
+        label="Colour",
+        widget=forms.TextInput(attrs={"type": "color"}),
+        error_messages={"invalid": "Use a colour like #1f883d."},
+    )
+    income_percentage = forms.DecimalField(
+        required=False,
+        label="Share of income",
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        help_text="Optional, expense categories only: the percentage of your monthly income you plan for it.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100", "inputmode": "decimal"}),
+    )
+
+    @classmethod
+    def initial_from(cls, category: Category) -> dict:
+        return {name: getattr(category, name) for name in ("name", "kind", "color", "income_percentage")}

@@ -40,7 +40,9 @@ from users import services as user_services
 from users.charts import daily_spending_line, spending_donut
 from users.display import format_money
 from users.forms import (
+    AccountForm,
     BudgetForm,
+    CategoryForm,
     ChatForm,
     GoalEntryForm,
     GoalForm,
@@ -161,6 +163,110 @@ def transaction_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "The transaction was deleted.")
         return redirect("transactions")
     return render(request, "pages/confirm_delete.html", {"object": tx, "what": "transaction", "cancel": reverse("transactions")})
+
+
+# --- Accounts and categories -------------------------------------------------------------
+
+
+def _form_page(request: HttpRequest, form, *, save, done: str, message, template: str, **context) -> HttpResponse:
+    """Show `form`; on a valid POST call `save(cleaned_data)` (one service) and go to
+    `done` saying `message(saved)`. A service's ValidationError lands next to its field."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message(saved))
+            return redirect(done)
+    return render(request, template, {"form": form, **context})
+
+
+def _delete_page(request: HttpRequest, obj, *, delete, what: str, done: str) -> HttpResponse:
+    """Confirm, then delete through the service; a refusal it explains (ValidationError)
+    goes back to the list as an error message and deletes nothing."""
+    if request.method == "POST":
+        try:
+            delete(obj)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{what.capitalize()} “{obj}” deleted.")
+        return redirect(done)
+    return render(request, "pages/confirm_delete.html", {"object": obj, "what": what, "cancel": reverse(done)})
+
+
+@login_required
+@require_GET
+def account_list_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pages/accounts.html",
+        {"accounts": account_list(user=request.user), "categories": category_list(user=request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_create_page(request: HttpRequest) -> HttpResponse:
+    form = AccountForm(request.POST or None, initial={"currency": request.user.currency})
+    return _form_page(
+        request, form, template="pages/account_form.html", done="accounts",
+        save=lambda data: ledger.account_create(user=request.user, **data),
+        message=lambda account: f"Account “{account}” created.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(account_list(user=request.user), pk=pk)
+    form = AccountForm(request.POST or None, initial=AccountForm.initial_from(account))
+    return _form_page(
+        request, form, template="pages/account_form.html", done="accounts", account=account,
+        save=lambda data: ledger.account_update(account=account, **data),
+        message=lambda saved: f"Account “{saved}” saved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(account_list(user=request.user), pk=pk)
+    return _delete_page(
+        request, account, what="account", done="accounts", delete=lambda obj: ledger.account_delete(account=obj)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_create_page(request: HttpRequest) -> HttpResponse:
+    return _form_page(
+        request, CategoryForm(request.POST or None), template="pages/category_form.html", done="accounts",
+        save=lambda data: ledger.category_create(user=request.user, **data),
+        message=lambda category: f"Category “{category}” created.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(category_list(user=request.user), pk=pk)
+    form = CategoryForm(request.POST or None, initial=CategoryForm.initial_from(category))
+    return _form_page(
+        request, form, template="pages/category_form.html", done="accounts", category=category,
+        save=lambda data: ledger.category_update(category=category, **data),
+        message=lambda saved: f"Category “{saved}” saved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(category_list(user=request.user), pk=pk)
+    return _delete_page(
+        request, category, what="category", done="accounts", delete=lambda obj: ledger.category_delete(category=obj)
+    )
 
 
 # --- Dashboard ---------------------------------------------------------------------------

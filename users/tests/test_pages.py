@@ -48,6 +48,9 @@ def notification_for(user, title: str = "Food budget at 80 %") -> Notification:
 SIGNED_IN_PAGES = [
     "/transactions/",
     "/transactions/new/",
+    "/ledger/",
+    "/ledger/accounts/new/",
+    "/ledger/categories/new/",
     "/budgets/",
     "/budgets/new/",
     "/goals/",
@@ -114,7 +117,7 @@ def others_objects(other_user) -> dict[str, int]:
     )
     return {
         "tx": tx.pk, "budget": budget.pk, "goal": goal.pk, "notification": notification.pk,
-        "conversation": conversation.pk, "action": action.pk,
+        "conversation": conversation.pk, "action": action.pk, "account": tx.account_id, "category": food.pk,
     }
 
 
@@ -125,6 +128,12 @@ def others_objects(other_user) -> dict[str, int]:
         ("post", "/transactions/{tx}/edit/"),
         ("get", "/transactions/{tx}/delete/"),
         ("post", "/transactions/{tx}/delete/"),
+        ("get", "/ledger/accounts/{account}/edit/"),
+        ("post", "/ledger/accounts/{account}/edit/"),
+        ("post", "/ledger/accounts/{account}/delete/"),
+        ("get", "/ledger/categories/{category}/edit/"),
+        ("post", "/ledger/categories/{category}/edit/"),
+        ("post", "/ledger/categories/{category}/delete/"),
         ("get", "/budgets/{budget}/edit/"),
         ("post", "/budgets/{budget}/delete/"),
         ("get", "/goals/{goal}/edit/"),
@@ -145,6 +154,8 @@ def test_another_persons_object_is_not_found(client, others_objects, method, pat
     assert Goal.objects.filter(pk=others_objects["goal"]).exists()
     assert not Notification.objects.get(pk=others_objects["notification"]).is_read
     assert ProposedAction.objects.get(pk=others_objects["action"]).status == "pending"
+    assert Category.objects.get(pk=others_objects["category"]).name == "Food"
+    assert Account.objects.get(pk=others_objects["account"]).name == "Main account"
 
 
 def test_another_persons_category_is_refused_next_to_the_field(client, other_user):
@@ -279,6 +290,87 @@ def test_budget_form_errors_and_creation(client, user):
     assert edited.status_code == 302
     budget.refresh_from_db()
     assert (budget.category, budget.period, budget.thresholds) == (None, "weekly", [90])
+
+
+def test_accounts_are_listed_with_balances_created_edited_and_archived(client, user):
+    main = main_account(user)
+    make_transaction(main, amount="30.00")
+    created = client.post(
+        "/ledger/accounts/new/",
+        {"name": "Travel card", "kind": "card", "currency": "EUR", "opening_balance": "-80.50"},
+        follow=True,
+    )
+    assert created.redirect_chain == [("/ledger/", 302)]
+    card = Account.objects.get(user=user, name="Travel card")
+    assert (card.kind, card.currency, card.opening_balance) == ("card", "EUR", Decimal("-80.50"))
+    page = created.content.decode()
+    assert "Account “Travel card (EUR)” created." in page
+    assert "−€80.50" in page and "−$30.00" in page  # each balance in its own currency, the expense counted
+
+    taken = client.post(
+        "/ledger/accounts/new/", {"name": "travel CARD", "kind": "bank", "currency": "USD", "opening_balance": "0"}
+    )
+    assert taken.status_code == 200 and taken.context["form"].errors["name"]
+    assert Account.objects.filter(user=user).count() == 2
+
+    locked = client.post(
+        f"/ledger/accounts/{main.pk}/edit/",
+        {"name": "Main account", "kind": "bank", "currency": "EUR", "opening_balance": "0", "is_archived": "on"},
+    )
+    assert locked.status_code == 200 and "already has transactions" in locked.context["form"].errors["currency"][0]
+    main.refresh_from_db()
+    assert (main.currency, main.is_archived) == ("USD", False)
+
+    archived = client.post(
+        f"/ledger/accounts/{main.pk}/edit/",
+        {"name": "Old bank", "kind": "bank", "currency": "USD", "opening_balance": "0", "is_archived": "on"},
+    )
+    assert archived.status_code == 302
+    main.refresh_from_db()
+    assert (main.name, main.is_archived) == ("Old bank", True)
+
+
+def test_an_account_with_transactions_is_kept_and_an_empty_one_deleted(client, user):
+    main = main_account(user)
+    make_transaction(main, amount="5.00")
+    spare = make_account(user, name="Spare")
+    refused = client.post(f"/ledger/accounts/{main.pk}/delete/", follow=True)
+    assert "cannot be deleted. Archive it instead" in refused.content.decode()
+    assert Account.objects.filter(pk=main.pk).exists() and Transaction.objects.count() == 1
+    deleted = client.post(f"/ledger/accounts/{spare.pk}/delete/", follow=True)
+    assert "Account “Spare (USD)” deleted." in deleted.content.decode()
+    assert not Account.objects.filter(pk=spare.pk).exists()
+
+
+def test_categories_are_created_with_a_share_of_income_edited_and_deleted(client, user):
+    assert sum(c.income_percentage or 0 for c in Category.objects.filter(user=user)) == 100  # the defaults
+    too_much = client.post(
+        "/ledger/categories/new/", {"name": "Hobbies", "kind": "expense", "color": "#1f883d", "income_percentage": "5"}
+    )
+    assert too_much.status_code == 200
+    assert too_much.context["form"].errors["income_percentage"] == [
+        "Your other categories already plan 100% of income; this one can have at most 0%."
+    ]
+    assert not Category.objects.filter(name="Hobbies").exists()
+    bad = client.post("/ledger/categories/new/", {"name": "Gifts", "kind": "expense", "color": "green"})
+    assert bad.status_code == 200 and bad.context["form"].errors["color"] == ["Use a colour like #1f883d."]
+    created = client.post("/ledger/categories/new/", {"name": "Gifts", "kind": "expense", "color": "#aa3377"})
+    assert created.status_code == 302
+    gifts = Category.objects.get(user=user, name="Gifts")
+    make_transaction(main_account(user), amount="12.00", category=gifts)
+
+    income_share = client.post(
+        f"/ledger/categories/{gifts.pk}/edit/", {"name": "Gifts", "kind": "income", "color": "#aa3377"}
+    )
+    assert income_share.status_code == 200 and "Transactions use this category" in income_share.context["form"].errors["kind"][0]
+
+    renamed = client.post(f"/ledger/categories/{gifts.pk}/edit/", {"name": "Presents", "kind": "expense", "color": "#aa3377"})
+    assert renamed.status_code == 302
+    assert "Presents" in client.get("/ledger/").content.decode()
+
+    deleted = client.post(f"/ledger/categories/{gifts.pk}/delete/", follow=True)
+    assert "Category “Presents” deleted." in deleted.content.decode()
+    assert Transaction.objects.get().category is None
 
 
 def test_goals_are_created_and_money_added_without_going_below_zero(client, user):
