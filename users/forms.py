@@ -8,12 +8,14 @@ from functools import cache
 
 import pycountry
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from budgets.models import Budget
 from chatbot.chat import MAX_CONTENT_CHARS
 from goals.models import GoalEntry
 from notifications.models import Notification
+from transactions.csv_import import DATE_FORMATS
 from transactions.models import Account, Category, Transaction
 from users.models import User
 
@@ -368,3 +370,54 @@ class CategoryForm(forms.Form):
     @classmethod
     def initial_from(cls, category: Category) -> dict:
         return {name: getattr(category, name) for name in ("name", "kind", "color", "income_percentage")}
+
+
+class ImportForm(forms.Form):
+    """A bank statement CSV into one account. Columns and dates are recognised on their
+    own; the optional column names are for statements whose headers are not."""
+
+    account = forms.TypedChoiceField(coerce=int, label="Into account")
+    file = forms.FileField(label="Statement (CSV)", widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+    date_format = forms.ChoiceField(
+        required=False,
+        label="Dates look like",
+        choices=[("", "Recognise them")] + [(name, name) for name in DATE_FORMATS],
+    )
+    date_column = forms.CharField(required=False, max_length=100, label="Date column")
+    description_column = forms.CharField(required=False, max_length=100, label="Description column")
+    amount_column = forms.CharField(
+        required=False, max_length=100, label="Amount column", help_text="Signed: money out below zero."
+    )
+    debit_column = forms.CharField(required=False, max_length=100, label="Money out column")
+    credit_column = forms.CharField(required=False, max_length=100, label="Money in column")
+    dry_run = forms.BooleanField(required=False, label="Only check the file; import nothing")
+
+    MAPPED = ("date", "description", "amount", "debit", "credit")
+
+    def __init__(self, *args, accounts: list[Account], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._accounts = {a.pk: a for a in accounts if not a.is_archived}
+        self.fields["account"].choices = [(a.pk, f"{a.name} ({a.currency})") for a in self._accounts.values()]
+
+    def clean_account(self) -> Account:
+        return self._accounts[self.cleaned_data["account"]]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.API_UPLOAD_MAX_SIZE:
+            raise ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {settings.API_UPLOAD_MAX_SIZE:,} bytes."
+            )
+        return upload
+
+    def service_arguments(self) -> dict:
+        """What transactions_import takes, from the cleaned form."""
+        data = self.cleaned_data
+        mapping = {name: data[f"{name}_column"].strip() for name in self.MAPPED if data[f"{name}_column"].strip()}
+        return {
+            "account": data["account"],
+            "content": data["file"].read(),
+            "mapping": mapping or None,
+            "date_format": DATE_FORMATS[data["date_format"]] if data["date_format"] else None,
+            "dry_run": data["dry_run"],
+        }

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -46,6 +47,7 @@ from users.forms import (
     ChatForm,
     GoalEntryForm,
     GoalForm,
+    ImportForm,
     NotificationPreferencesForm,
     TransactionForm,
     add_service_errors,
@@ -267,6 +269,41 @@ def category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _delete_page(
         request, category, what="category", done="accounts", delete=lambda obj: ledger.category_delete(category=obj)
     )
+
+
+IMPORT_ROWS_SHOWN = 50
+IMPORT_LAYOUTS = {
+    "signed_amount": "one signed amount column",
+    "debit_credit": "money out and money in columns",
+    "amount_and_kind": "an amount column and a debit/credit column",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transaction_import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a statement; show what was imported (or, checking only, what would be),
+    the duplicates skipped and each row that could not be read, by line number."""
+    form = ImportForm(request.POST or None, request.FILES or None, accounts=list(account_list(user=request.user)))
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = ledger.transactions_import(user=request.user, **form.service_arguments())
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "mapping" in error.error_dict:
+                # The service speaks to API clients ("send a mapping"); here the mapping is the form's fields.
+                found = error.message_dict["mapping"][0].split(". Send a mapping")[0]
+                error = ValidationError(f"{found}. Name them under “My bank names its columns differently”.")
+            add_service_errors(form, error)
+        else:
+            if report.created:
+                messages.success(request, f"{report.created} transaction{pluralize(report.created)} imported.")
+    context = {"form": form, "report": report}
+    if report is not None:
+        context["rows_shown"] = report.rows[:IMPORT_ROWS_SHOWN]
+        context["errors_shown"] = report.errors[:IMPORT_ROWS_SHOWN]
+        context["layout"] = IMPORT_LAYOUTS.get(report.layout, report.layout)
+    return render(request, "pages/transaction_import.html", context)
 
 
 # --- Dashboard ---------------------------------------------------------------------------

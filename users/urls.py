@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("transactions/", pages.transaction_list_page, name="transactions"),
     path("transactions/new/", pages.transaction_create_page, name="transaction-create"),
+    path("transactions/import/", pages.transaction_import_page, name="transaction-import"),
     path("transactions/<int:pk>/edit/", pages.transaction_edit_page, name="transaction-edit"),
     path("transactions/<int:pk>/delete/", pages.transaction_delete_page, name="transaction-delete"),
     path("ledger/", pages.account_list_page, name="accounts"),

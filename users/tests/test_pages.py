@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -48,6 +49,7 @@ def notification_for(user, title: str = "Food budget at 80 %") -> Notification:
 SIGNED_IN_PAGES = [
     "/transactions/",
     "/transactions/new/",
+    "/transactions/import/",
     "/ledger/",
     "/ledger/accounts/new/",
     "/ledger/categories/new/",
@@ -371,6 +373,66 @@ def test_categories_are_created_with_a_share_of_income_edited_and_deleted(client
     deleted = client.post(f"/ledger/categories/{gifts.pk}/delete/", follow=True)
     assert "Category “Presents” deleted." in deleted.content.decode()
     assert Transaction.objects.get().category is None
+
+
+STATEMENT = (
+    "Posting Date,Memo,Money Out,Money In\n"
+    "03/11/2026,Coffee shop,4.50,\n"
+    "04/11/2026,Salary,,2500.00\n"
+    "05/11/2026,Broken row,abc,\n"
+)
+
+
+def upload(content: str, name: str = "statement.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content.encode(), content_type="text/csv")
+
+
+def test_a_statement_is_checked_then_imported_once_with_bad_rows_named(client, user):
+    main = main_account(user)
+    mapped = {"date_column": "Posting Date", "description_column": "Memo", "debit_column": "Money Out",
+              "credit_column": "Money In", "date_format": "DD/MM/YYYY"}
+
+    checked = client.post("/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), "dry_run": "on", **mapped})
+    assert checked.status_code == 200
+    report = checked.context["report"]
+    assert (report.dry_run, report.new, report.created, report.duplicates) == (True, 2, 0, 0)
+    assert [error["row"] for error in report.errors] == [4]
+    page = checked.content.decode()
+    assert "Checked: nothing was imported" in page and "Line 4: " in page and "Coffee shop" in page
+    assert "Read with money out and money in columns, dates as %d/%m/%Y" in page
+    assert not Transaction.objects.exists()
+
+    imported = client.post("/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), **mapped})
+    assert imported.context["report"].created == 2
+    assert "2 transactions imported." in imported.content.decode()
+    assert sorted((t.kind, t.amount, t.date) for t in Transaction.objects.all()) == [
+        ("expense", Decimal("4.50"), date(2026, 11, 3)),
+        ("income", Decimal("2500.00"), date(2026, 11, 4)),
+    ]
+
+    again = client.post("/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), **mapped})
+    assert (again.context["report"].created, again.context["report"].duplicates) == (0, 2)
+    assert Transaction.objects.count() == 2
+
+
+def test_an_unreadable_or_foreign_import_is_explained_and_saves_nothing(client, user, other_user, settings):
+    main = main_account(user)
+    empty = client.post("/transactions/import/", {"account": main.pk, "file": upload("")})
+    assert empty.status_code == 200 and empty.context["form"].errors["file"]
+
+    unknown = client.post("/transactions/import/", {"account": main.pk, "file": upload("When,What,Howmuch\n1,2,3\n")})
+    assert unknown.context["form"].non_field_errors() == [
+        "Could not recognise the columns of this file (found: When, What, Howmuch). "
+        "Name them under “My bank names its columns differently”."
+    ]
+
+    theirs = client.post("/transactions/import/", {"account": main_account(other_user).pk, "file": upload(STATEMENT)})
+    assert theirs.status_code == 200 and "account" in theirs.context["form"].errors
+
+    settings.API_UPLOAD_MAX_SIZE = 20
+    large = client.post("/transactions/import/", {"account": main.pk, "file": upload(STATEMENT)})
+    assert "the limit is 20 bytes" in large.context["form"].errors["file"][0]
+    assert not Transaction.objects.exists()
 
 
 def test_goals_are_created_and_money_added_without_going_below_zero(client, user):
