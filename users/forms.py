@@ -126,13 +126,32 @@ class TransactionForm(forms.Form):
     )
     date = forms.DateField(label="Date", widget=DateInput, error_messages={"invalid": "Enter a date like 2026-01-31."})
     account = forms.TypedChoiceField(coerce=int, label="Account")
+    transfer_account = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="To account", help_text="Transfers only: where the money goes."
+    )
     notes = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Notes")
 
-    def __init__(self, *args, user: User, categories: list[Category], accounts: list[Account], today: date, **kwargs):
+    def __init__(
+        self,
+        *args,
+        user: User,
+        categories: list[Category],
+        accounts: list[Account],
+        today: date,
+        allow_transfer: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.user = user
         self._categories = {category.pk: category for category in categories}
         self._accounts = {account.pk: account for account in accounts}
+        if allow_transfer:
+            self.fields["kind"].choices = [*self.fields["kind"].choices, (Transaction.Kind.TRANSFER, "Transfer")]
+            self.fields["transfer_account"].choices = [("", "—")] + [
+                (a.pk, f"{a.name} ({a.currency})") for a in accounts
+            ]
+        else:
+            del self.fields["transfer_account"]
         self.fields["category"].choices = [
             ("", "Uncategorised"),
             ("Expense categories", [(c.pk, c.name) for c in categories if c.kind == Category.Kind.EXPENSE]),
@@ -153,6 +172,7 @@ class TransactionForm(forms.Form):
             "description": transaction.description,
             "date": transaction.date,
             "account": transaction.account_id,
+            "transfer_account": transaction.transfer_account_id,
             "notes": transaction.notes,
         }
 
@@ -163,11 +183,23 @@ class TransactionForm(forms.Form):
     def clean_account(self) -> Account:
         return self._accounts[self.cleaned_data["account"]]
 
+    def clean_transfer_account(self) -> Account | None:
+        pk = self.cleaned_data["transfer_account"]
+        return self._accounts[pk] if pk is not None else None
+
     def clean(self) -> dict:
         cleaned = super().clean()
         category, kind = cleaned.get("category"), cleaned.get("kind")
-        if category is not None and kind and category.kind != kind:
-            self.add_error("category", f"{category.name} is an {category.kind} category; pick an {kind} category.")
+        if kind == Transaction.Kind.TRANSFER:
+            if category is not None:
+                self.add_error("category", "A transfer between your accounts has no category; choose Uncategorised.")
+            if "transfer_account" in cleaned and cleaned["transfer_account"] is None:
+                self.add_error("transfer_account", "Choose the account the money goes to.")
+        else:
+            # A "to account" left chosen while switching to an expense or income means nothing.
+            cleaned["transfer_account"] = None
+            if category is not None and kind and category.kind != kind:
+                self.add_error("category", f"{category.name} is an {category.kind} category; pick an {kind} category.")
         return cleaned
 
 

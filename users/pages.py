@@ -75,11 +75,17 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _transaction_form(
-    request: HttpRequest, *, instance: Transaction | None = None, initial: dict | None = None, prefix: str | None = None
+    request: HttpRequest,
+    *,
+    instance: Transaction | None = None,
+    initial: dict | None = None,
+    prefix: str | None = None,
+    allow_transfer: bool = True,
 ) -> TransactionForm:
-    """The form with the person's own categories and open accounts (plus the edited one's account)."""
+    """The form with the person's own categories and open accounts (plus the edited one's accounts)."""
     user = request.user
-    accounts = list(account_list(user=user).filter(Q(is_archived=False) | Q(pk=getattr(instance, "account_id", None))))
+    kept = [pk for pk in (getattr(instance, "account_id", None), getattr(instance, "transfer_account_id", None)) if pk]
+    accounts = list(account_list(user=user).filter(Q(is_archived=False) | Q(pk__in=kept)))
     return TransactionForm(
         request.POST if request.method == "POST" else None,
         user=user,
@@ -88,12 +94,14 @@ def _transaction_form(
         today=user_today(user),
         initial=TransactionForm.initial_from(instance) if instance else initial,
         prefix=prefix,
+        allow_transfer=allow_transfer,
     )
 
 
 def _save_transaction(form: TransactionForm, *, instance: Transaction | None = None) -> Transaction | None:
     """Create or update through the ledger's services; None (with the errors on the form) when refused."""
-    fields = {name: form.cleaned_data[name] for name in ("kind", "amount", "category", "description", "date", "account", "notes")}
+    names = ("kind", "amount", "category", "description", "date", "account", "transfer_account", "notes")
+    fields = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
     try:
         if instance is None:
             return ledger.transaction_create(user=form.user, **fields)
@@ -104,6 +112,11 @@ def _save_transaction(form: TransactionForm, *, instance: Transaction | None = N
 
 
 def _saved_message(tx: Transaction) -> str:
+    if tx.kind == Transaction.Kind.TRANSFER:
+        return (
+            f"Transfer of {format_money(tx.amount, tx.account.currency)} saved "
+            f"({tx.account.name} → {tx.transfer_account.name}, {tx.date:%-d %b})."
+        )
     what = tx.category.name if tx.category else "uncategorised"
     verb = "Expense" if tx.kind == Transaction.Kind.EXPENSE else "Income"
     return f"{verb} of {format_money(tx.amount, tx.account.currency)} saved ({what}, {tx.date:%-d %b})."
@@ -131,7 +144,7 @@ def transaction_list_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def transaction_create_page(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind")
-    initial = {"kind": kind} if kind in (Transaction.Kind.EXPENSE, Transaction.Kind.INCOME) else None
+    initial = {"kind": kind} if kind in Transaction.Kind.values else None
     form = _transaction_form(request, initial=initial)
     if request.method == "POST" and form.is_valid():
         tx = _save_transaction(form)
@@ -145,8 +158,6 @@ def transaction_create_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def transaction_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     tx = get_object_or_404(transaction_list(user=request.user), pk=pk)
-    if tx.kind == Transaction.Kind.TRANSFER:
-        return render(request, "pages/transaction_form.html", {"transaction": tx, "form": None})
     form = _transaction_form(request, instance=tx)
     if request.method == "POST" and form.is_valid():
         saved = _save_transaction(form, instance=tx)
@@ -354,7 +365,7 @@ def _budget_overview(summary, statuses) -> dict | None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = user_today(user)
-    form = _transaction_form(request, initial={"kind": Transaction.Kind.EXPENSE}, prefix="quick")
+    form = _transaction_form(request, initial={"kind": Transaction.Kind.EXPENSE}, prefix="quick", allow_transfer=False)
     if request.method == "POST" and form.is_valid():
         tx = _save_transaction(form)
         if tx is not None:

@@ -259,6 +259,46 @@ def test_editing_and_deleting_a_transaction(client, user):
     assert not Transaction.objects.exists()
 
 
+def test_transfers_are_recorded_and_edited_between_own_accounts(client, user, other_user):
+    main = main_account(user)
+    savings = make_account(user, name="Savings")
+    euro = make_account(user, name="Euro", currency="EUR")
+    theirs = main_account(other_user)
+    base = {"kind": "transfer", "amount": "200.00", "date": "2026-03-02", "account": main.pk}
+
+    missing = client.post("/transactions/new/", base)
+    assert missing.context["form"].errors["transfer_account"] == ["Choose the account the money goes to."]
+    categorised = client.post(
+        "/transactions/new/", {**base, "transfer_account": savings.pk, "category": make_category(user, name="Food").pk}
+    )
+    assert "has no category" in categorised.context["form"].errors["category"][0]
+    foreign = client.post("/transactions/new/", {**base, "transfer_account": theirs.pk})
+    assert "transfer_account" in foreign.context["form"].errors
+    same = client.post("/transactions/new/", {**base, "transfer_account": main.pk})
+    assert same.context["form"].errors["transfer_account"] == ["Choose a different account from the one the money leaves."]
+    currencies = client.post("/transactions/new/", {**base, "transfer_account": euro.pk})
+    assert "same currency" in currencies.context["form"].errors["transfer_account"][0]
+    assert not Transaction.objects.exists()
+
+    saved = client.post("/transactions/new/", {**base, "transfer_account": savings.pk}, follow=True)
+    assert "Transfer of $200.00 saved (Main account → Savings, 2 Mar)." in saved.content.decode()
+    transfer = Transaction.objects.get()
+    assert (transfer.kind, transfer.account, transfer.transfer_account) == ("transfer", main, savings)
+
+    page = client.get(f"/transactions/{transfer.pk}/edit/").content.decode()
+    assert f'<option value="{savings.pk}" selected>Savings (USD)</option>' in page
+    edited = client.post(f"/transactions/{transfer.pk}/edit/", {**base, "amount": "150.00", "transfer_account": savings.pk})
+    assert edited.status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.amount == Decimal("150.00")
+
+    # Turned into an expense, the "to account" still chosen in the form is dropped, not refused.
+    expense = client.post(f"/transactions/{transfer.pk}/edit/", {**base, "kind": "expense", "transfer_account": savings.pk})
+    assert expense.status_code == 302
+    transfer.refresh_from_db()
+    assert (transfer.kind, transfer.transfer_account) == ("expense", None)
+
+
 def test_transaction_list_searches_and_pages(client, user):
     account = main_account(user)
     for day in range(1, 31):
