@@ -46,41 +46,51 @@ def type_enabled(*, user, type: str) -> bool:
     return preference if preference is not None else type not in OFF_BY_DEFAULT
 
 
+_LOCK_SQL = "SELECT 1 FROM {user} WHERE id = %(user_id)s FOR UPDATE"
+
 _INBOX_SQL = """
 SELECT
-    (SELECT p.enabled FROM {preference} p WHERE p.user_id = u.id AND p.type = %(type)s),
-    EXISTS (SELECT 1 FROM {notification} n WHERE n.user_id = u.id AND n.dedupe_key = %(dedupe_key)s),
-    COALESCE((SELECT MAX(n.id) FROM {notification} n WHERE n.user_id = u.id), 0),
-    (SELECT COUNT(*) FROM {notification} n WHERE n.user_id = u.id AND NOT n.is_read)
-FROM {user} u
-WHERE u.id = %(user_id)s
+    (SELECT p.enabled FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s),
+    EXISTS (SELECT 1 FROM {notification} n WHERE n.user_id = %(user_id)s AND n.dedupe_key = %(dedupe_key)s),
+    COALESCE((SELECT MAX(n.id) FROM {notification} n WHERE n.user_id = %(user_id)s), 0),
+    (SELECT COUNT(*) FROM {notification} n WHERE n.user_id = %(user_id)s AND NOT n.is_read),
+    EXISTS (SELECT 1 FROM {user} u WHERE u.id = %(user_id)s)
 """
 
 
-def _lock_inbox(*, user, type: str, dedupe_key: str) -> tuple[bool | None, bool, int, int]:
-    """Lock the user's row and read, in the same round trip, what notify() needs:
-    the type's preference (None: not chosen), whether `dedupe_key` was used, the
-    latest id and the unread count. The lock makes a user's notifications commit
-    in id order, so a client resuming from the last id it saw can never miss an
-    earlier one, and makes the dedupe check exact where row locks exist.
+def _lock_inbox(user_id: int) -> None:
+    """Lock the user's row until the transaction ends: everything that changes what
+    their inbox holds or how much of it is unread (notify(), marking read, deleting)
+    takes this lock, so those writes commit one after another. A client resuming
+    from the last id it saw can then never miss an earlier one, and the counts and
+    ids read after the lock are exact at commit. (SQLite writes one at a time anyway.)"""
+    if not connection.features.has_select_for_update:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL.format(user=User._meta.db_table), {"user_id": user_id})
 
-    Written as SQL because it runs on every write: building the same statement
-    with the ORM cost more CPU than PostgreSQL spends running it. Each subquery
-    is served by an index (notif_user_id, notif_user_unread and the dedupe and
-    preference unique constraints)."""
+
+def _inbox_state(*, user_id: int, type: str, dedupe_key: str) -> tuple[bool | None, bool, int, int]:
+    """What notify() needs, in one round trip: the type's preference (None: not
+    chosen), whether `dedupe_key` was used, the latest id and the unread count.
+    A statement of its own, after the lock: on PostgreSQL a statement sees the
+    data as of its start, so reads made in the locking statement itself would
+    miss a notification committed while it waited for the lock.
+
+    Written as SQL because it runs on every write: building it with the ORM cost
+    more CPU than PostgreSQL spends running it. Each subquery is served by an
+    index (notif_user_id, notif_user_unread and the dedupe and preference unique
+    constraints)."""
     sql = _INBOX_SQL.format(
         preference=NotificationPreference._meta.db_table,
         notification=Notification._meta.db_table,
         user=User._meta.db_table,
     )
-    if connection.features.has_select_for_update:
-        sql += "FOR UPDATE OF u"
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"type": type, "dedupe_key": dedupe_key or None, "user_id": user.pk})
-        row = cursor.fetchone()
-    if row is None:
-        raise User.DoesNotExist(f"User {user.pk} is gone; nothing to notify.")
-    preference, duplicate, previous_id, unread = row
+        cursor.execute(sql, {"type": type, "dedupe_key": dedupe_key or None, "user_id": user_id})
+        preference, duplicate, previous_id, unread, user_exists = cursor.fetchone()
+    if not user_exists:
+        raise User.DoesNotExist(f"User {user_id} is gone; nothing to notify.")
     return (None if preference is None else bool(preference)), bool(duplicate), previous_id, unread
 
 
@@ -102,12 +112,14 @@ def notify(
     Returns None when the user muted the type (unless they asked for this one:
     `respect_preferences=False`) or `dedupe_key` was already used (re-saving a
     row never notifies twice). A rolled-back transaction takes the row and the
-    push with it. Inside a caller's transaction it joins it without a savepoint
-    of its own: it is on every write path, so it costs two queries (the locked
-    read and the INSERT) and nothing after the commit.
+    push with it. It is on every write path, so it costs three statements (the
+    lock, one read, the INSERT) and nothing after the commit; inside a caller's
+    transaction it joins it without a savepoint of its own, so an exception from
+    it (the user is gone) fails the caller's transaction: let it propagate.
     """
     with transaction.atomic(savepoint=False):
-        preference, duplicate, previous_id, unread = _lock_inbox(user=user, type=type, dedupe_key=dedupe_key)
+        _lock_inbox(user.pk)
+        preference, duplicate, previous_id, unread = _inbox_state(user_id=user.pk, type=type, dedupe_key=dedupe_key)
         if respect_preferences and not (preference if preference is not None else type not in OFF_BY_DEFAULT):
             return None
         if duplicate:
@@ -125,7 +137,7 @@ def notify(
             dedupe_key=dedupe_key,
         )
         if connection.features.has_select_for_update:
-            notification.save()
+            notification.save()  # the lock makes the dedupe check exact: no race left to catch
         else:
             # No row locks (SQLite): two writers may both have seen the key unused.
             try:
@@ -148,6 +160,7 @@ def notify(
 
 @transaction.atomic
 def notification_mark_read(*, notification: Notification, is_read: bool = True) -> Notification:
+    _lock_inbox(notification.user_id)
     if notification.is_read != is_read:
         notification.is_read = is_read
         notification.read_at = timezone.now() if is_read else None
@@ -159,6 +172,7 @@ def notification_mark_read(*, notification: Notification, is_read: bool = True) 
 @transaction.atomic
 def notification_mark_all_read(*, user) -> int:
     """Mark every unread notification read; returns how many changed."""
+    _lock_inbox(user.pk)
     marked = Notification.objects.filter(user=user, is_read=False).update(is_read=True, read_at=timezone.now())
     if marked:
         _push_unread_count_on_commit(user.pk)
@@ -167,6 +181,7 @@ def notification_mark_all_read(*, user) -> int:
 
 @transaction.atomic
 def notification_delete(*, notification: Notification) -> None:
+    _lock_inbox(notification.user_id)
     was_unread = not notification.is_read
     user_id = notification.user_id
     notification.delete()

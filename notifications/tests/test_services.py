@@ -1,6 +1,10 @@
-import pytest
-from django.db import transaction
+import threading
+import time
 
+import pytest
+from django.db import connection, connections, transaction
+
+from conftest import REQUIRE_SERVICES
 from notifications import services
 from notifications.models import Notification
 
@@ -112,3 +116,40 @@ def test_notifying_a_user_who_is_gone_fails_loudly(user):
     type(user).objects.filter(pk=user.pk).delete()
     with pytest.raises(type(user).DoesNotExist):
         ring(gone)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" and not REQUIRE_SERVICES, reason="row locks: PostgreSQL (CI runs it there)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writes_for_one_person_dedupe_and_chain_their_ids(user, monkeypatch):
+    """Eight writers at once, four of them with the same dedupe key, each holding its
+    transaction open a moment after notify(): one of the four is stored, nobody's
+    write fails, and every push names the id committed just before it."""
+    assert connection.vendor == "postgresql"
+    pushed, failures = [], []
+    monkeypatch.setattr(services, "_push", lambda user_id, message: pushed.append(message))
+    start = threading.Barrier(8)
+
+    def write(index: int) -> None:
+        try:
+            start.wait()
+            with transaction.atomic():
+                ring(user, title=f"n{index}", dedupe_key="same" if index % 2 else f"own-{index}")
+                time.sleep(0.05)  # the rest of the request, with the lock held
+        except Exception as error:  # pragma: no cover - the assertion below reports it
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    stored = list(Notification.objects.order_by("id").values_list("id", flat=True))
+    assert len(stored) == 5 and Notification.objects.filter(dedupe_key="same").count() == 1
+    chain = sorted((m["notification"]["id"], m["previous_id"], m["unread_count"]) for m in pushed)
+    assert chain == [(nid, ([0] + stored)[i], i + 1) for i, nid in enumerate(stored)]

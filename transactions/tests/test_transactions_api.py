@@ -332,20 +332,23 @@ def test_the_list_runs_a_fixed_number_of_queries(
 
 
 def test_a_write_that_notifies_stays_within_its_query_budget(
-    auth_client, user, main_account, salary, food, django_assert_max_num_queries
+    auth_client, user, main_account, salary, food, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     """The create path is the hot write path: the user, the account and category, the
-    INSERT, the income rule's one locked read + INSERT, the budget rule's two reads, and
-    nothing after the commit. (The test's own transaction turns the service's BEGIN and
-    COMMIT into a SAVEPOINT and a RELEASE, which count here: 8 + 2. Without row locks,
-    on SQLite, notify() guards its INSERT with a savepoint of its own: 2 more.)"""
+    INSERT, the income rule's lock, one read and INSERT, the budget rule's two reads,
+    and nothing after the commit (the commit callbacks run inside the count). The
+    test's own transaction turns the service's BEGIN and COMMIT into a SAVEPOINT and a
+    RELEASE, which count here: 9 + 2. SQLite has no row lock to take, and notify()
+    guards its INSERT with a savepoint there instead: 8 + 2 + 2."""
     Notification.objects.create(user=user, type=Notification.Type.ANNOUNCEMENT, title="Earlier", message="m")
     budget_create(user=user, category=food, amount=Decimal("100.00"))
-    with django_assert_max_num_queries(10 if connection.features.has_select_for_update else 12):
-        response = auth_client.post(
-            TRANSACTIONS,
-            {"account": main_account.pk, "kind": "income", "category": salary.pk, "amount": "10.00"},
-            format="json",
-        )
+    with django_assert_max_num_queries(11 if connection.features.has_select_for_update else 12):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = auth_client.post(
+                TRANSACTIONS,
+                {"account": main_account.pk, "kind": "income", "category": salary.pk, "amount": "10.00"},
+                format="json",
+            )
     assert response.status_code == 201, response.json()
+    assert len(callbacks) == 1  # the push, which reads nothing
     assert Notification.objects.filter(user=user, type=Notification.Type.INCOME_RECEIVED).count() == 1
