@@ -410,20 +410,21 @@ class FakeOpenRouter:
     def reply_text(self, text: str) -> None:
         self.replies.append(lambda body: self.text_body(body, text))
 
-    def reply_tool_call(self, name: str, arguments: dict | str, call_id: str = "call_1") -> None:
+    def reply_tool_call(self, name: str, arguments: dict | str, call_id: str = "call_1", content: str = "") -> None:
+        """A reply asking for one tool, after `content` (text some models write first)."""
         raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
-        message = {"role": "assistant", "content": None,
+        message = {"role": "assistant", "content": content or None,
                    "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": raw}}]}
         self.replies.append(
-            lambda body: self.stream_tool_call_body(body, call_id, name, raw)
+            lambda body: self.stream_tool_call_body(body, call_id, name, raw, content)
             if body.get("stream")
             else self.completion(body, message, "tool_calls")
         )
 
     @staticmethod
-    def stream_tool_call_body(body: dict, call_id: str, name: str, raw: str) -> tuple:
-        """A tool call streamed as OpenAI-compatible providers send it: the id and name
-        first, the arguments in pieces, then finish_reason "tool_calls"."""
+    def stream_tool_call_body(body: dict, call_id: str, name: str, raw: str, content: str = "") -> tuple:
+        """A tool call streamed as OpenAI-compatible providers send it: any text first,
+        then the call's id and name, the arguments in pieces, finish_reason "tool_calls"."""
 
         def chunk(delta: dict, finish_reason: str | None = None) -> str:
             return "data: " + json.dumps({
@@ -431,7 +432,8 @@ class FakeOpenRouter:
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
             }) + "\n\n"
 
-        events = [chunk({"role": "assistant", "tool_calls": [
+        events = [chunk({"role": "assistant", "content": content[i : i + 8]}) for i in range(0, len(content), 8)]
+        events += [chunk({"role": "assistant", "tool_calls": [
             {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}]})]
         for piece in [raw[i : i + 10] for i in range(0, len(raw), 10)]:
             events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))

@@ -142,35 +142,41 @@ def _tool_round(turn: Turn, messages: list[dict], completion: llm.Completion) ->
 
 def _streamed_answer(turn: Turn, messages: list[dict], on_token: TokenSink) -> tuple[str, dict]:
     """Stream each round with the tools offered until the model answers without
-    them (after MAX_TOOL_ROUNDS, once more without the tools), passing the text on."""
+    them (after MAX_TOOL_ROUNDS, once more without the tools), passing the text on.
+    Text a model writes before asking for a tool ("Let me look that up") has been
+    shown already, so the answer stored is everything shown, within one budget of
+    MAX_REPLY_CHARS; the tool round's own message keeps only its calls."""
+    shown: list[str] = []
+    truncated = False
     for round in range(MAX_TOOL_ROUNDS + 1):
         tools = TOOL_SPECS if round < MAX_TOOL_ROUNDS else None
         reply = llm.stream(user=turn.user, purpose=PURPOSE, messages=messages, tools=tools)
-        text, truncated = _pass_on(reply, on_token)
+        truncated = _pass_on(reply, on_token, shown)
         if truncated or not reply.tool_calls or tools is None:
             break
-        _tool_round(turn, messages, llm.Completion(model=reply.model, content=text, tool_calls=reply.tool_calls))
+        _tool_round(turn, messages, llm.Completion(model=reply.model, content="", tool_calls=reply.tool_calls))
+    text = "".join(shown).strip()
     if not text:
         text = NO_ANSWER
         on_token(text)
     return text, _ai_data(reply.model, truncated)
 
 
-def _pass_on(reply: "llm.StreamedReply", on_token: TokenSink) -> tuple[str, bool]:
-    """Pass each piece of the reply on as it arrives, cut at MAX_REPLY_CHARS."""
-    pieces: list[str] = []
-    length = 0
-    truncated = False
+def _pass_on(reply: "llm.StreamedReply", on_token: TokenSink, shown: list[str]) -> bool:
+    """Pass each piece of the reply on as it arrives and add it to `shown`, cutting
+    the whole answer at MAX_REPLY_CHARS; True when it was cut."""
+    length = sum(len(piece) for piece in shown)
     try:
         for piece in reply:
             room = MAX_REPLY_CHARS - 1 - length
             if len(piece) > room:
-                piece, truncated = piece[:room] + "…", True
+                piece = piece[: max(room, 0)] + "…"
+                on_token(piece)
+                shown.append(piece)
+                return True
             on_token(piece)
-            pieces.append(piece)
+            shown.append(piece)
             length += len(piece)
-            if truncated:
-                break
     finally:
         reply.close()  # records the request, also when the answer was cut
-    return "".join(pieces).strip(), truncated
+    return False

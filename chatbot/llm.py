@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import openai
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from budgetpay.periods import user_today
@@ -85,6 +86,14 @@ def _record(user, purpose: str, model: str = "", usage: Any = None, error: str =
     )
 
 
+def _release_database_connection() -> None:
+    """A model answers in seconds; a database connection held through that wait is a
+    pool slot (DB_POOL_MAX_SIZE per process) no other request can use. Outside a
+    transaction, give it back: the next query takes one again."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def _first_answer(*, user, purpose: str, request: Callable[[openai.OpenAI, str], T]) -> tuple[str, T]:
     """Run `request(client, model)` for each configured model in turn and return the
     first model that answers with its answer; LLMUnavailable when none does."""
@@ -92,6 +101,7 @@ def _first_answer(*, user, purpose: str, request: Callable[[openai.OpenAI, str],
         _record(user, purpose, error="no key")
         raise LLMUnavailable("AI is off: OPENROUTER_API_KEY is not set.")
     client = _client()
+    _release_database_connection()
     errors = []
     for model in settings.OPENROUTER_MODELS:
         try:

@@ -96,3 +96,11 @@ def test_the_server_process_keeps_start_up_objects_out_of_the_collector():
     assert result.returncode == 0, result.stderr
     frozen, threshold = map(int, result.stdout.split())
     assert frozen > 50_000 and threshold == 10_000
+
+
+def test_persistent_connections_and_the_pool_are_refused_together_at_start():
+    url = "postgres://postgres@127.0.0.1:5432/budgetpay"
+    both = start_django(DEBUG="true", DATABASE_URL=url, CONN_MAX_AGE="60")
+    assert both.returncode == 1
+    assert "CONN_MAX_AGE must be 0 with the connection pool" in both.stderr
+    assert start_django(DEBUG="true", DATABASE_URL=url, CONN_MAX_AGE="60", DB_POOL="false").returncode == 0

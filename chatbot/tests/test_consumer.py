@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.asgi import application
+from chatbot.chat import MAX_REPLY_CHARS
 from chatbot.models import Conversation, Message
 from chatbot.services import conversation_create
 
@@ -84,6 +85,37 @@ async def test_the_socket_runs_as_many_tool_rounds_as_the_model_needs(user, ledg
     stored = await database_sync_to_async(list)(Message.objects.filter(conversation_id=final["data"]["conversation"]))
     assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
     assert [m.data.get("name") for m in stored if m.role == "tool"] == ["spending_summary", "budget_status"]
+    await socket.disconnect()
+
+
+async def test_text_written_before_a_tool_call_is_part_of_the_stored_answer(user, ledger, fake_openrouter):
+    fake_openrouter.reply_tool_call(
+        "spending_summary", {"period": "last_month", "category": "Groceries"}, content="Let me look that up. "
+    )
+    fake_openrouter.reply_text("You spent 52.50 USD on groceries last month.")
+    socket = await open_socket(user)
+    await receive(socket)
+
+    pieces, final = await chat(socket, "Groceries last month?")
+
+    assert "".join(pieces) == final["data"]["content"] == (
+        "Let me look that up. You spent 52.50 USD on groceries last month."
+    )
+    stored = await database_sync_to_async(list)(Message.objects.filter(conversation_id=final["data"]["conversation"]))
+    asking = [m for m in stored if m.role == "assistant" and m.tool_calls]
+    assert len(asking) == 1 and asking[0].content == ""  # shown once, in the answer
+    await socket.disconnect()
+
+
+async def test_one_length_bound_covers_every_round_of_a_streamed_answer(user, ledger, fake_openrouter):
+    fake_openrouter.reply_tool_call("budget_status", {}, content="a" * 3000)
+    fake_openrouter.reply_text("b" * 3000)
+    socket = await open_socket(user)
+    await receive(socket)
+    pieces, final = await chat(socket, "Tell me everything")
+    content = final["data"]["content"]
+    assert "".join(pieces) == content
+    assert len(content) == MAX_REPLY_CHARS and content.endswith("b…") and content.startswith("a" * 3000)
     await socket.disconnect()
 
 

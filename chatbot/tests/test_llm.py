@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import transaction
 
 from chatbot import llm
 from chatbot.models import AIRequest
@@ -90,3 +91,16 @@ def test_the_daily_limit_counts_successful_requests(user, fake_openrouter, setti
     with pytest.raises(llm.DailyLimitReached) as reached:
         llm.check_daily_limit(user=user)
     assert 0 < reached.value.retry_after <= 24 * 3600
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_connection_is_given_back_while_the_model_thinks(user, fake_openrouter, monkeypatch):
+    from django.db import connection
+
+    seen = []
+    monkeypatch.setattr(connection, "close", lambda: seen.append(len(fake_openrouter.calls)))
+    llm.complete(user=user, purpose="test", messages=HELLO)
+    assert seen == [0]  # closed once, before the request went out
+    with transaction.atomic():  # inside a transaction it must stay
+        llm.complete(user=user, purpose="test", messages=HELLO)
+    assert seen == [0]
