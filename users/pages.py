@@ -71,6 +71,40 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _data(request: HttpRequest):
+    """A form's data: bound on every POST, even an empty one, so a submitted empty
+    form shows its errors instead of coming back blank."""
+    return request.POST if request.method == "POST" else None
+
+
+def _form_page(request: HttpRequest, form, *, save, done: str, message, template: str, **context) -> HttpResponse:
+    """Show `form`; on a valid POST call `save(cleaned_data)` (one service) and go to
+    `done` saying `message(saved)`. A service's ValidationError lands next to its field."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message(saved))
+            return redirect(done)
+    return render(request, template, {"form": form, **context})
+
+
+def _delete_page(request: HttpRequest, obj, *, delete, what: str, done: str) -> HttpResponse:
+    """Confirm, then delete through the service; a refusal it explains (ValidationError)
+    goes back to the list as an error message and deletes nothing."""
+    if request.method == "POST":
+        try:
+            delete(obj)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{what.capitalize()} “{obj}” deleted.")
+        return redirect(done)
+    return render(request, "pages/confirm_delete.html", {"object": obj, "what": what, "cancel": reverse(done)})
+
+
 # --- Transactions ------------------------------------------------------------------------
 
 
@@ -87,7 +121,7 @@ def _transaction_form(
     kept = [pk for pk in (getattr(instance, "account_id", None), getattr(instance, "transfer_account_id", None)) if pk]
     accounts = list(account_list(user=user).filter(Q(is_archived=False) | Q(pk__in=kept)))
     return TransactionForm(
-        request.POST if request.method == "POST" else None,
+        _data(request),
         user=user,
         categories=list(category_list(user=user)),
         accounts=accounts,
@@ -181,34 +215,6 @@ def transaction_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Accounts and categories -------------------------------------------------------------
 
 
-def _form_page(request: HttpRequest, form, *, save, done: str, message, template: str, **context) -> HttpResponse:
-    """Show `form`; on a valid POST call `save(cleaned_data)` (one service) and go to
-    `done` saying `message(saved)`. A service's ValidationError lands next to its field."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, message(saved))
-            return redirect(done)
-    return render(request, template, {"form": form, **context})
-
-
-def _delete_page(request: HttpRequest, obj, *, delete, what: str, done: str) -> HttpResponse:
-    """Confirm, then delete through the service; a refusal it explains (ValidationError)
-    goes back to the list as an error message and deletes nothing."""
-    if request.method == "POST":
-        try:
-            delete(obj)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{what.capitalize()} “{obj}” deleted.")
-        return redirect(done)
-    return render(request, "pages/confirm_delete.html", {"object": obj, "what": what, "cancel": reverse(done)})
-
-
 @login_required
 @require_GET
 def account_list_page(request: HttpRequest) -> HttpResponse:
@@ -222,7 +228,7 @@ def account_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_create_page(request: HttpRequest) -> HttpResponse:
-    form = AccountForm(request.POST or None, initial={"currency": request.user.currency})
+    form = AccountForm(_data(request), initial={"currency": request.user.currency})
     return _form_page(
         request, form, template="pages/account_form.html", done="accounts",
         save=lambda data: ledger.account_create(user=request.user, **data),
@@ -234,7 +240,7 @@ def account_create_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(account_list(user=request.user), pk=pk)
-    form = AccountForm(request.POST or None, initial=AccountForm.initial_from(account))
+    form = AccountForm(_data(request), initial=AccountForm.initial_from(account))
     return _form_page(
         request, form, template="pages/account_form.html", done="accounts", account=account,
         save=lambda data: ledger.account_update(account=account, **data),
@@ -255,7 +261,7 @@ def account_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def category_create_page(request: HttpRequest) -> HttpResponse:
     return _form_page(
-        request, CategoryForm(request.POST or None), template="pages/category_form.html", done="accounts",
+        request, CategoryForm(_data(request)), template="pages/category_form.html", done="accounts",
         save=lambda data: ledger.category_create(user=request.user, **data),
         message=lambda category: f"Category “{category}” created.",
     )
@@ -265,7 +271,7 @@ def category_create_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def category_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(category_list(user=request.user), pk=pk)
-    form = CategoryForm(request.POST or None, initial=CategoryForm.initial_from(category))
+    form = CategoryForm(_data(request), initial=CategoryForm.initial_from(category))
     return _form_page(
         request, form, template="pages/category_form.html", done="accounts", category=category,
         save=lambda data: ledger.category_update(category=category, **data),
@@ -295,7 +301,7 @@ IMPORT_LAYOUTS = {
 def transaction_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a statement; show what was imported (or, checking only, what would be),
     the duplicates skipped and each row that could not be read, by line number."""
-    form = ImportForm(request.POST or None, request.FILES or None, accounts=list(account_list(user=request.user)))
+    form = ImportForm(_data(request), request.FILES or None, accounts=list(account_list(user=request.user)))
     report = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -408,7 +414,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _budget_form(request: HttpRequest, **kwargs) -> BudgetForm:
     return BudgetForm(
-        request.POST if request.method == "POST" else None, categories=list(category_list(user=request.user)), **kwargs
+        _data(request), categories=list(category_list(user=request.user)), **kwargs
     )
 
 
@@ -425,43 +431,35 @@ def budget_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget_create_page(request: HttpRequest) -> HttpResponse:
-    form = _budget_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            budget = budget_services.budget_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Budget “{budget}” created: {format_money(budget.amount, request.user.currency)} {budget.get_period_display().lower()}.")
-            return redirect("budgets")
-    return render(request, "pages/budget_form.html", {"form": form})
+    return _form_page(
+        request, _budget_form(request), template="pages/budget_form.html", done="budgets",
+        save=lambda data: budget_services.budget_create(user=request.user, **data),
+        message=lambda budget: (
+            f"Budget “{budget}” created: {format_money(budget.amount, request.user.currency)} "
+            f"{budget.get_period_display().lower()}."
+        ),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
-    form = _budget_form(request, initial=BudgetForm.initial_from(budget))
-    if request.method == "POST" and form.is_valid():
-        try:
-            budget_services.budget_update(budget=budget, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Budget “{budget}” saved.")
-            return redirect("budgets")
-    return render(request, "pages/budget_form.html", {"form": form, "budget": budget})
+    return _form_page(
+        request, _budget_form(request, initial=BudgetForm.initial_from(budget)), template="pages/budget_form.html",
+        done="budgets", budget=budget,
+        save=lambda data: budget_services.budget_update(budget=budget, **data),
+        message=lambda saved: f"Budget “{saved}” saved.",
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
-    if request.method == "POST":
-        budget_services.budget_delete(budget=budget)
-        messages.success(request, f"Budget “{budget}” deleted.")
-        return redirect("budgets")
-    return render(request, "pages/confirm_delete.html", {"object": budget, "what": "budget", "cancel": reverse("budgets")})
+    return _delete_page(
+        request, budget, what="budget", done="budgets", delete=lambda obj: budget_services.budget_delete(budget=obj)
+    )
 
 
 # --- Goals -------------------------------------------------------------------------------
@@ -478,16 +476,12 @@ def goal_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_create_page(request: HttpRequest) -> HttpResponse:
-    form = GoalForm(request.POST if request.method == "POST" else None, today=user_today(request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            goal = goal_services.goal_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Goal “{goal}” created. Add money to it whenever you put some aside.")
-            return redirect("goals")
-    return render(request, "pages/goal_form.html", {"form": form})
+    return _form_page(
+        request, GoalForm(_data(request), today=user_today(request.user)), template="pages/goal_form.html",
+        done="goals",
+        save=lambda data: goal_services.goal_create(user=request.user, **data),
+        message=lambda goal: f"Goal “{goal}” created. Add money to it whenever you put some aside.",
+    )
 
 
 @login_required
@@ -495,27 +489,19 @@ def goal_create_page(request: HttpRequest) -> HttpResponse:
 def goal_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(goal_list(user=request.user), pk=pk)
     initial = {"name": goal.name, "target_amount": goal.target_amount, "target_date": goal.target_date}
-    form = GoalForm(request.POST if request.method == "POST" else None, initial=initial, today=user_today(request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            goal_services.goal_update(goal=goal, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Goal “{goal}” saved.")
-            return redirect("goals")
-    return render(request, "pages/goal_form.html", {"form": form, "goal": goal})
+    return _form_page(
+        request, GoalForm(_data(request), initial=initial, today=user_today(request.user)),
+        template="pages/goal_form.html", done="goals", goal=goal,
+        save=lambda data: goal_services.goal_update(goal=goal, **data),
+        message=lambda saved: f"Goal “{saved}” saved.",
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(goal_list(user=request.user), pk=pk)
-    if request.method == "POST":
-        goal_services.goal_delete(goal=goal)
-        messages.success(request, f"Goal “{goal}” deleted.")
-        return redirect("goals")
-    return render(request, "pages/confirm_delete.html", {"object": goal, "what": "goal", "cancel": reverse("goals")})
+    return _delete_page(request, goal, what="goal", done="goals", delete=lambda obj: goal_services.goal_delete(goal=obj))
 
 
 @login_required
@@ -523,7 +509,7 @@ def goal_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(goal_list(user=request.user), pk=pk)
     today = user_today(request.user)
-    form = GoalEntryForm(request.POST if request.method == "POST" else None, today=today)
+    form = GoalEntryForm(_data(request), today=today)
     if request.method == "POST" and form.is_valid():
         try:
             entry = goal_services.goal_entry_create(goal=goal, **form.cleaned_data)
@@ -585,7 +571,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notification_preferences_page(request: HttpRequest) -> HttpResponse:
     preferences = preferences_for(user=request.user)
-    form = NotificationPreferencesForm(request.POST if request.method == "POST" else None, preferences=preferences)
+    form = NotificationPreferencesForm(_data(request), preferences=preferences)
     if request.method == "POST" and form.is_valid():
         notification_services.preferences_update(user=request.user, changes=form.changes(preferences))
         messages.success(request, "Your notification choices were saved.")
@@ -631,7 +617,7 @@ def chat_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     conversation = None
     if pk is not None:
         conversation = get_object_or_404(chat_selectors.conversation_detail_list(user=request.user), pk=pk)
-    form = ChatForm(request.POST if request.method == "POST" else None)
+    form = ChatForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             result = chat_send(user=request.user, conversation=conversation, content=form.cleaned_data["content"])

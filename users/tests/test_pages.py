@@ -663,3 +663,10 @@ def test_amounts_in_other_currencies_keep_their_own_symbol(client, user):
 def test_make_user_has_a_default_account_for_the_forms(db):
     person = make_user("new@example.com")
     assert main_account(person).currency == "USD"
+
+
+@pytest.mark.parametrize("path", ["/ledger/accounts/new/", "/ledger/categories/new/", "/budgets/new/", "/goals/new/"])
+def test_an_empty_submitted_form_shows_what_is_missing(client, user, path):
+    response = client.post(path, {})
+    assert response.status_code == 200
+    assert response.context["form"].errors and "Please check the fields marked below." in response.content.decode()
