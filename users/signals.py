@@ -1,0 +1,8 @@
+"""Signals the users app sends for other parts of the product to act on."""
+
+from django.dispatch import Signal
+
+# Sent after the commit that changed a person's password (any path: API, pages, reset
+# link, admin, manage.py changepassword) or made it unusable. Arguments: `user`, and
+# `changed_at` (aware datetime). Receivers close what was authenticated before it.
+credentials_changed = Signal()
