@@ -1,21 +1,16 @@
 """Serializer fields shared by the budgets, reports and goals APIs."""
 
-from datetime import date
 from typing import Any
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
-# Calendar arithmetic (week starts, previous periods) stays well inside what
-# `datetime.date` can represent.
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2999, 12, 31)
+from budgetpay.validators import validate_user_date
 
 
 def local_date_field(**kwargs: Any) -> serializers.DateField:
-    """A calendar date in the user's own timezone, between 1900 and 2999."""
-    validators = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
-    return serializers.DateField(validators=validators, **kwargs)
+    """A calendar date in the user's own timezone, inside the window every date a
+    person sends keeps to (budgetpay.validators), so period arithmetic never overflows."""
+    return serializers.DateField(validators=[validate_user_date], **kwargs)
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 
 from budgetpay.periods import Period, period_containing, previous_period
+from budgetpay.validators import validate_user_date
 from budgets.money import SUM_FIELD, summed
 from budgets.selectors import budget_statuses
 from chatbot import services
@@ -73,9 +74,14 @@ def _day(text: str, today: date) -> date:
     if word == "yesterday":
         return today - timedelta(days=1)
     try:
-        return date.fromisoformat(word)
+        day = date.fromisoformat(word)
     except ValueError as exc:
         raise ToolError(f"{text[:40]!r} is not a date: use YYYY-MM-DD, 'today' or 'yesterday'.") from exc
+    try:
+        validate_user_date(day)
+    except ValidationError as exc:
+        raise ToolError(f"{text[:40]!r}: {' '.join(exc.messages)}") from exc
+    return day
 
 
 def resolve_period(

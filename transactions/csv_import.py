@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from budgetpay.validators import validate_user_date
 from transactions.parsing import AmountError, normalize_tags, parse_decimal
 
 MAX_COLUMNS = 50
@@ -417,8 +418,11 @@ def _parse_row(line: int, cells: dict[str, str], dates: _DateReader) -> Statemen
     else:
         try:
             parsed_date = dates.read(cells["date"])
+            validate_user_date(parsed_date)
         except ValueError as exc:
             errors["date"] = [str(exc)]
+        except ValidationError as exc:  # a real date, outside the window every date a person sends keeps to
+            errors["date"] = exc.messages
 
     amount, kind = _amount_and_kind(cells, errors)
 

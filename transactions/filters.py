@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
+from budgetpay.validators import validate_user_date
 from transactions.models import Account, Category, Transaction
 
 
@@ -37,8 +38,12 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 
 class TransactionFilter(filters.FilterSet):
-    date_from = filters.DateFilter(field_name="date", lookup_expr="gte", help_text="On or after this date.")
-    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="On or before this date.")
+    date_from = filters.DateFilter(
+        field_name="date", lookup_expr="gte", validators=[validate_user_date], help_text="On or after this date."
+    )
+    date_to = filters.DateFilter(
+        field_name="date", lookup_expr="lte", validators=[validate_user_date], help_text="On or before this date."
+    )
     account = filters.ModelChoiceFilter(
         queryset=_own_accounts,
         method="filter_account",

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from budgetpay.validators import validate_user_date
 from transactions.csv_import import IMPORT_FIELDS, resolve_date_format
 from transactions.models import Account, Category, Transaction
 from transactions.parsing import MAX_TAG_LENGTH, MAX_TAGS, AmountError, normalize_tags, parse_decimal
@@ -81,7 +82,11 @@ class TransactionSerializer(serializers.ModelSerializer):
         help_text="For transfers only: your other account, in the same currency, that receives the money.",
     )
     amount = MoneyField(positive=True, help_text="Above zero, at most 2 decimal places; the kind gives the direction.")
-    date = serializers.DateField(required=False, help_text="Defaults to today in your time zone.")
+    date = serializers.DateField(
+        required=False,
+        validators=[validate_user_date],
+        help_text="Between 1900-01-01 and 2199-12-31; defaults to today in your time zone.",
+    )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False),
         required=False,

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from budgetpay.validators import validate_user_date
 from budgets.models import Budget
 from chatbot.chat import MAX_CONTENT_CHARS
 from goals.models import GoalEntry
@@ -65,6 +66,12 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def date_field(**kwargs) -> forms.DateField:
+    """A date typed on a page, inside the window every date a person sends keeps to."""
+    kwargs.setdefault("error_messages", {"invalid": "Enter a date like 2026-01-31."})
+    return forms.DateField(widget=DateInput, validators=[validate_user_date], **kwargs)
 
 
 # --- Profile -----------------------------------------------------------------------------
@@ -124,7 +131,7 @@ class TransactionForm(forms.Form):
     description = forms.CharField(
         max_length=255, required=False, label="Description", widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"})
     )
-    date = forms.DateField(label="Date", widget=DateInput, error_messages={"invalid": "Enter a date like 2026-01-31."})
+    date = date_field(label="Date")
     account = forms.TypedChoiceField(coerce=int, label="Account")
     transfer_account = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, label="To account", help_text="Transfers only: where the money goes."
@@ -265,8 +272,8 @@ class BudgetForm(forms.Form):
 class GoalForm(forms.Form):
     name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Emergency fund"}))
     target_amount = money_field("Target")
-    target_date = forms.DateField(
-        required=False, label="Target date", widget=DateInput, help_text="Optional; we'll tell you how much to put aside."
+    target_date = date_field(
+        required=False, label="Target date", help_text="Optional; we'll tell you how much to put aside."
     )
 
     def __init__(self, *args, today: date | None = None, **kwargs) -> None:
@@ -288,7 +295,7 @@ class GoalEntryForm(forms.Form):
         label="What",
     )
     amount = money_field("Amount")
-    date = forms.DateField(label="Date", widget=DateInput)
+    date = date_field(label="Date")
     note = forms.CharField(max_length=255, required=False, label="Note")
 
     def __init__(self, *args, today: date, **kwargs) -> None:

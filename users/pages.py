@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from budgetpay.periods import period_containing, user_today
+from budgetpay.validators import validate_user_date
 from budgets import services as budget_services
 from budgets.reports import report_summary
 from budgets.selectors import Health, budget_list, budget_statuses
@@ -327,12 +328,14 @@ def transaction_import_page(request: HttpRequest) -> HttpResponse:
 
 
 def _month_shown(request: HttpRequest, today: date) -> date:
-    """The day the dashboard reports on: today, or the last day of `?month=YYYY-MM` in the past."""
+    """The day the dashboard reports on: today, or the last day of `?month=YYYY-MM` in the past
+    (inside the window every date a person sends keeps to; anything else shows today)."""
     raw = request.GET.get("month", "")
     try:
         year, month = (int(part) for part in raw.split("-"))
         first = date(year, month, 1)
-    except ValueError:
+        validate_user_date(first)
+    except (ValueError, ValidationError):
         return today
     if first > today:
         return today
@@ -612,25 +615,36 @@ def api_access_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def chat_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """The assistant. With JavaScript the page talks to the chatbot's REST API; this view
-    renders the conversation and, without JavaScript, sends the message itself."""
+    renders the conversation and, without JavaScript, sends the message itself. A message
+    sent here counts in the same per-minute AI bucket as the API's and the socket's; past
+    it, or past the daily limit, the form says so with a 429 and Retry-After."""
+    from budgetpay import ai_limit
+
     conversations = list(chat_selectors.conversation_list(user=request.user)[:CHAT_CONVERSATIONS])
     conversation = None
     if pk is not None:
         conversation = get_object_or_404(chat_selectors.conversation_detail_list(user=request.user), pk=pk)
     form = ChatForm(_data(request))
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         try:
+            ai_limit.rate_take(user=request.user)
             result = chat_send(user=request.user, conversation=conversation, content=form.cleaned_data["content"])
-        except llm.DailyLimitReached as exc:
+        except (ai_limit.RateLimited, llm.DailyLimitReached) as exc:
             form.add_error("content", str(exc))
+            retry_after = exc.retry_after
         else:
             return redirect("chat-conversation", pk=result.conversation.pk)
     shown = [message for message in conversation.messages.all() if message.role != "tool" and message.content] if conversation else []
-    return render(
+    response = render(
         request,
         "pages/chat.html",
         {"form": form, "conversation": conversation, "conversations": conversations, "chat_messages": shown},
+        status=429 if retry_after else 200,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required
