@@ -5,9 +5,20 @@ import pycountry
 from django.core.exceptions import ValidationError
 
 
+# Names in the zoneinfo folders that are not places: "localtime" is whatever zone the
+# server runs in, "Factory" a placeholder that reads "-00", "posixrules" a template for
+# POSIX TZ strings, and posix/ and right/ (leap seconds) copies of the whole database.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+_NOT_PLACE_FOLDERS = ("posix/", "right/")
+
+
 @cache
 def _timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(_NOT_PLACE_FOLDERS)
+    )
 
 
 def validate_currency(value: str) -> None:
@@ -21,7 +32,7 @@ def validate_currency(value: str) -> None:
 
 
 def validate_timezone(value: str) -> None:
-    """An IANA time zone name (Europe/Berlin, America/New_York, UTC...)."""
+    """An IANA time zone name of a real place (Europe/Berlin, America/New_York, UTC...)."""
     if value not in _timezones():
         raise ValidationError(
             "%(value)s is not an IANA time zone name (for example Europe/Berlin).",
