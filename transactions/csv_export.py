@@ -1,10 +1,10 @@
 """Transactions as CSV rows, in a layout the import reads back."""
 
-import csv
 from collections.abc import AsyncIterator, Iterator
 
 from django.db.models import QuerySet
 
+from budgetpay.csv_writer import SpreadsheetSafeWriter
 from transactions.models import Transaction
 
 HEADER = (
@@ -31,26 +31,21 @@ class _Line:
         return value
 
 
-def _text(value: str) -> str:
-    # A leading =, +, - or @ would run as a formula in a spreadsheet; the apostrophe
-    # keeps it text, and the import strips it again.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _cells(tx: Transaction) -> list[str]:
+    # Text a person typed may start with =, +, - or @; the writer keeps it text.
     return [
         tx.date.isoformat(),
         tx.kind,
         f"{tx.amount:.2f}",
         tx.account.currency,
-        _text(tx.account.name),
-        _text(tx.category.name) if tx.category else "",
-        _text(tx.description),
-        _text(tx.payee),
-        _text(tx.notes),
-        _text(", ".join(tx.tags)),
-        _text(tx.transfer_account.name) if tx.transfer_account else "",
-        _text(tx.external_id),
+        tx.account.name,
+        tx.category.name if tx.category else "",
+        tx.description,
+        tx.payee,
+        tx.notes,
+        ", ".join(tx.tags),
+        tx.transfer_account.name if tx.transfer_account else "",
+        tx.external_id,
     ]
 
 
@@ -58,7 +53,7 @@ class _Chunks:
     """Collects CSV lines and hands them out ROWS_PER_CHUNK at a time."""
 
     def __init__(self) -> None:
-        self._writer = csv.writer(_Line())
+        self._writer = SpreadsheetSafeWriter(_Line())
         self._lines: list[str] = [self._writer.writerow(HEADER)]
 
     def add(self, tx: Transaction) -> str:

@@ -5,7 +5,6 @@ the export walks it, and the account-deletion test checks that deleting the
 account leaves none of them behind.
 """
 
-import csv
 import io
 import json
 import zipfile
@@ -16,6 +15,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from budgetpay.csv_writer import SpreadsheetSafeWriter
 from budgets.models import Budget
 from chatbot.models import AIRequest, Conversation, Message, ProposedAction
 from goals.models import Goal, GoalEntry
@@ -64,15 +64,20 @@ def export_json(*, user) -> bytes:
     return json.dumps(data, cls=DjangoJSONEncoder, indent=2).encode()
 
 
+def _csv_cell(value: object) -> object:
+    return json.dumps(value, cls=DjangoJSONEncoder) if isinstance(value, (dict, list)) else value
+
+
 def export_csv_zip(*, user) -> bytes:
-    """A zip with one CSV file per table."""
+    """A zip with one CSV file per table, written so that no cell of the person's
+    text runs as a formula when they open it in a spreadsheet."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table, columns, rows in personal_rows(user=user):
             text = io.StringIO()
-            writer = csv.DictWriter(text, fieldnames=columns)
-            writer.writeheader()
+            writer = SpreadsheetSafeWriter(text)
+            writer.writerow(columns)
             for row in rows:
-                writer.writerow({key: json.dumps(value, cls=DjangoJSONEncoder) if isinstance(value, (dict, list)) else value for key, value in row.items()})
+                writer.writerow(_csv_cell(row[column]) for column in columns)
             archive.writestr(f"{table}.csv", text.getvalue())
     return buffer.getvalue()
