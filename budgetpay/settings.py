@@ -205,6 +205,7 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="opti
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"  # its rate limits key on budgetpay.client_ip
 SOCIALACCOUNT_ADAPTER = "users.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
@@ -238,6 +239,16 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Budget Pay <no-reply@localhost>")
 
+# --- Client address -----------------------------------------------------------
+# How many proxies of ours stand in front of Daphne, each appending to X-Forwarded-For:
+# 0 when Daphne faces clients (every forwarded header is ignored), 1 behind the shipped
+# nginx, 2 behind a load balancer and nginx. budgetpay.client_ip takes the address the
+# outermost of them saw; every throttle and rate limit keys on it (docs/deployment.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    sys.exit(f"budgetpay: TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth's own helper, should anything call it
+
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -253,6 +264,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "budgetpay.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Our throttles key on budgetpay.client_ip; any stock DRF throttle counts proxies the same way.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # Per client IP (per user for "ai"); past the rate: 429 with Retry-After.
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),

@@ -9,11 +9,11 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from budgetpay.periods import user_today
+from budgetpay.throttling import ClientScopedRateThrottle
 from users import data_export, pages, services
 from users.forms import ProfileForm
 from users.serializers import (
@@ -30,7 +30,7 @@ from users.serializers import (
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "register"
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer}, tags=["auth"])
@@ -58,7 +58,7 @@ class SocialTokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "social_login"
     provider_id = ""
 
@@ -150,12 +150,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 class LoginView(TokenObtainPairView):
     """Email and password for a token pair."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "login"
 
 
 class RefreshView(TokenRefreshView):
     """A refresh token for a new pair; the old refresh token is blacklisted."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "token_refresh"
