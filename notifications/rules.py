@@ -9,6 +9,7 @@ write's transaction, so a rolled-back write leaves no notification behind.
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Avg, Count
 
 from budgetpay.periods import user_today
@@ -16,7 +17,7 @@ from budgets.selectors import BudgetStatus, budget_statuses
 from goals.models import Goal
 from goals.selectors import GoalStatus, goal_list, goal_progress
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import _lock_inbox, notify
 from transactions.models import Transaction
 
 GOAL_MILESTONES = (25, 50, 75)
@@ -38,15 +39,23 @@ def budget_thresholds(*, user, on: date) -> list[Notification]:
     Only the period containing today (in the user's timezone) counts: a back-dated
     expense in a past period is history, not news. Each threshold of each budget
     notifies once per period; the next period starts afresh.
+
+    The user's inbox lock (the one notify() takes) comes before the sums are read. Two
+    writes racing each other (edits, imports, a budget change) each see their own change
+    and not the other's until it commits: read before the lock, both sums can fall short
+    of a threshold that the two together cross, and neither notifies. Under the lock the
+    second write waits for the first to commit, and its sums, read after, include it.
     """
     today = user_today(user)
     sent = []
-    for status in budget_statuses(user=user, on=today):
-        if on not in status.period or not status.thresholds_crossed:
-            continue
-        notification = _budget_threshold_notification(user, status, max(status.thresholds_crossed))
-        if notification:
-            sent.append(notification)
+    with transaction.atomic(savepoint=False):  # the lock lasts while the sums are read
+        _lock_inbox(user.pk)
+        for status in budget_statuses(user=user, on=today):
+            if on not in status.period or not status.thresholds_crossed:
+                continue
+            notification = _budget_threshold_notification(user, status, max(status.thresholds_crossed))
+            if notification:
+                sent.append(notification)
     return sent
 
 

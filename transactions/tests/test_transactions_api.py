@@ -3,7 +3,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from budgets.services import budget_create
 from notifications.models import Notification
@@ -335,14 +334,15 @@ def test_a_write_that_notifies_stays_within_its_query_budget(
     auth_client, user, main_account, salary, food, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     """The create path is the hot write path: the user, the account and category, the
-    INSERT, the income rule's lock, one read and INSERT, the budget rule's two reads,
-    and nothing after the commit (the commit callbacks run inside the count). The
-    test's own transaction turns the service's BEGIN and COMMIT into a SAVEPOINT and a
-    RELEASE, which count here: 9 + 2. SQLite has no row lock to take, and notify()
-    guards its INSERT with a savepoint there instead: 8 + 2 + 2."""
+    INSERT, the income rule's lock, one read and INSERT, the budget rule's lock (the
+    same row: it must come before the sums, see notifications.rules.budget_thresholds)
+    and two reads, and nothing after the commit (the commit callbacks run inside the
+    count). The test's own transaction turns the service's BEGIN and COMMIT into a
+    SAVEPOINT and a RELEASE, which count here: 10 + 2. SQLite has no row lock to take,
+    and notify() guards its INSERT with a savepoint there instead: 8 + 2 + 2."""
     Notification.objects.create(user=user, type=Notification.Type.ANNOUNCEMENT, title="Earlier", message="m")
     budget_create(user=user, category=food, amount=Decimal("100.00"))
-    with django_assert_max_num_queries(11 if connection.features.has_select_for_update else 12):
+    with django_assert_max_num_queries(12):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             response = auth_client.post(
                 TRANSACTIONS,
