@@ -8,10 +8,13 @@ the tools offered: text is passed on as it arrives, and a round that ends in too
 calls runs them and asks again, as the plain turn does. When AI is off or the provider
 fails, chatbot.rules answers and says so. The stored answer says which one it was:
 data.source is "ai" (with data.model) or "rules" (with data.reason).
+
+Every model call (each tool round) reserves one unit of the person's daily AI budget
+in the gateway (chatbot.llm, budgetpay.ai_limit). When the day is spent midway, the
+turn is undone and llm.DailyLimitReached raised, as when it is refused up front.
 """
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,15 +58,25 @@ def chat_send(
 ) -> ChatResult:
     """Store the user's message (in a new conversation when none is given), answer it and
     store the answer. With `on_token` the answer is also passed on piece by piece as it
-    arrives. Raises llm.DailyLimitReached before anything is stored."""
+    arrives. Raises llm.DailyLimitReached, and then nothing of the turn stays stored."""
     llm.check_daily_limit(user=user)
+    new_conversation = conversation is None
     if conversation is None:
         conversation = services.conversation_create(user=user)
     history = selectors.model_history(conversation=conversation)
     message = services.message_create(conversation=conversation, role=Message.Role.USER, content=content)
     turn = Turn(user=user, conversation=conversation, today=user_today(user))
+    stored = [message.pk]
     try:
-        text, data = _ai_answer(turn, history, content, on_token)
+        text, data = _ai_answer(turn, history, content, on_token, stored)
+    except llm.DailyLimitReached:
+        # Each model call reserves its own unit of the day: a tool round, or a turn running
+        # alongside, can find the day spent after the check above. The turn is undone, as
+        # if it had been refused at the check, and the caller answers the limit.
+        services.turn_discard(
+            conversation=conversation, messages=stored, actions=turn.proposed, whole_conversation=new_conversation
+        )
+        raise
     except llm.LLMUnavailable:
         reason = rules.PROVIDER_ERROR if llm.ai_enabled() else rules.NO_KEY
         text, data = rules.rules_answer(turn, content, reason=reason), {"source": "rules", "reason": reason}
@@ -99,24 +112,29 @@ def _ai_data(model: str, truncated: bool) -> dict:
     return {"source": "ai", "model": model, **({"truncated": True} if truncated else {})}
 
 
-def _ai_answer(turn: Turn, history: list[dict], content: str, on_token: TokenSink | None) -> tuple[str, dict]:
+def _ai_answer(
+    turn: Turn, history: list[dict], content: str, on_token: TokenSink | None, stored: list[int]
+) -> tuple[str, dict]:
+    """The model's answer, after its tool rounds; each round's messages are stored and
+    their ids added to `stored`."""
     messages = [{"role": "system", "content": _system_prompt(turn)}, *history, {"role": "user", "content": content}]
     if on_token is not None:
-        return _streamed_answer(turn, messages, on_token)
+        return _streamed_answer(turn, messages, on_token, stored)
     for _ in range(MAX_TOOL_ROUNDS):
         completion = llm.complete(user=turn.user, purpose=PURPOSE, messages=messages, tools=TOOL_SPECS)
         if not completion.tool_calls:
             text, truncated = _bounded(completion.content.strip() or NO_ANSWER)
             return text, _ai_data(completion.model, truncated)
-        _tool_round(turn, messages, completion)
+        _tool_round(turn, messages, completion, stored)
     # The rounds are spent: ask for the answer without offering the tools again.
     completion = llm.complete(user=turn.user, purpose=PURPOSE, messages=messages)
     text, truncated = _bounded(completion.content.strip() or NO_ANSWER)
     return text, _ai_data(completion.model, truncated)
 
 
-def _tool_round(turn: Turn, messages: list[dict], completion: llm.Completion) -> None:
-    """Store the model's tool calls, run each and store its result; extend `messages` with both."""
+def _tool_round(turn: Turn, messages: list[dict], completion: llm.Completion, stored: list[int]) -> None:
+    """Store the model's tool calls, run each and store its result; extend `messages` with
+    both and `stored` with their ids."""
     calls = [
         {"id": call.id[:100], "name": call.name[:100], "arguments": call.arguments[: MAX_ARGUMENT_CHARS + 1]}
         for call in completion.tool_calls[:MAX_CALLS_PER_ROUND]
@@ -129,6 +147,7 @@ def _tool_round(turn: Turn, messages: list[dict], completion: llm.Completion) ->
         data={"source": "ai", "model": completion.model},
     )
     messages.append(asking.for_model())
+    stored.append(asking.pk)
     for call in calls:
         result = services.message_create(
             conversation=turn.conversation,
@@ -138,9 +157,10 @@ def _tool_round(turn: Turn, messages: list[dict], completion: llm.Completion) ->
             data={"name": call["name"]},
         )
         messages.append(result.for_model())
+        stored.append(result.pk)
 
 
-def _streamed_answer(turn: Turn, messages: list[dict], on_token: TokenSink) -> tuple[str, dict]:
+def _streamed_answer(turn: Turn, messages: list[dict], on_token: TokenSink, stored: list[int]) -> tuple[str, dict]:
     """Stream each round with the tools offered until the model answers without
     them (after MAX_TOOL_ROUNDS, once more without the tools), passing the text on.
     Text a model writes before asking for a tool ("Let me look that up") has been
@@ -154,7 +174,9 @@ def _streamed_answer(turn: Turn, messages: list[dict], on_token: TokenSink) -> t
         truncated = _pass_on(reply, on_token, shown)
         if truncated or not reply.tool_calls or tools is None:
             break
-        _tool_round(turn, messages, llm.Completion(model=reply.model, content="", tool_calls=reply.tool_calls))
+        _tool_round(
+            turn, messages, llm.Completion(model=reply.model, content="", tool_calls=reply.tool_calls), stored
+        )
     text = "".join(shown).strip()
     if not text:
         text = NO_ANSWER

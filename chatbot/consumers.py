@@ -14,13 +14,16 @@ Server → client, for a message:
 Problems answer {"type": "error", "error": <code>, "message": "..."} and keep the socket
 open. Codes: invalid_json, invalid_message, unknown_type, binary_not_supported,
 frame_too_large, invalid_content, invalid_conversation, not_found (no such conversation
-of yours) and daily_limit, which adds "retry_after" (seconds). Messages are answered one
-at a time, in the order they were sent.
+of yours), daily_limit, which adds "retry_after" (seconds), and rate_limited, which adds
+"code": "rate_limited" and "retry_after" (seconds). Messages are answered one at a time,
+in the order they were sent. Each valid message counts in the person's per-minute AI
+bucket (THROTTLE_AI), the one the REST API and the chat page count in (budgetpay.ai_limit).
 """
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 
+from budgetpay import ai_limit
 from chatbot import llm, selectors
 from chatbot.chat import chat_send
 from chatbot.models import Conversation
@@ -42,6 +45,11 @@ class ChatConsumer(AuthenticatedJsonConsumer):
         if not serializer.is_valid():
             field, problems = next(iter(serializer.errors.items()))
             await self.send_error(f"invalid_{field}", f"{field}: {problems[0]}")
+            return
+        try:
+            await sync_to_async(ai_limit.rate_take)(user=self.user)
+        except ai_limit.RateLimited as exc:
+            await self.send_error("rate_limited", str(exc), code="rate_limited", retry_after=exc.retry_after)
             return
         conversation_id = serializer.validated_data.get("conversation")
         try:

@@ -1,25 +1,25 @@
 """The one gateway to the language model: OpenRouter through the openai SDK.
 
-Every AI feature calls `complete()` or `stream()`. They try the configured
-models in order, with the SDK's bounded retries (429, 5xx, timeouts) on each,
-record the tokens per user, and raise `LLMUnavailable` when no key is set or
-every model failed, so the caller answers from rules instead.
+Every AI feature calls `complete()` or `stream()`. Each call first reserves one
+model call of the user's daily budget (budgetpay.ai_limit; DailyLimitReached when it
+is spent), so every caller, the chat and the AI notifications alike, is held to
+AI_DAILY_LIMIT however many run at once. They try the configured models in order,
+with the SDK's bounded retries (429, 5xx, timeouts) on each, record the tokens per
+user, and raise `LLMUnavailable` when no key is set or every model failed, so the
+caller answers from rules instead; a call no model answered gives its reservation back.
 """
 
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import openai
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
-from budgetpay.periods import user_today
-from chatbot.models import AIRequest
+from budgetpay import ai_limit
+from chatbot.models import AIDailyUsage, AIRequest
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,10 +29,8 @@ class LLMUnavailable(Exception):
     """No key is configured, or every model failed; use the rule-based answer."""
 
 
-class DailyLimitReached(Exception):
-    def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"The daily limit of {settings.AI_DAILY_LIMIT} AI requests is reached; try again tomorrow.")
+DailyLimitReached = ai_limit.DailyLimitReached
+DAILY_BUDGET = ai_limit.DailyBudget(counter=AIDailyUsage)
 
 
 @dataclass
@@ -64,14 +62,10 @@ def _client() -> openai.OpenAI:
 
 
 def check_daily_limit(*, user) -> None:
-    """Raise DailyLimitReached when the user spent today's AI requests (their own day)."""
-    zone = ZoneInfo(user.timezone)
-    today = user_today(user)
-    start = datetime.combine(today, time.min, tzinfo=zone)
-    used = AIRequest.objects.filter(user=user, created_at__gte=start, succeeded=True).count()
-    if used >= settings.AI_DAILY_LIMIT:
-        tomorrow = start + timedelta(days=1)
-        raise DailyLimitReached(retry_after=max(1, int((tomorrow - timezone.now()).total_seconds())))
+    """Raise DailyLimitReached when the user spent today's AI requests (their own day).
+    Reserves nothing: callers use it to refuse before they store anything; each model
+    call still reserves its own unit in `_first_answer`."""
+    DAILY_BUDGET.check(user=user)
 
 
 def _record(user, purpose: str, model: str = "", usage: Any = None, error: str = "") -> None:
@@ -95,22 +89,34 @@ def _release_database_connection() -> None:
 
 
 def _first_answer(*, user, purpose: str, request: Callable[[openai.OpenAI, str], T]) -> tuple[str, T]:
-    """Run `request(client, model)` for each configured model in turn and return the
-    first model that answers with its answer; LLMUnavailable when none does."""
+    """Reserve one call of the user's daily budget, run `request(client, model)` for each
+    configured model in turn and return the first model that answers with its answer.
+    DailyLimitReached when the budget is spent (no request is made); LLMUnavailable when
+    no model answers, and then the reservation is given back: a call the provider never
+    answered (connection error, timeout, 429, 5xx) costs nothing of the day."""
     if not ai_enabled():
         _record(user, purpose, error="no key")
         raise LLMUnavailable("AI is off: OPENROUTER_API_KEY is not set.")
-    client = _client()
-    _release_database_connection()
-    errors = []
-    for model in settings.OPENROUTER_MODELS:
-        try:
-            return model, request(client, model)
-        except (openai.OpenAIError, IndexError, AttributeError) as exc:
-            logger.warning("model %s failed for %s: %s", model, purpose, exc.__class__.__name__)
-            errors.append(f"{model}: {exc.__class__.__name__}")
-    _record(user, purpose, error="; ".join(errors))
-    raise LLMUnavailable("; ".join(errors))
+    reservation = DAILY_BUDGET.reserve(user=user)
+    answered = False
+    try:
+        client = _client()
+        _release_database_connection()
+        errors = []
+        for model in settings.OPENROUTER_MODELS:
+            try:
+                answer = request(client, model)
+            except (openai.OpenAIError, IndexError, AttributeError) as exc:
+                logger.warning("model %s failed for %s: %s", model, purpose, exc.__class__.__name__)
+                errors.append(f"{model}: {exc.__class__.__name__}")
+            else:
+                answered = True
+                return model, answer
+        _record(user, purpose, error="; ".join(errors))
+        raise LLMUnavailable("; ".join(errors))
+    finally:
+        if not answered:
+            DAILY_BUDGET.refund(reservation)
 
 
 def complete(

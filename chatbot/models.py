@@ -23,6 +23,23 @@ class AIRequest(models.Model):
         return f"{self.purpose} {self.model or 'rules'}"
 
 
+class AIDailyUsage(models.Model):
+    """How many model calls a user has reserved on one of their days (their own
+    timezone): the counter budgetpay.ai_limit.DailyBudget takes AI_DAILY_LIMIT from.
+    AIRequest keeps the log of each call; this row is what the limit is checked against,
+    so that a reservation is one conditional UPDATE of one row."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="aidailyusage_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.used}"
+
+
 class Conversation(models.Model):
     """A chat between one user and the assistant."""
 

@@ -63,6 +63,22 @@ def reply_create(*, conversation: Conversation, content: str, data: dict, action
     return reply
 
 
+@db_transaction.atomic
+def turn_discard(
+    *, conversation: Conversation, messages: list[int], actions: list[ProposedAction], whole_conversation: bool
+) -> None:
+    """Undo a chat turn the daily limit stopped midway: its messages (the user's and any
+    tool rounds') and the changes it proposed that are still pending, or the whole
+    conversation when the turn started it. Nothing was answered, so nothing is kept."""
+    ProposedAction.objects.filter(
+        pk__in=[action.pk for action in actions], status=ProposedAction.Status.PENDING
+    ).delete()
+    if whole_conversation:
+        conversation.delete()
+    else:
+        Message.objects.filter(conversation=conversation, pk__in=messages).delete()
+
+
 def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}"
 

@@ -615,25 +615,36 @@ def api_access_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def chat_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """The assistant. With JavaScript the page talks to the chatbot's REST API; this view
-    renders the conversation and, without JavaScript, sends the message itself."""
+    renders the conversation and, without JavaScript, sends the message itself. A message
+    sent here counts in the same per-minute AI bucket as the API's and the socket's; past
+    it, or past the daily limit, the form says so with a 429 and Retry-After."""
+    from budgetpay import ai_limit
+
     conversations = list(chat_selectors.conversation_list(user=request.user)[:CHAT_CONVERSATIONS])
     conversation = None
     if pk is not None:
         conversation = get_object_or_404(chat_selectors.conversation_detail_list(user=request.user), pk=pk)
     form = ChatForm(_data(request))
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         try:
+            ai_limit.rate_take(user=request.user)
             result = chat_send(user=request.user, conversation=conversation, content=form.cleaned_data["content"])
-        except llm.DailyLimitReached as exc:
+        except (ai_limit.RateLimited, llm.DailyLimitReached) as exc:
             form.add_error("content", str(exc))
+            retry_after = exc.retry_after
         else:
             return redirect("chat-conversation", pk=result.conversation.pk)
     shown = [message for message in conversation.messages.all() if message.role != "tool" and message.content] if conversation else []
-    return render(
+    response = render(
         request,
         "pages/chat.html",
         {"form": form, "conversation": conversation, "conversations": conversations, "chat_messages": shown},
+        status=429 if retry_after else 200,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required
