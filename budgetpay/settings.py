@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    # The API docs' Swagger UI served from our own static files (no CDN; works offline and under the CSP).
+    "drf_spectacular_sidecar",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -69,6 +72,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long caching and need no policy of their own.
+    "budgetpay.middleware.ContentSecurityPolicyMiddleware",
+    "budgetpay.middleware.NoStoreForPersonalResponsesMiddleware",
     "budgetpay.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -296,6 +302,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Budgets, transactions, saving goals and real-time notifications.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files, not a CDN (budgetpay/urls.py).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["budgetpay.api.document_paths_without_trailing_slash"],
@@ -337,6 +347,37 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): the pages load scripts, styles and images only from
+# this server, with no inline script, no inline style and no `style=` attribute (templates
+# draw colours and widths as SVG attributes). connect-src also gets ws:/wss: of the request's
+# host (budgetpay.middleware.ContentSecurityPolicyMiddleware). form-action must allow the
+# providers' sign-in pages: allauth's provider login is a POST to us answered with a
+# redirect there, and browsers hold that redirect to form-action too.
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": [
+            "'self'",
+            _origin(SOCIALACCOUNT_PROVIDERS["google"].get("AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth")),
+            _origin(SOCIALACCOUNT_PROVIDERS["github"].get("GITHUB_URL", "https://github.com")),
+        ],
+    },
+}
 
 LOGGING = {
     "version": 1,
