@@ -83,12 +83,31 @@ PYTHON
 
 "$PY" manage.py migrate --noinput >"$RUN_DIR/migrate.log" 2>&1 || { cat "$RUN_DIR/migrate.log" >&2; exit 1; }
 
+if [ "$NGINX" != "no" ] && ! command -v nginx >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "run-local: installing nginx with apt-get"
+    # RUNLEVEL=1: install the package without starting the system's own nginx on port 80.
+    RUNLEVEL=1 apt-get install -y -q nginx >"$RUN_DIR/apt.log" 2>&1 \
+      || { apt-get update -q >>"$RUN_DIR/apt.log" 2>&1 && RUNLEVEL=1 apt-get install -y -q nginx >>"$RUN_DIR/apt.log" 2>&1; } \
+      || echo "run-local: could not install nginx (see $RUN_DIR/apt.log)" >&2
+  fi
+fi
+if [ "$NGINX" != "no" ] && command -v nginx >/dev/null 2>&1; then USE_NGINX=yes; else USE_NGINX=no; fi
+if [ "$NGINX" = "yes" ] && [ "$USE_NGINX" = no ]; then
+  echo "run-local: nginx is not installed and could not be installed (NGINX=yes)" >&2
+  exit 1
+fi
+# The client's address (budgetpay/client_ip.py): behind nginx, the X-Forwarded-For entry
+# nginx appended; without it, the peer address and no forwarded header at all.
+if [ "$USE_NGINX" = yes ]; then export TRUSTED_PROXY_COUNT=1; else export TRUSTED_PROXY_COUNT=0; fi
+
 # File descriptors for thousands of sockets (children inherit the limit).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 for i in $(seq 0 $((PROCESSES - 1))); do
   port=$((BASE_PORT + i))
-  "$PY" -m daphne -v 0 --proxy-headers -e "tcp:port=$port:interface=127.0.0.1:backlog=1024" \
+  # No --proxy-headers: it trusts the leftmost X-Forwarded-For entry, the client's own.
+  "$PY" -m daphne -v 0 -e "tcp:port=$port:interface=127.0.0.1:backlog=1024" \
     budgetpay.asgi:application >"$RUN_DIR/daphne-$port.log" 2>&1 &
   PIDS+=($!)
 done
@@ -109,16 +128,7 @@ for i in $(seq 0 $((PROCESSES - 1))); do
   done
 done
 
-if [ "$NGINX" != "no" ] && ! command -v nginx >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "run-local: installing nginx with apt-get"
-    # RUNLEVEL=1: install the package without starting the system's own nginx on port 80.
-    RUNLEVEL=1 apt-get install -y -q nginx >"$RUN_DIR/apt.log" 2>&1 \
-      || { apt-get update -q >>"$RUN_DIR/apt.log" 2>&1 && RUNLEVEL=1 apt-get install -y -q nginx >>"$RUN_DIR/apt.log" 2>&1; } \
-      || echo "run-local: could not install nginx (see $RUN_DIR/apt.log)" >&2
-  fi
-fi
-if [ "$NGINX" != "no" ] && command -v nginx >/dev/null 2>&1; then
+if [ "$USE_NGINX" = yes ]; then
   mkdir -p "$RUN_DIR/nginx"
   {
     echo "worker_processes 1;"
@@ -127,9 +137,9 @@ if [ "$NGINX" != "no" ] && command -v nginx >/dev/null 2>&1; then
     echo "error_log $RUN_DIR/nginx/error.log warn;"
     echo "events { worker_connections 32768; }"
     echo "http {"
-    echo "  access_log $RUN_DIR/nginx/access.log;"
     for dir in client_body proxy fastcgi uwsgi scgi; do echo "  ${dir}_temp_path $RUN_DIR/nginx/$dir;"; done
-    echo "  map \$http_upgrade \$connection_upgrade { default upgrade; \"\" \"\"; }"
+    echo "  include $ROOT/deploy/nginx/budgetpay-http.conf;"
+    echo "  access_log $RUN_DIR/nginx/access.log budgetpay;   # never the socket's ?token="
     echo "  upstream budgetpay {"
     echo "    least_conn;"
     for i in $(seq 0 $((PROCESSES - 1))); do echo "    server 127.0.0.1:$((BASE_PORT + i));"; done
@@ -152,9 +162,6 @@ if [ "$NGINX" != "no" ] && command -v nginx >/dev/null 2>&1; then
     fi
     sleep 0.2
   done
-elif [ "$NGINX" = "yes" ]; then
-  echo "run-local: nginx is not installed and could not be installed (NGINX=yes)" >&2
-  exit 1
 fi
 
 echo

@@ -140,8 +140,10 @@ def test_the_settings_give_drf_and_allauth_the_same_count():
 
 
 def _settings_in_a_new_process(**env: str) -> subprocess.CompletedProcess:
-    code = "import django; django.setup(); from django.conf import settings as s; " \
-           "print(s.TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'], s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'], s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    )
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=django_settings.BASE_DIR,
