@@ -258,7 +258,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth's own helper, shoul
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "users.authentication.JWTAuthentication",  # 401 with a code once a token no longer speaks for its person
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -295,7 +295,14 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    # Tokens carry a hash of the password hash: a password change refuses every token
+    # issued before it (REST and sockets, users.tokens). Tokens from before this setting
+    # lack the claim and are refused once: people sign in again after the upgrade.
+    "CHECK_REVOKE_TOKEN": True,
 }
+# A refresh token presented again this long after its rotation only gets 401 (two tabs,
+# a retrying phone); later, its whole sign-in's tokens are revoked (users.services).
+JWT_REFRESH_REUSE_GRACE_SECONDS = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Budget Pay API",

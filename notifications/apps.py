@@ -12,6 +12,7 @@ class NotificationsConfig(AppConfig):
         from notifications import receivers
         from transactions.models import Transaction
         from transactions.signals import transactions_imported
+        from users.signals import refresh_token_reused
 
         post_save.connect(receivers.transaction_saved, sender=Transaction, dispatch_uid="notify_transaction_saved")
         post_delete.connect(receivers.transaction_deleted, sender=Transaction, dispatch_uid="notify_transaction_deleted")
@@ -20,3 +21,4 @@ class NotificationsConfig(AppConfig):
         post_save.connect(receivers.goal_entry_saved, sender=GoalEntry, dispatch_uid="notify_goal_entry_saved")
         transactions_imported.connect(receivers.transactions_imported, dispatch_uid="notify_transactions_imported")
         post_delete.connect(receivers.goal_entry_deleted, sender=GoalEntry, dispatch_uid="notify_goal_entry_deleted")
+        refresh_token_reused.connect(receivers.refresh_token_reused, dispatch_uid="notify_refresh_token_reused")

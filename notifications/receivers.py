@@ -45,3 +45,7 @@ def goal_entry_deleted(sender, instance, origin=None, **kwargs) -> None:
 
 def transactions_imported(sender, user, **kwargs) -> None:
     rules.budget_thresholds(user=user, on=user_today(user))
+
+
+def refresh_token_reused(sender, user, family: str, **kwargs) -> None:
+    rules.refresh_token_reused(user=user, family=family)

@@ -215,3 +215,26 @@ def goal_changed(*, goal: Goal) -> None:
             dedupe_key=f"goal:{goal.id}:behind:{goal.target_date.isoformat()}",
         )
 
+
+def refresh_token_reused(*, user, family: str) -> Notification | None:
+    """Tell the person a used-up sign-in token came back, so that sign-in was ended.
+
+    Someone presented a refresh token long after it had been exchanged: it was copied
+    (a stolen phone backup, a leaked log). Every token of that sign-in is revoked; the
+    person should sign in again and change the password if it was not them. Once per
+    sign-in, whatever their preferences: it is about their account's safety.
+    """
+    # An announcement type of its own would need a notifications migration; ALERT marks it.
+    return notify(
+        user=user,
+        type=Notification.Type.ANNOUNCEMENT,
+        level=Notification.Level.ALERT,
+        title="A sign-in was ended for your safety",
+        message=(
+            "An old sign-in token of your account was used again, which happens when it was copied. "
+            "We signed that device out. If it was not you, change your password."
+        ),
+        data={"reason": "refresh_token_reused"},
+        dedupe_key=f"refresh_token_reused:{family}",
+        respect_preferences=False,
+    )

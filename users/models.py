@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
 
@@ -72,6 +72,36 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    # set_unusable_password() leaves Django's `_password` unset, so it marks the change here.
+    _password_made_unusable = False
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_made_unusable = True
+
+    def save(self, *args, **kwargs) -> None:
+        # The one place every password change passes through (API, allauth's change, set and
+        # reset-by-key pages, the admin's form, manage.py changepassword, a social sign-in
+        # wiping the password), the way Django's own save() calls password_changed(). A
+        # rehash on sign-in (check_password's upgrade) clears `_password` before saving, so
+        # it does not count. New rows have nothing to revoke.
+        update_fields = kwargs.get("update_fields")
+        password_changed = (
+            not self._state.adding
+            and (self._password is not None or self._password_made_unusable)
+            and (update_fields is None or "password" in update_fields)
+        )
+        self._password_made_unusable = False
+        if not password_changed:
+            super().save(*args, **kwargs)
+            return
+        from users.services import user_credentials_changed  # services build on this model
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            user_credentials_changed(user=self)
+
     def clean(self) -> None:
         super().clean()
         self.email = UserManager.normalize_email(self.email)
@@ -96,3 +126,19 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="users_unique_idempotency_key")]
+
+
+class RefreshTokenLineage(models.Model):
+    """Which sign-in a refresh token descends from, and when it was exchanged for its successor.
+
+    Rotation hands out one successor per refresh token, all in the family of the sign-in's
+    first token. A rotated token presented again after a short grace was copied: the whole
+    family is revoked (OAuth 2.0 Security Best Current Practice, refresh token rotation).
+    A token issued without a row (the sign-in's first) is its own family's root.
+    """
+
+    token = models.OneToOneField(
+        "token_blacklist.OutstandingToken", on_delete=models.CASCADE, primary_key=True, related_name="lineage"
+    )
+    family = models.CharField(max_length=255, db_index=True, help_text="jti of the sign-in's first refresh token.")
+    rotated_at = models.DateTimeField(null=True, blank=True, help_text="When it was exchanged for its successor.")

@@ -1,5 +1,11 @@
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import UntypedToken
 
+from users.authentication import JWTAuthentication
 from users.models import User
 
 
@@ -41,3 +47,23 @@ class AccountDeleteSerializer(serializers.Serializer):
 
 class SocialTokenSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=8192, help_text="Google: the ID token. GitHub: an OAuth access token.")
+
+
+class TokenRefreshSerializer(serializers.Serializer):
+    """A refresh token in, a new pair out (users.services.refresh_token_rotate)."""
+
+    refresh = serializers.CharField(max_length=4096)
+    access = serializers.CharField(read_only=True)
+
+
+class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):
+    """Valid only while the token still speaks for its person: signed, unexpired, not
+    revoked, and its person exists, is active and has not changed the password since
+    (the REST authentication's checks). Every refusal is a 401, as the API would give."""
+
+    def validate(self, attrs: dict) -> dict:
+        token = UntypedToken(attrs["token"])
+        if BlacklistedToken.objects.filter(token__jti=token.get(api_settings.JTI_CLAIM)).exists():
+            raise InvalidToken("This token was revoked (signed out, password changed, or reused).")
+        JWTAuthentication().get_user(token)
+        return {}

@@ -1,18 +1,26 @@
 """Writes on users and their credentials. Each runs in one database transaction."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from allauth.socialaccount.models import SocialApp, SocialToken
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from users.models import User, UserManager
+from users.models import RefreshTokenLineage, User, UserManager
+from users.signals import credentials_changed, refresh_token_reused
+from users.tokens import token_matches_credentials
 
 EMAIL_TAKEN = "A user with this email address already exists."
 
@@ -75,6 +83,117 @@ def _blacklist_outstanding_refresh_tokens(user: User) -> int:
     return len(outstanding)
 
 
+class TokenRefused(Exception):
+    """A refresh token that may not be exchanged; the message says why."""
+
+
+class _RotatableRefreshToken(RefreshToken):
+    """A refresh token checked for signature, expiry and type, but not yet for the
+    blacklist: refresh_token_rotate() reads that under the row lock, where it tells a
+    token reused after its rotation from one revoked otherwise."""
+
+    def check_blacklist(self) -> None:
+        pass
+
+
+REFRESH_REUSED = "This refresh token was already used; use the one that replaced it, or sign in again."
+REFRESH_REVOKED = "This refresh token was revoked (signed out, password changed, or reused); sign in again."
+
+
+def refresh_token_rotate(*, raw_token: str) -> dict[str, str]:
+    """Exchange a refresh token for a new pair; the presented one is used up.
+
+    Exactly one exchange of a token wins, however many arrive at once: the token's
+    OutstandingToken row is locked and blacklisted in one transaction, and the others
+    find it blacklisted. A used-up token presented again within
+    JWT_REFRESH_REUSE_GRACE_SECONDS of its rotation (two tabs, a phone retrying after a
+    lost answer) is only refused; later, it was copied, so every refresh token of its
+    sign-in is revoked and the person is told (`refresh_token_reused`).
+    """
+    try:
+        refresh = _RotatableRefreshToken(raw_token)
+    except TokenError as exc:
+        raise TokenRefused(str(exc.args[0])) from exc
+    user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)}).first()
+    if user is None or not user.is_active:
+        raise TokenRefused("No active account found for the given token.")
+    refusal = ""
+    with transaction.atomic():
+        row = _locked_outstanding_token(refresh, user=user)
+        if BlacklistedToken.objects.filter(token=row).exists():
+            refusal = _refuse_used_token(row=row, user=user)
+        elif not token_matches_credentials(token=refresh, user=user):
+            # Issued before a password change (or before this check existed); its
+            # access tokens would be refused too.
+            refusal = REFRESH_REVOKED
+        else:
+            return _rotate(refresh, row=row, user=user)
+    raise TokenRefused(refusal)
+
+
+def _locked_outstanding_token(refresh: RefreshToken, *, user: User) -> OutstandingToken:
+    jti = refresh[jwt_settings.JTI_CLAIM]
+    OutstandingToken.objects.get_or_create(  # a token we signed but never recorded (issued by hand)
+        jti=jti,
+        defaults={
+            "user": user,
+            "token": str(refresh),
+            "created_at": datetime_from_epoch(refresh["iat"]),
+            "expires_at": datetime_from_epoch(refresh["exp"]),
+        },
+    )
+    return OutstandingToken.objects.select_for_update().get(jti=jti)
+
+
+def _refuse_used_token(*, row: OutstandingToken, user: User) -> str:
+    lineage = RefreshTokenLineage.objects.filter(token=row).first()
+    if lineage is None or lineage.rotated_at is None:
+        return REFRESH_REVOKED  # signed out, or revoked with a password change
+    grace = timedelta(seconds=settings.JWT_REFRESH_REUSE_GRACE_SECONDS)
+    if timezone.now() - lineage.rotated_at <= grace:
+        return REFRESH_REUSED
+    revoked = refresh_token_family_revoke(family=lineage.family)
+    refresh_token_reused.send(sender=User, user=user, family=lineage.family, revoked=revoked)
+    return REFRESH_REVOKED
+
+
+def _rotate(refresh: RefreshToken, *, row: OutstandingToken, user: User) -> dict[str, str]:
+    BlacklistedToken.objects.create(token=row)
+    now = timezone.now()
+    lineage, created = RefreshTokenLineage.objects.get_or_create(
+        token=row, defaults={"family": row.jti, "rotated_at": now}
+    )
+    if not created:
+        lineage.rotated_at = now
+        lineage.save(update_fields=["rotated_at"])
+
+    pair = {"access": str(refresh.access_token)}
+    # The successor keeps every claim (user, revoke claim) with a new id and lifetime.
+    refresh.set_jti()
+    refresh.set_exp()
+    refresh.set_iat()
+    successor = OutstandingToken.objects.create(
+        user=user,
+        jti=refresh[jwt_settings.JTI_CLAIM],
+        token=str(refresh),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
+    RefreshTokenLineage.objects.create(token=successor, family=lineage.family)
+    pair["refresh"] = str(refresh)
+    return pair
+
+
+@transaction.atomic
+def refresh_token_family_revoke(*, family: str) -> int:
+    """Revoke every refresh token descended from one sign-in; returns how many were still live."""
+    live = list(
+        OutstandingToken.objects.filter(lineage__family=family).exclude(blacklistedtoken__isnull=False)
+    )
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
+    return len(live)
+
+
 @transaction.atomic
 def user_revoke_refresh_tokens(*, user: User) -> int:
     """Revoke every refresh token the user holds (scripts, apps); returns how many.
@@ -89,9 +208,21 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         raise ValidationError({"old_password": ["The current password is not correct."]})
     _validate_password(new_password, user, field="new_password")
     user.set_password(new_password)
-    user.save(update_fields=["password"])
-    _blacklist_outstanding_refresh_tokens(user)
+    user.save(update_fields=["password"])  # revokes every refresh token (user_credentials_changed)
+    # Issued after the save, so the pair carries the new password's revoke claim.
     return tokens_for_user(user=user)
+
+
+@transaction.atomic
+def user_credentials_changed(*, user: User) -> None:
+    """The password of an existing person was changed or made unusable (User.save() calls
+    this on every path). Every refresh token is revoked in the same transaction, so no
+    token outlives the change even for a moment; access tokens issued before it carry the
+    old password's revoke claim and are refused (users.tokens). Other parts of the product
+    (open sockets) hear of it through `credentials_changed` once the change is committed."""
+    _blacklist_outstanding_refresh_tokens(user)
+    changed_at = timezone.now()
+    transaction.on_commit(lambda: credentials_changed.send(sender=User, user=user, changed_at=changed_at))
 
 
 @transaction.atomic
@@ -156,5 +287,18 @@ def _github_login_from_access_token(request: HttpRequest, provider, access_token
     from allauth.socialaccount.providers.github.views import GitHubOAuth2Adapter
 
     app = provider.app
+    # A GitHub access token works on /user whichever OAuth app it was issued to, so a
+    # token someone granted to another app (a game, a CI tool) would sign them in here.
+    # GitHub's "check a token" answers 200 only for tokens of the app whose credentials
+    # ask (https://docs.github.com/rest/apps/oauth-applications#check-a-token).
+    with get_social_adapter().get_requests_session() as session:
+        check = session.post(
+            f"{GitHubOAuth2Adapter.api_url}/applications/{app.client_id}/token",
+            auth=(app.client_id, app.secret),
+            json={"access_token": access_token},
+            headers={"Accept": "application/vnd.github+json"},
+        )
+    if check.status_code != 200 or (check.json().get("app") or {}).get("client_id") != app.client_id:
+        raise SocialTokenRejected(f"GitHub did not confirm the token was issued to this app ({check.status_code}).")
     token = SocialToken(app=app if app.pk else None, token=access_token)
     return GitHubOAuth2Adapter(request).complete_login(request, app, token)

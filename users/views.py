@@ -10,7 +10,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
 from budgetpay.periods import user_today
 from budgetpay.throttling import ClientScopedRateThrottle
@@ -23,6 +24,8 @@ from users.serializers import (
     RegisterSerializer,
     SocialTokenSerializer,
     TokenPairSerializer,
+    TokenRefreshSerializer,
+    TokenVerifySerializer,
     UserSerializer,
 )
 
@@ -155,7 +158,24 @@ class LoginView(TokenObtainPairView):
 
 
 class RefreshView(TokenRefreshView):
-    """A refresh token for a new pair; the old refresh token is blacklisted."""
+    """A refresh token for a new pair; the old refresh token is used up. Presenting it
+    again answers 401; long after its rotation, it also signs out that whole sign-in."""
 
+    serializer_class = TokenRefreshSerializer
     throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "token_refresh"
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = services.refresh_token_rotate(raw_token=serializer.validated_data["refresh"])
+        except services.TokenRefused as exc:
+            raise InvalidToken(str(exc)) from exc
+        return Response(pair)
+
+
+class VerifyView(TokenVerifyView):
+    """200 while a token still speaks for its person; 401 once it does not."""
+
+    serializer_class = TokenVerifySerializer

@@ -1,6 +1,8 @@
 """The token exchange for mobile and single-page clients, against a real local
 HTTP server that speaks Google's and GitHub's protocols."""
 
+import base64
+import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -132,6 +134,24 @@ def test_unverified_google_email_does_not_take_over_an_existing_account(api_clie
     assert not SocialAccount.objects.exists()
 
 
+# The OAuth app each live GitHub access token was issued to. GitHub's /user answers for
+# any of them; only "check a token" tells which app a token belongs to.
+GITHUB_TOKENS = {"gho_valid": "gh-client", "gho_other_app": "someone-elses-client"}
+
+
+def github_check_token(request: dict) -> tuple:
+    """POST /applications/{client_id}/token as GitHub answers it: basic auth with the
+    app's id and secret; 200 with the token's app only when the token is that app's."""
+    client_id = request["path"].split("/")[2]
+    expected = "Basic " + base64.b64encode(f"{client_id}:gh-secret".encode()).decode()
+    if client_id != "gh-client" or request["headers"].get("Authorization") != expected:
+        return 401, {"message": "Requires authentication"}
+    access_token = json.loads(request["body"] or b"{}").get("access_token")
+    if GITHUB_TOKENS.get(access_token) != client_id:
+        return 404, {"message": "Not Found"}
+    return 200, {"token": access_token, "app": {"client_id": client_id, "name": "Budget Pay"}, "user": {"id": 4242}}
+
+
 @pytest.fixture
 def github(fake_http_server, monkeypatch):
     fake_http_server.route(
@@ -139,10 +159,11 @@ def github(fake_http_server, monkeypatch):
         "/user",
         lambda request: (
             (200, {"id": 4242, "login": "octo", "name": "Octo Cat", "email": None})
-            if request["headers"].get("Authorization") == "token gho_valid"
+            if request["headers"].get("Authorization", "").removeprefix("token ") in GITHUB_TOKENS
             else (401, {"message": "Bad credentials"})
         ),
     )
+    fake_http_server.route("POST", "/applications/gh-client/token", github_check_token)
     fake_http_server.route(
         "GET",
         "/user/emails",
@@ -150,6 +171,7 @@ def github(fake_http_server, monkeypatch):
     )
     monkeypatch.setattr(GitHubOAuth2Adapter, "profile_url", f"{fake_http_server.url}/user")
     monkeypatch.setattr(GitHubOAuth2Adapter, "emails_url", f"{fake_http_server.url}/user/emails")
+    monkeypatch.setattr(GitHubOAuth2Adapter, "api_url", fake_http_server.url)
     app = SocialApp.objects.create(provider="github", name="GitHub", client_id="gh-client", secret="gh-secret")
     app.sites.add(Site.objects.get_current())
 
@@ -163,6 +185,18 @@ def test_github_access_token_exchange(api_client, github):
     refused = api_client.post(GITHUB, {"token": "gho_revoked"}, format="json")
     assert refused.status_code == 401
     assert User.objects.count() == 1
+
+
+def test_github_token_issued_to_another_app_is_refused(api_client, github, fake_http_server):
+    """A token someone granted to another OAuth app (which that app's owner holds) works on
+    GitHub's /user, yet must not sign its owner in here."""
+    response = api_client.post(GITHUB, {"token": "gho_other_app"}, format="json")
+    assert response.status_code == 401
+    assert "issued for another application" in response.json()["message"]
+    assert not User.objects.exists()
+    check = next(request for request in fake_http_server.requests if request["method"] == "POST")
+    assert check["path"] == "/applications/gh-client/token"
+    assert json.loads(check["body"]) == {"access_token": "gho_other_app"}
 
 
 def test_browser_sign_in_with_google_on_the_account_pages(google, fake_http_server, monkeypatch):
