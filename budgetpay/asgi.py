@@ -9,21 +9,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "budgetpay.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from budgetpay.origin import SameOriginWebSocketValidator  # noqa: E402
 from budgetpay.routing import websocket_urlpatterns  # noqa: E402
 from budgetpay.runtime import settle_garbage_collector  # noqa: E402
-from users.websocket import JWTAuthMiddleware, allowed_hosts_origin_validator  # noqa: E402
+from budgetpay.websocket_server import install_closing_websocket_protocol  # noqa: E402
+from users.websocket import JWTAuthMiddleware  # noqa: E402
 
+# Sockets: a browser page of another origin is refused at the handshake; the session
+# is loaded (not verified: JWTAuthMiddleware authenticates a token or the session
+# itself, and never flushes a session the way channels' AuthMiddleware does).
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": allowed_hosts_origin_validator(
-            AuthMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        "websocket": SameOriginWebSocketValidator(
+            SessionMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
 
-
+install_closing_websocket_protocol()
 settle_garbage_collector()

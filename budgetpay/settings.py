@@ -186,6 +186,11 @@ if REDIS_URL:
         CHANNEL_LAYERS["default"]["CONFIG"]["expiry"] = env.int("CHANNEL_LAYER_EXPIRY", default=60)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Every open socket re-checks its credentials this often (a backstop for a lost close
+# message) and refreshes its place in the count of the person's sockets, which is
+# capped across all processes; connecting past the cap closes the oldest (4008).
+WEBSOCKET_RECHECK_SECONDS = env.float("WEBSOCKET_RECHECK_SECONDS", default=60)
+WEBSOCKET_MAX_PER_PERSON = env.int("WEBSOCKET_MAX_PER_PERSON", default=20)
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

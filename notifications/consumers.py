@@ -13,18 +13,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from notifications import services
 from notifications.models import Notification
 from notifications.selectors import latest_notification_id, notification_payload, notifications_after, unread_count
-from users.websocket import AuthenticatedJsonConsumer
+from users.websocket import LAYER_TIMEOUT_SECONDS, AuthenticatedJsonConsumer, CloseCode
 
 logger = logging.getLogger(__name__)
 
 REPLAY_BATCH = 200
-LAYER_TIMEOUT_SECONDS = 5
-
-
-class CloseCode:
-    """Close codes of this socket beyond the authentication ones (users.websocket.CloseCode)."""
-
-    TRY_AGAIN_LATER = 4013  # the channel layer (Redis) is unreachable; reconnect with backoff (Daphne cannot send 1013)
 
 
 class NotificationConsumer(AuthenticatedJsonConsumer):
@@ -43,7 +36,7 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
         except Exception:
             logger.exception("joining %s failed; asking the client to come back", self.group)
             self.group = None
-            await self.close(code=CloseCode.TRY_AGAIN_LATER, reason="notifications unavailable: reconnect with since")
+            await self.end(CloseCode.TRY_AGAIN_LATER, "notifications unavailable: reconnect with since")
             return
         try:
             since = self._since()
@@ -81,7 +74,10 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            try:
+                await asyncio.wait_for(self.channel_layer.group_discard(self.group, self.channel_name), LAYER_TIMEOUT_SECONDS)
+            except Exception:
+                logger.warning("leaving %s failed (the channel layer is unreachable)", self.group, exc_info=True)
 
     # --- client → server ---------------------------------------------------------
 

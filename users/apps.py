@@ -4,3 +4,25 @@ from django.apps import AppConfig
 class UsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "users"
+
+    def ready(self) -> None:
+        self.connect_socket_receivers()
+
+    def connect_socket_receivers(self) -> None:
+        """Open sockets close when what they signed in with ends (users/socket_receivers.py)."""
+        from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_delete, post_save
+
+        from users import socket_receivers
+        from users.signals import credentials_changed
+
+        user_logged_out.connect(socket_receivers.close_sockets_on_logout, dispatch_uid="users.sockets.logout")
+        credentials_changed.connect(
+            socket_receivers.close_sockets_on_credentials_changed, dispatch_uid="users.sockets.credentials_changed"
+        )
+        post_save.connect(
+            socket_receivers.close_sockets_on_deactivation, sender=self.get_model("User"), dispatch_uid="users.sockets.deactivated"
+        )
+        post_delete.connect(
+            socket_receivers.close_sockets_on_delete, sender=self.get_model("User"), dispatch_uid="users.sockets.deleted"
+        )

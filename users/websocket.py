@@ -1,24 +1,45 @@
-"""WebSocket authentication: an access JWT in the `token` query parameter, or,
-for the server-rendered pages, the browser's session cookie."""
+"""WebSocket authentication, and the base every Budget Pay socket shares.
+
+A socket authenticates with an access JWT in the `token` query parameter, or, for
+the server-rendered pages, with the browser's session cookie. It stays
+authenticated only as long as what it signed in with: logout closes the session's
+sockets, a password change closes every socket authenticated before it, deactivation
+closes all of the person's sockets, on every process (through channel-layer
+groups), and each socket re-checks its credentials periodically as a backstop.
+The close codes are documented in docs/websocket.md.
+"""
 
 import asyncio
 import json
+import logging
+import random
 import time
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from channels.middleware import BaseMiddleware
-from channels.security.websocket import OriginValidator
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from budgetpay.socket_limits import recheck_seconds, socket_registry
+from users.tokens import token_matches_credentials
+
+logger = logging.getLogger(__name__)
 User = get_user_model()
+
+# How long a channel-layer call (Redis) may take before the socket gives up on it.
+LAYER_TIMEOUT_SECONDS = 5
 
 
 class AuthError:
@@ -28,6 +49,38 @@ class AuthError:
     INVALID = "invalid"
     EXPIRED = "expired"
     INACTIVE = "inactive"
+    REVOKED = "revoked"  # an access token issued before the person's last password change
+    SIGNED_OUT = "signed_out"  # the session ended (logout, expiry) or no longer matches the password
+
+
+class CloseCode:
+    """Application close codes (4000-4999), documented in docs/websocket.md. On 4001 and
+    4003 a client must not retry with the same credentials; on 4002 it refreshes its
+    token and reconnects; on 4005 it reconnects (with a token issued after the password
+    change); on 4008 it stays closed; on 4013 it reconnects with backoff."""
+
+    AUTHENTICATION_FAILED = 4001
+    TOKEN_EXPIRED = 4002
+    FORBIDDEN = 4003
+    CREDENTIALS_CHANGED = 4005
+    TOO_MANY_SOCKETS = 4008
+    TRY_AGAIN_LATER = 4013  # the channel layer (Redis) is unreachable; Daphne cannot send 1013
+
+
+AUTH_CLOSE = {
+    AuthError.MISSING: (CloseCode.AUTHENTICATION_FAILED, "authentication required: pass ?token=<access JWT>"),
+    AuthError.INVALID: (CloseCode.AUTHENTICATION_FAILED, "invalid token: sign in again"),
+    AuthError.EXPIRED: (CloseCode.TOKEN_EXPIRED, "token expired: refresh it and reconnect"),
+    AuthError.INACTIVE: (CloseCode.FORBIDDEN, "account disabled"),
+    AuthError.REVOKED: (CloseCode.AUTHENTICATION_FAILED, "token revoked by a password change: sign in again"),
+    AuthError.SIGNED_OUT: (CloseCode.AUTHENTICATION_FAILED, "signed out: sign in again"),
+}
+CREDENTIALS_CHANGED_CLOSE = (CloseCode.CREDENTIALS_CHANGED, "password changed: reconnect")
+TOO_MANY_SOCKETS_CLOSE = (CloseCode.TOO_MANY_SOCKETS, "too many sockets: closed the oldest")
+UNAVAILABLE_CLOSE = (CloseCode.TRY_AGAIN_LATER, "service unavailable: reconnect with backoff")
+
+
+# --- authentication --------------------------------------------------------------
 
 
 def _token_from_query(query_string: bytes) -> str | None:
@@ -38,85 +91,155 @@ def _token_from_query(query_string: bytes) -> str | None:
     return token.removeprefix("Bearer ").strip() or None
 
 
-@database_sync_to_async
-def _active_user(user_id: Any):
-    return User.objects.filter(pk=user_id).first()
+def _session_hash_matches(user, session_hash: str | None) -> bool:
+    """Django's session verification (current secret or a fallback), without its side
+    effect: a socket never flushes or rewrites a session, so a handshake racing a
+    password change cannot sign the page's tab out."""
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    return any(constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash())
+
+
+def session_user(session) -> tuple[Any, str | None]:
+    """(user, None) when `session` holds a signed-in person whose password still matches
+    it, else (None, the AuthError). Runs database queries: call it in a worker thread."""
+    user_id = session.get(SESSION_KEY)
+    if user_id is None or session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None, AuthError.MISSING
+    try:
+        user = User._default_manager.filter(pk=User._meta.pk.to_python(user_id)).first()
+    except ValidationError:
+        return None, AuthError.MISSING
+    if user is None or not _session_hash_matches(user, session.get(HASH_SESSION_KEY)):
+        return None, AuthError.SIGNED_OUT
+    if not user.is_active:
+        return None, AuthError.INACTIVE
+    return user, None
+
+
+def token_user(token: AccessToken) -> tuple[Any, str | None]:
+    """(user, None) when the token's person exists, is active and has not changed the
+    password since it was issued, else (None, the AuthError). Runs a database query."""
+    user = User._default_manager.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
+    if user is None:
+        return None, AuthError.INVALID
+    if not user.is_active:
+        return None, AuthError.INACTIVE
+    if not token_matches_credentials(token=token, user=user):
+        return None, AuthError.REVOKED
+    return user, None
+
+
+def _session_store(session_key: str):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
 class JWTAuthMiddleware(BaseMiddleware):
-    """Sets scope["user"] from `?token=<access JWT>` (a `Bearer ` prefix is tolerated),
-    scope["auth_error"] when it is refused, and scope["token_expires_at"] (epoch seconds)
-    so the consumer can close the socket when the token runs out. Without a token the
-    session user set by AuthMiddlewareStack stands."""
+    """Sets scope["user"] from `?token=<access JWT>` (a `Bearer ` prefix is tolerated), or,
+    without a token, from the session (channels' SessionMiddleware must run first);
+    scope["auth_error"] when refused; scope["auth_token"] (the AccessToken) or
+    scope["session_key"] so the socket can re-check what it signed in with; and
+    scope["token_expires_at"] (epoch seconds) so it closes when the token runs out."""
 
     async def __call__(self, scope, receive, send):
         scope = dict(scope)
-        scope["auth_error"] = None
-        scope["token_expires_at"] = None
+        scope.update(user=AnonymousUser(), auth_error=None, token_expires_at=None, auth_token=None, session_key=None)
         raw = _token_from_query(scope.get("query_string", b""))
         if raw is not None:
-            scope["user"], scope["auth_error"], scope["token_expires_at"] = await self._authenticate(raw)
-        elif not getattr(scope.get("user"), "is_authenticated", False):
+            await self._authenticate_token(scope, raw)
+        elif scope.get("session") is not None:
+            await self._authenticate_session(scope)
+        else:
             scope["auth_error"] = AuthError.MISSING
-        elif not scope["user"].is_active:
-            scope["auth_error"] = AuthError.INACTIVE
         return await super().__call__(scope, receive, send)
 
-    async def _authenticate(self, raw: str):
+    async def _authenticate_token(self, scope: dict, raw: str) -> None:
         try:
             token = AccessToken(raw)
         except ExpiredTokenError:
-            return AnonymousUser(), AuthError.EXPIRED, None
+            scope["auth_error"] = AuthError.EXPIRED
+            return
         except TokenError:
-            return AnonymousUser(), AuthError.INVALID, None
-        user = await _active_user(token.get(api_settings.USER_ID_CLAIM))
-        if user is None:
-            return AnonymousUser(), AuthError.INVALID, None
-        if not user.is_active:
-            return AnonymousUser(), AuthError.INACTIVE, None
-        return user, None, token["exp"]
+            scope["auth_error"] = AuthError.INVALID
+            return
+        user, error = await database_sync_to_async(token_user)(token)
+        if error:
+            scope["auth_error"] = error
+            return
+        scope.update(user=user, auth_token=token, token_expires_at=token["exp"])
+
+    async def _authenticate_session(self, scope: dict) -> None:
+        session = scope["session"]
+        user, error = await database_sync_to_async(session_user)(session)
+        if error:
+            # A browser without a session gets the same answer as a client without a token.
+            scope["auth_error"] = AuthError.MISSING if error == AuthError.SIGNED_OUT else error
+            return
+        scope.update(user=user, session_key=session.session_key)
 
 
-class BrowserOriginValidator(OriginValidator):
-    """Refuse a socket whose Origin header names a host outside ALLOWED_HOSTS, so a
-    page on another site cannot open one with the user's session cookie.
-
-    A connection without an Origin header comes from a non-browser client (a mobile
-    app, a script): browsers always send one. It carries no ambient cookie worth
-    stealing and must authenticate with its token, so it is let through.
-    """
-
-    def valid_origin(self, parsed_origin) -> bool:
-        if parsed_origin is None:
-            return True
-        return self.validate_origin(parsed_origin)
+# --- socket control: closing sockets from anywhere ------------------------------------
 
 
-def allowed_hosts_origin_validator(application):
-    return BrowserOriginValidator(application, settings.ALLOWED_HOSTS)
+def socket_control_group(user_id: int) -> str:
+    """The group every socket of one person joins to be told to close. It carries
+    only control messages, never notifications (those have their own group)."""
+    return f"sockets.user.{user_id}"
 
 
-class CloseCode:
-    """Application close codes (4000-4999). On 4001 and 4003 a client must not
-    retry with the same credentials; on 4002 it refreshes its token and reconnects."""
-
-    AUTHENTICATION_FAILED = 4001
-    TOKEN_EXPIRED = 4002
-    FORBIDDEN = 4003
+def session_socket_group(session_key: str) -> str:
+    """The group of the sockets opened with one browser session. Named by a keyed hash
+    of the session key: group names travel through Redis, the key must not."""
+    return "sockets.session." + salted_hmac("users.websocket.session-group", session_key, algorithm="sha256").hexdigest()
 
 
-AUTH_CLOSE = {
-    AuthError.MISSING: (CloseCode.AUTHENTICATION_FAILED, "authentication required: pass ?token=<access JWT>"),
-    AuthError.INVALID: (CloseCode.AUTHENTICATION_FAILED, "invalid token: sign in again"),
-    AuthError.EXPIRED: (CloseCode.TOKEN_EXPIRED, "token expired: refresh it and reconnect"),
-    AuthError.INACTIVE: (CloseCode.FORBIDDEN, "account disabled"),
-}
+def _revoke_message(code: int, reason: str, authenticated_before: float | None = None) -> dict:
+    return {"type": "socket.revoke", "code": code, "reason": reason, "authenticated_before": authenticated_before}
+
+
+def _send_to_group(group: str, message: dict) -> None:
+    """Best effort: when the channel layer is down the periodic re-check closes the
+    sockets instead, so a failure is logged and never fails the caller (a logout)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.warning("socket control message to %s failed; the periodic re-check will close the sockets", group, exc_info=True)
+
+
+def close_user_sockets(*, user_id: int, code: int, reason: str, authenticated_before: float | None = None) -> None:
+    """Close every socket of the person, or only those authenticated before
+    `authenticated_before` (epoch seconds), on every process."""
+    _send_to_group(socket_control_group(user_id), _revoke_message(code, reason, authenticated_before))
+
+
+def close_session_sockets(*, session_key: str, code: int, reason: str) -> None:
+    """Close the sockets opened with one browser session, on every process."""
+    _send_to_group(session_socket_group(session_key), _revoke_message(code, reason))
+
+
+# --- the consumer base -------------------------------------------------------------
+
+
+async def _accept_then_close(receive, send, code: int, reason: str) -> None:
+    """Answer a handshake with a close code from outside a consumer."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": code, "reason": reason})
 
 
 class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
     """What every Budget Pay socket shares: authentication answered with a close
-    code, a close with 4002 when the token runs out, and JSON frames checked
-    before they reach a handler (errors are frames; the socket stays open).
+    code; a close with 4002 when the token runs out; the socket-control groups and
+    the periodic re-check that end it when its credentials do; the cap on sockets per
+    person; 4013 when the channel layer is down; and JSON frames checked before they
+    reach a handler (errors are frames; the socket stays open).
 
     Subclasses name their client message types in `handlers` (type → method
     name) and do their own setup in `on_authenticated()`.
@@ -125,7 +248,31 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
     handlers: dict[str, str] = {}
     max_frame_bytes = 16 * 1024
     user = None
+    channel_name: str | None = None
+    ended = False
     expiry_task: asyncio.Task | None = None
+    recheck_task: asyncio.Task | None = None
+
+    async def __call__(self, scope, receive, send):
+        self.control_groups: list[str] = []
+        self.registered_user_id: int | None = None
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if self.channel_name is not None:
+                raise
+            # The channel layer could not even give this socket a channel (the pub/sub
+            # layer subscribes to Redis for it before the handshake): answer with the
+            # documented close code instead of letting Daphne refuse with HTTP 500.
+            logger.warning("no channel for a new socket, closing it with 4013: %r", exc)
+            await _accept_then_close(receive, send, *UNAVAILABLE_CLOSE)
+
+    async def dispatch(self, message: dict) -> None:
+        # Once the server has ended a socket, nothing more reaches its handlers: no
+        # client frame (mark_all_read after logout) and no group message (notifications).
+        if self.ended and message["type"] != "websocket.disconnect":
+            return
+        await super().dispatch(message)
 
     async def connect(self) -> None:
         # Accept first, then close with a code: a browser sees 1006 for a refused
@@ -133,26 +280,110 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
         await self.accept()
         auth_error = self.scope.get("auth_error")
         if auth_error:
-            code, reason = AUTH_CLOSE[auth_error]
-            await self.close(code=code, reason=reason)
+            await self.end(*AUTH_CLOSE[auth_error])
             return
-        self.user = self.scope["user"]
+        user = self.scope["user"]
+        self.authenticated_at = time.time()
+        if not await self._join_socket_control(user.pk):
+            await self.end(*UNAVAILABLE_CLOSE)
+            return
+        self.user = user
         expires_at = self.scope.get("token_expires_at")
         if expires_at:
             self.expiry_task = asyncio.ensure_future(self._close_when_token_expires(expires_at))
+        self.recheck_task = asyncio.ensure_future(self._recheck_periodically())
         await self.on_authenticated()
 
     async def on_authenticated(self) -> None:
         """Called once the socket is open and `self.user` is set."""
 
-    async def _close_when_token_expires(self, expires_at: int) -> None:
-        await asyncio.sleep(max(0.0, expires_at - time.time()))
-        code, reason = AUTH_CLOSE[AuthError.EXPIRED]
+    async def end(self, code: int, reason: str) -> None:
+        """Close the socket from the server side; nothing more is handled after this."""
+        if self.ended:
+            return
+        self.ended = True
         await self.close(code=code, reason=reason)
 
+    async def _join_socket_control(self, user_id: int) -> bool:
+        groups = [socket_control_group(user_id)]
+        if self.scope.get("session_key"):
+            groups.append(session_socket_group(self.scope["session_key"]))
+        try:
+            async with asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+                for group in groups:
+                    await self.channel_layer.group_add(group, self.channel_name)
+                    self.control_groups.append(group)
+                evicted = await socket_registry().add(user_id=user_id, channel_name=self.channel_name)
+                self.registered_user_id = user_id
+                for channel_name in evicted:
+                    # Kinder to many tabs than refusing the new one: the socket left
+                    # open longest (a forgotten tab) goes, on whichever process holds it.
+                    await self.channel_layer.send(channel_name, _revoke_message(*TOO_MANY_SOCKETS_CLOSE))
+        except Exception:
+            logger.warning("the channel layer is unreachable; closing a new socket with 4013", exc_info=True)
+            return False
+        return True
+
+    async def _leave_socket_control(self) -> None:
+        try:
+            async with asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+                for group in self.control_groups:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+                if self.registered_user_id is not None:
+                    await socket_registry().remove(user_id=self.registered_user_id, channel_name=self.channel_name)
+        except Exception:
+            # The count's entry goes stale and is dropped on its own.
+            logger.warning("leaving the socket-control groups failed", exc_info=True)
+        self.control_groups = []
+        self.registered_user_id = None
+
+    async def socket_revoke(self, event: dict) -> None:
+        """A control message: close, unless it only concerns sockets authenticated
+        before a moment this one is not older than (a password change)."""
+        before = event.get("authenticated_before")
+        if before is not None and self.authenticated_at >= before:
+            return
+        await self.end(event["code"], event["reason"])
+
+    async def _close_when_token_expires(self, expires_at: int) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.end(*AUTH_CLOSE[AuthError.EXPIRED])
+
+    async def _recheck_periodically(self) -> None:
+        """The backstop for a control message that never arrived (Redis was down, a
+        process died): every interval the socket checks its credentials again and
+        refreshes its entry in the count of the person's sockets."""
+        interval = recheck_seconds()
+        # Spread the checks of sockets opened together (a restart reconnects them all).
+        await asyncio.sleep(interval * random.uniform(0.5, 1.0))
+        while not self.ended:
+            try:
+                verdict = await database_sync_to_async(self._credentials_verdict)()
+                if verdict is not None:
+                    await self.end(*verdict)
+                    return
+                await socket_registry().refresh(user_id=self.registered_user_id, channel_name=self.channel_name)
+            except Exception:
+                logger.warning("re-checking a socket failed; trying again at the next interval", exc_info=True)
+            await asyncio.sleep(interval)
+
+    def _credentials_verdict(self) -> tuple[int, str] | None:
+        """None while what the socket signed in with still holds, else its close."""
+        token = self.scope.get("auth_token")
+        if token is not None:
+            user, error = token_user(token)
+        else:
+            user, error = session_user(_session_store(self.scope["session_key"]))
+            if error == AuthError.MISSING or (user is not None and user.pk != self.user.pk):
+                error = AuthError.SIGNED_OUT  # the session was deleted (logout, expiry) or reused
+        return AUTH_CLOSE[error] if error else None
+
     async def disconnect(self, code: int) -> None:
-        if self.expiry_task:
-            self.expiry_task.cancel()
+        self.ended = True
+        for task in (self.expiry_task, self.recheck_task):
+            if task:
+                task.cancel()
+        await self._leave_socket_control()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.user is None:

@@ -102,7 +102,7 @@ async def test_socket_closes_with_4002_when_the_token_expires_while_connected(us
 async def test_session_cookie_authenticates_the_account_pages(user, client):
     await sync_to_async(client.force_login)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    socket = await open_socket(headers=[(b"cookie", cookie), (b"origin", b"http://testserver")])
+    socket = await open_socket(headers=[(b"cookie", cookie), (b"origin", b"http://testserver"), (b"host", b"testserver")])
     assert (await receive(socket))["type"] == "unread_count"
     await socket.disconnect()
 

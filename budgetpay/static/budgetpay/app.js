@@ -6,7 +6,7 @@
 
   var body = document.body;
   var TOAST_MS = 8000;
-  var AUTH_FAILED = 4001, TOKEN_EXPIRED = 4002, FORBIDDEN = 4003;
+  var AUTH_FAILED = 4001, TOKEN_EXPIRED = 4002, FORBIDDEN = 4003, CREDENTIALS_CHANGED = 4005, TOO_MANY_SOCKETS = 4008;
 
   function csrfToken(scope) {
     var input = (scope || document).querySelector("input[name=csrfmiddlewaretoken]") ||
@@ -161,9 +161,20 @@
         return;
       }
       if (event.code === TOKEN_EXPIRED) { location.reload(); return; }  // a page's session: reload re-authenticates
+      if (event.code === TOO_MANY_SOCKETS) {
+        // This tab's socket was the person's oldest; reconnecting would close another tab's.
+        stopped = true;
+        setLive("paused", "Paused");
+        showStatus('Live updates are paused here because this account has many windows open. <a href="">Reload</a> to resume.');
+        return;
+      }
       if (stopped) return;
       setLive("reconnecting", "Reconnecting…");
-      var delay = Math.min(30000, 1000 * Math.pow(2, attempt++)) * (0.5 + Math.random());
+      // After a password change the session is still good if this tab made the change:
+      // come back soon (after the page has saved its refreshed session), not after a backoff.
+      var delay = event.code === CREDENTIALS_CHANGED
+        ? 1000 + 1000 * Math.random()
+        : Math.min(30000, 1000 * Math.pow(2, attempt++)) * (0.5 + Math.random());
       reconnectTimer = setTimeout(connect, delay);
     };
   }
