@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from budgetpay.money import MoneyField
 from budgets.fields import choice_field, local_date_field, money_field, percent_field
 from budgets.models import Budget
 from budgets.reports import MAX_CASHFLOW_DAYS, REPORT_PERIODS, default_cashflow_start
@@ -16,6 +17,8 @@ class UserCategoryField(serializers.PrimaryKeyRelatedField):
 
 class BudgetSerializer(serializers.ModelSerializer):
     category = UserCategoryField(allow_null=True, default=None, help_text="An expense category; null for all spending.")
+    # The platform's money field, not the model's DecimalField, which would take "1e3" and "０１２".
+    amount = MoneyField(positive=True, help_text="The limit per period, a plain decimal such as 400.00.")
     period = choice_field(Budget.Period.values, "period", default=Budget.Period.MONTHLY)
     start_date = local_date_field(required=False, help_text="Defaults to today in your timezone.")
     thresholds = serializers.ListField(

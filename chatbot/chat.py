@@ -87,9 +87,21 @@ def chat_send(
 
 
 def _pass_on_whole(text: str, on_token: TokenSink) -> None:
-    """Pass on a text that arrived whole word by word, as a streamed one would come."""
-    for piece in re.findall(r"\s*\S+", text):
-        on_token(piece)
+    """Pass on a text that arrived whole word by word (each with the whitespace before it), as
+    a streamed one would come; whitespace after the last word is dropped. One pass over the text,
+    which quotes what the person wrote: a regex search for a word from every position of a
+    long run of spaces would cost the square of its length."""
+    start = end = 0
+    length = len(text)
+    while end < length:
+        while end < length and text[end].isspace():
+            end += 1
+        if end == length:
+            break
+        while end < length and not text[end].isspace():
+            end += 1
+        on_token(text[start:end])
+        start = end
 
 
 def _system_prompt(turn: Turn) -> str:

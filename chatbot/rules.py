@@ -35,42 +35,64 @@ HELP = (
     "changes for you to confirm, such as \"add 12.50 for lunch today\" or \"delete transaction 42\"."
 )
 BIGGEST_COUNT = 5
+# The rules read short questions and commands; a longer message is not one of them, and
+# no pattern below ever looks at more than this.
+MAX_RULES_CHARS = 500
+TOO_LONG = (
+    f"That message is longer than the {MAX_RULES_CHARS} characters these simple rules read, so I did not "
+    "try to understand it. Ask in a shorter message."
+)
 
+# The patterns see the person's message after _collapsed(): at most MAX_RULES_CHARS, and
+# every run of whitespace one plain space. Each has at most one way to match at a given
+# start (no two neighbouring parts can take the same characters), so a message costs one
+# pass; budgetpay/tests/test_patterns.py feeds each its worst input at 1x and 8x that size.
+# Digits are ASCII only: Python's \d takes "５" too.
 _ADD = re.compile(
-    r"^(?:please\s+)?(?P<verb>add|spent|record|log|paid|received|earned)\s+(?:an?\s+(?:expense|income)\s+of\s+)?"
-    r"[$€£]?\s*(?P<amount>\d{1,12}(?:[.,]\d{1,2})?)(?![\d.,])\s*(?P<rest>.*)$",
-    re.IGNORECASE | re.DOTALL,
+    r"^(?:please )?(?P<verb>add|spent|record|log|paid|received|earned) (?:an? (?:expense|income) of )?"
+    r"[$€£]? ?(?P<amount>\d{1,12}(?:[.,]\d{1,2})?)(?![\d.,]) ?(?P<rest>.*)$",
+    re.IGNORECASE | re.ASCII,
 )
-_DELETE = re.compile(
-    r"^(?:please\s+)?(?:delete|remove)\s+(?:the\s+|my\s+|that\s+)?"
-    r"(?:(?:transaction|expense|entry)\s*(?:#|id\s*|number\s*)?(?P<id>\d{1,18})\b|(?P<what>.+?))[\s.!?]*$",
-    re.IGNORECASE | re.DOTALL,
+# The start of a delete command; the rest is read by _delete_target with string operations.
+_DELETE = re.compile(r"^(?:please )?(?:delete|remove) (?:(?:the|my|that) )?", re.IGNORECASE)
+_DELETE_BY_ID = re.compile(
+    r"^(?:transaction|expense|entry) ?(?:#|id ?|number ?)?(?P<id>\d{1,18})$", re.IGNORECASE | re.ASCII
 )
-_DAY_WORD = re.compile(r"\b(?:on\s+)?(today|yesterday|\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
-_IN_CATEGORY = re.compile(r"\s+(?:in|under|category)\s+(?P<name>[^,.;!?]+?)\s*$", re.IGNORECASE)
-_LEADING_PREPOSITION = re.compile(r"^(?:for|on|at)\s+", re.IGNORECASE)
-_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:to|until|till|and|-|–)\s*(\d{4}-\d{2}-\d{2})")
-_PERIOD = re.compile(r"\b(?:(this|last|previous|past)\s+(week|month|year)|(today|yesterday))\b")
+_DAY_WORD = re.compile(r"\b(?:on )?(today|yesterday|[0-9]{4}-[0-9]{2}-[0-9]{2})\b", re.IGNORECASE)
+_LEADING_PREPOSITION = re.compile(r"^(?:for|on|at) ", re.IGNORECASE)
+_RANGE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ?(?:to|until|till|and|-|–) ?([0-9]{4}-[0-9]{2}-[0-9]{2})")
+_PERIOD = re.compile(r"\b(?:(this|last|previous|past) (week|month|year)|(today|yesterday))\b")
 _BUDGET = re.compile(r"\bbudget")
 _GOAL = re.compile(r"\b(?:goals?|sav(?:e|ed|ing|ings))\b")
 _BIGGEST = re.compile(r"\b(?:biggest|largest|top|most expensive)\b")
 _SPENDING = re.compile(r"\b(?:spen[dt]|spending|cost|expenses?)\b")
+CATEGORY_WORDS = ("in", "under", "category")
+# A category named after one of these words must run to the end of the command.
+_NAME_STOPS = frozenset(",.;!?")
 
 
 def rules_answer(turn: Turn, text: str, *, reason: str) -> str:
     """The rule-based answer to `text`, introduced by the plain statement that AI is off."""
-    return f"{AI_OFF[reason]}\n\n{_answer(turn, text.strip())}"
+    return f"{AI_OFF[reason]}\n\n{_answer(turn, text)}"
+
+
+def _collapsed(text: str) -> str:
+    """The text with every run of whitespace made one space, and none at the ends."""
+    return " ".join(text.split())
 
 
 def _answer(turn: Turn, text: str) -> str:
     if turn.proposed:
         # The model proposed changes before the provider failed; present those, propose nothing twice.
         return _proposed(turn.proposed)
+    if len(text.strip()) > MAX_RULES_CHARS:
+        return TOO_LONG
+    text = _collapsed(text)
     try:
         if match := _ADD.match(text):
             return _add(turn, match)
         if match := _DELETE.match(text):
-            return _delete(turn, match)
+            return _delete(turn, _delete_target(text[match.end() :]))
         lowered = text.lower()
         if _BUDGET.search(lowered):
             return _budgets(budget_status(turn))
@@ -100,13 +122,13 @@ def _add(turn: Turn, match: re.Match) -> str:
     day = None
     if found := _DAY_WORD.search(rest):
         day = found[1]
-        rest = (rest[: found.start()] + rest[found.end() :]).strip()
+        rest = _collapsed(rest[: found.start()] + rest[found.end() :])
     rest = rest.rstrip(" .!?")
     category = None
-    if found := _IN_CATEGORY.search(rest):
-        if Category.objects.filter(user=turn.user, kind=kind, name__iexact=found["name"].strip()).exists():
-            category = found["name"].strip()
-            rest = rest[: found.start()].strip()
+    if found := _named_category(rest):
+        before, name = found
+        if Category.objects.filter(user=turn.user, kind=kind, name__iexact=name).exists():
+            category, rest = name, before
     description = _LEADING_PREPOSITION.sub("", rest)[:255]
     category = category or _category_in(turn, description.lower(), kind)
     propose_transaction_change(
@@ -116,18 +138,38 @@ def _add(turn: Turn, match: re.Match) -> str:
     return _proposed(turn.proposed)
 
 
-def _delete(turn: Turn, match: re.Match) -> str:
-    if match["id"]:
-        result = propose_transaction_change(turn, operation="delete", transaction_id=int(match["id"]))
+def _named_category(rest: str) -> tuple[str, str] | None:
+    """("lunch", "food") from "lunch in food": the text before the first of "in", "under" or
+    "category" after which the words run to the end without ",.;!?", and the words after it."""
+    words = rest.split()
+    last_stop = max((i for i, word in enumerate(words) if not _NAME_STOPS.isdisjoint(word)), default=-1)
+    for i in range(max(1, last_stop + 1), len(words) - 1):
+        if words[i].lower() in CATEGORY_WORDS:
+            return " ".join(words[:i]), " ".join(words[i + 1 :])
+    return None
+
+
+def _delete_target(target: str) -> dict[str, str | None]:
+    """{"id": "42"} from "transaction 42." or {"what": "the coffee"}: the words after the
+    verb, without the closing punctuation."""
+    what = target.rstrip(" .!?") or target[:1]
+    if found := _DELETE_BY_ID.match(what):
+        return {"id": found["id"], "what": None}
+    return {"id": None, "what": what}
+
+
+def _delete(turn: Turn, target: dict[str, str | None]) -> str:
+    if target["id"]:
+        result = propose_transaction_change(turn, operation="delete", transaction_id=int(target["id"]))
     else:
-        result = propose_transaction_change(turn, operation="delete", match=match["what"][:200])
+        result = propose_transaction_change(turn, operation="delete", match=target["what"][:200])
     if result["status"] == "proposed":
         return _proposed(turn.proposed)
     if result["status"] == "not_found":
-        return f"I found no transaction matching {match['what'][:60]!r}, so nothing was prepared."
+        return f"I found no transaction matching {target['what'][:60]!r}, so nothing was prepared."
     choices = "\n".join(f"- transaction {row['id']}: {_row(row)}" for row in result["candidates"])
     return (
-        f"Several transactions match {match['what'][:60]!r}, so I did not pick one:\n{choices}\n"
+        f"Several transactions match {target['what'][:60]!r}, so I did not pick one:\n{choices}\n"
         "Which one do you mean? Say, for example, \"delete transaction "
         f"{result['candidates'][0]['id']}\"."
     )
@@ -148,9 +190,26 @@ def _category_in(turn: Turn, lowered: str, kind: str = Category.Kind.EXPENSE) ->
     """The longest of the user's category names that appears as words in the text."""
     names = Category.objects.filter(user=turn.user, kind=kind).values_list("name", flat=True)
     for name in sorted(names, key=len, reverse=True):
-        if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered):
+        if _contains_words(lowered, name.lower()):
             return name
     return None
+
+
+def _contains_words(text: str, words: str) -> bool:
+    """Whether `words` occurs in `text` with no letter, digit or "_" right before or after it."""
+    start = text.find(words)
+    while start >= 0 and words:
+        end = start + len(words)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not _word_char(before) and not _word_char(after):
+            return True
+        start = text.find(words, start + 1)
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _span(result: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from budgetpay.money import MoneyField
 from budgets.fields import choice_field, local_date_field, money_field, percent_field
 from goals.models import Goal, GoalEntry
 from goals.selectors import MONTHS_PER_PERIOD, GoalStatus, goal_progress
@@ -28,6 +29,8 @@ class GoalProgressSerializer(serializers.Serializer):
 
 
 class GoalSerializer(serializers.ModelSerializer):
+    # The platform's money field, not the model's DecimalField, which would take "1e3" and "０１２".
+    target_amount = MoneyField(positive=True, help_text="A plain decimal such as 1000.00.")
     target_date = local_date_field(required=False, allow_null=True)
     account = UserAccountField(allow_null=True, default=None, help_text="One of your accounts, e.g. a savings account.")
     progress = serializers.SerializerMethodField()
@@ -45,6 +48,7 @@ class GoalSerializer(serializers.ModelSerializer):
 class GoalEntrySerializer(serializers.ModelSerializer):
     goal = serializers.IntegerField(source="goal_id", read_only=True)
     kind = choice_field(GoalEntry.Kind.values, "kind", default=GoalEntry.Kind.CONTRIBUTION)
+    amount = MoneyField(positive=True, help_text="Above zero; the kind says which way the money goes.")
     date = local_date_field(required=False, help_text="Defaults to today in your timezone.")
 
     class Meta:

@@ -2,7 +2,6 @@
 answer from the same server-built context when AI is off or fails."""
 
 import json
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -148,7 +147,7 @@ def ai_insight(*, user, insight_type: str, context: dict, focus: str = "") -> In
 def _clean(text: object, limit: int) -> str:
     if not isinstance(text, str):
         raise InvalidModelOutput("not text")
-    cleaned = re.sub(r"\s+", " ", strip_tags(text)).strip()
+    cleaned = " ".join(strip_tags(text).split())
     if not cleaned:
         raise InvalidModelOutput("empty")
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
@@ -157,9 +156,10 @@ def _clean(text: object, limit: int) -> str:
 def parse_model_output(content: str) -> tuple[str, str]:
     """The model's {"title", "message"} as plain text of bounded length, or InvalidModelOutput."""
     text = content.strip()
-    fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", text, flags=re.DOTALL)
-    if fenced:
-        text = fenced.group(1)
+    # A ```json fence is cut with string operations: a lazy regex over the model's text
+    # (which can quote what the person wrote) costs the square of a long run of spaces.
+    if len(text) >= 6 and text.startswith("```") and text.endswith("```"):
+        text = text[3:-3].removeprefix("json").strip()
     try:
         data = json.loads(text)
     except ValueError as exc:

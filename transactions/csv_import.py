@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from budgetpay.money import ASCII_DIGITS
 from budgetpay.validators import validate_user_date
 from transactions.parsing import AmountError, normalize_tags, parse_decimal
 
@@ -144,6 +145,12 @@ class Statement:
     errors: list[RowError]
 
 
+# The strptime directives a date pattern may use, each at most once. strptime turns the
+# pattern into a regular expression: a directive twice ("%d %d %m %Y") made it raise re.error
+# (a 500), and only these keep that expression a fixed sequence of small groups.
+DATE_PATTERN_DIRECTIVES = frozenset("dmbBYyaAHIMSp")
+
+
 def resolve_date_format(value: str) -> str:
     """A strptime pattern from a name like DD/MM/YYYY or from a pattern like %d/%m/%Y."""
     named = {name.casefold(): pattern for name, pattern in DATE_FORMATS.items()}
@@ -153,9 +160,20 @@ def resolve_date_format(value: str) -> str:
         "%d" in value
         and any(part in value for part in ("%m", "%b", "%B"))
         and any(part in value for part in ("%Y", "%y"))
+        and _directives_once(value)
     ):
         return value
-    raise ValueError(f"Use one of {', '.join(DATE_FORMATS)} or a pattern such as %d/%m/%Y.")
+    raise ValueError(
+        f"Use one of {', '.join(DATE_FORMATS)} or a pattern such as %d/%m/%Y, with each of "
+        f"{' '.join('%' + d for d in sorted(DATE_PATTERN_DIRECTIVES))} at most once."
+    )
+
+
+def _directives_once(pattern: str) -> bool:
+    """Whether every "%" starts a known directive and none appears twice."""
+    _, *pieces = pattern.split("%")
+    directives = [piece[:1] for piece in pieces]
+    return all(d in DATE_PATTERN_DIRECTIVES for d in directives) and len(set(directives)) == len(directives)
 
 
 def parse_statement(
@@ -253,8 +271,24 @@ def _show(text: str) -> str:
 
 
 def _normalize_header(header: str) -> str:
-    header = re.sub(r"\(.*?\)", "", header)
-    return re.sub(r"[\s_\-]+", " ", header).strip().casefold()
+    """Casefolded words, without "(...)" asides, with "_" and "-" read as spaces.
+    String operations only: a header is text the uploader chose (see _without_asides)."""
+    words = _without_asides(header).replace("_", " ").replace("-", " ").split()
+    return " ".join(words).casefold()
+
+
+def _without_asides(text: str) -> str:
+    """The text without each "(" up to the next ")" on its line, in one pass. A search for
+    the closing parenthesis from every "(" would cost the square of a line of "(((("."""
+    kept: list[str] = []
+    for line in text.split("\n"):
+        start = 0
+        while (opening := line.find("(", start)) >= 0 and (closing := line.find(")", opening + 1)) >= 0:
+            kept.append(line[start:opening])
+            start = closing + 1
+        kept.append(line[start:])
+        kept.append("\n")
+    return "".join(kept[:-1])
 
 
 def _resolve_columns(
@@ -306,10 +340,12 @@ def _all_kind_words(records: list[tuple[int, list[str]]], index: int) -> bool:
     return bool(values) and values <= KIND_WORDS.keys()
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z ]*)?$")
-_YEAR_FIRST = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_YEAR_LAST = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+# ASCII digits only (Python's \d takes "２０２６" too). Each is anchored and has one way to
+# match, so a cell costs one pass; budgetpay/tests/test_patterns.py measures it.
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z ]*)?$", re.ASCII)
+_YEAR_FIRST = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$", re.ASCII)
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.ASCII)
+_YEAR_LAST = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$", re.ASCII)
 _MONTH_NAME_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y")
 
 
@@ -369,17 +405,25 @@ class _DateReader:
         raise ValueError(f"{_show(text)} is not a date this import understands (for example 2026-01-31 or 31/01/2026).")
 
 
-_CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$")
-_THOUSANDS_COMMAS = re.compile(r"^\d{1,3}(,\d{3})+$")
-_THOUSANDS_DOTS = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
+# Longer than this, an amount cell is an error, not something to parse: no bank writes
+# one so long, and every step below then looks at a bounded text.
+MAX_AMOUNT_CELL_CHARS = 40
+# Characters banks put inside numbers: spaces of every kind and the Swiss apostrophe.
+_GROUPING_CHARACTERS = frozenset("'\u00a0\u202f")
 
 
 def parse_statement_amount(text: str) -> Decimal | None:
     """A signed amount as banks write it: "1,234.56", "-12.50", "(12.50)", "$12.50",
-    "12,50 €", "12.50-". None for a blank cell."""
-    text = _CURRENCY_CODE.sub("", text.strip())
+    "12,50 €", "12.50-", "USD 12.50". None for a blank cell. String operations only."""
+    text = text.strip()
+    if len(text) > MAX_AMOUNT_CELL_CHARS:
+        raise AmountError(
+            f"The amount is {len(text)} characters long; an amount has at most {MAX_AMOUNT_CELL_CHARS}."
+        )
+    text = _without_currency_codes(text)
     text = "".join(char for char in text if unicodedata.category(char) != "Sc")
-    text = re.sub(r"[\s'\u00a0\u202f]", "", text).replace("\u2212", "-")
+    text = "".join(char for char in text if not (char.isspace() or char in _GROUPING_CHARACTERS))
+    text = text.replace("\u2212", "-")
     if not text:
         return None
     negative = False
@@ -393,13 +437,38 @@ def parse_statement_amount(text: str) -> Decimal | None:
         decimal_mark = "," if text.rindex(",") > text.rindex(".") else "."
         text = text.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
     elif "," in text:
-        text = text.replace(",", "") if _THOUSANDS_COMMAS.match(text) else text.replace(",", ".")
-    elif _THOUSANDS_DOTS.match(text):
+        text = text.replace(",", "") if _grouped_by_thousands(text, ",", min_groups=1) else text.replace(",", ".")
+    elif _grouped_by_thousands(text, ".", min_groups=2):
         text = text.replace(".", "")
     if not text or text[0] in "+-":
         raise AmountError("Enter a number such as 12.50.")
     value = parse_decimal(text)
     return -value if negative else value
+
+
+def _is_currency_code(text: str) -> bool:
+    return len(text) == 3 and text.isascii() and text.isalpha() and text.isupper()
+
+
+def _without_currency_codes(text: str) -> str:
+    """The stripped text without an ISO code ("USD 12.50", "12,50 EUR") at its start and at its end."""
+    if _is_currency_code(text[:3]):
+        text = text[3:].lstrip()
+    if _is_currency_code(text[-3:]):
+        text = text[:-3].rstrip()
+    return text
+
+
+def _grouped_by_thousands(text: str, separator: str, *, min_groups: int) -> bool:
+    """Whether the text is 1-3 ASCII digits, then at least `min_groups` groups of the
+    separator and exactly 3 digits ("1,234,567" with ",")."""
+    first, *groups = text.split(separator)
+    return (
+        len(groups) >= min_groups
+        and 1 <= len(first) <= 3
+        and all(len(group) == 3 for group in groups)
+        and all(char in ASCII_DIGITS for char in first + "".join(groups))
+    )
 
 
 def _cell(value: str) -> str:
@@ -429,7 +498,7 @@ def _parse_row(line: int, cells: dict[str, str], dates: _DateReader) -> Statemen
     tags: list[str] = []
     if cells.get("tags"):
         try:
-            tags = normalize_tags(re.split(r"[,;|]", cells["tags"]))
+            tags = normalize_tags(cells["tags"].replace(";", ",").replace("|", ",").split(","))
         except ValueError as exc:
             errors["tags"] = [str(exc)]
     if kind == "transfer" and not cells.get("transfer_account"):

@@ -1,44 +1,18 @@
 """Reading money amounts and tags from text, shared by the API and the CSV import.
 
-Amounts are written as plain decimals ("1234.56", "-12.50"). Exponent notation
-("1e5"), NaN and Infinity are refused everywhere, so a value means the same
-thing whether it comes from JSON, a form or a spreadsheet.
+Amounts are read by the platform's one parser (budgetpay.money): plain decimals with the
+digits 0-9 ("1234.56", "-12.50"); exponent notation ("1e5"), NaN, Infinity and other
+scripts' digits are refused everywhere, so a value means the same thing whether it comes
+from JSON, a form or a spreadsheet. Tags are checked with string operations only.
 """
 
-import re
-from decimal import ROUND_DOWN, Decimal
+from budgetpay.money import AmountError, parse_decimal
 
-MAX_INTEGER_DIGITS = 12
-CENT = Decimal("0.01")
+__all__ = ["MAX_TAGS", "MAX_TAG_LENGTH", "AmountError", "normalize_tags", "parse_decimal"]
+
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 32
-
-_PLAIN_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)e[+-]?\d+$", re.IGNORECASE)
-_TAG_FORBIDDEN = re.compile(r"[,;\x00-\x1f\x7f]")
-
-
-class AmountError(ValueError):
-    """The text is not an amount of money; the message says why, for a person."""
-
-
-def parse_decimal(text: str) -> Decimal:
-    """A plain decimal number with at most 12 integer digits and 2 decimal places."""
-    text = text.strip()
-    if len(text) > 40:
-        raise AmountError(f"Use at most {MAX_INTEGER_DIGITS} digits before the decimal point.")
-    if not _PLAIN_DECIMAL.match(text):
-        if text.lstrip("+-").lower() in ("nan", "snan", "inf", "infinity"):
-            raise AmountError("Enter a finite number such as 12.50.")
-        if _EXPONENT.match(text):
-            raise AmountError("Write the amount as a plain number such as 100000.00, without an exponent.")
-        raise AmountError("Enter a number such as 12.50.")
-    value = Decimal(text)
-    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
-        raise AmountError(f"Use at most {MAX_INTEGER_DIGITS} digits before the decimal point.")
-    if value != value.quantize(CENT, rounding=ROUND_DOWN):
-        raise AmountError("Use at most 2 decimal places.")
-    return value.quantize(CENT)
+_TAG_FORBIDDEN = frozenset(",;\x7f") | frozenset(chr(code) for code in range(0x20))
 
 
 def normalize_tags(tags: list[str]) -> list[str]:
@@ -53,7 +27,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
             raise ValueError("A tag cannot be empty.")
         if len(tag) > MAX_TAG_LENGTH:
             raise ValueError(f"Tags are at most {MAX_TAG_LENGTH} characters: {tag[:40]!r} is longer.")
-        if _TAG_FORBIDDEN.search(tag):
+        if any(char in _TAG_FORBIDDEN for char in tag):
             raise ValueError(f"Tags cannot contain commas, semicolons or control characters: {tag!r}.")
         if tag.casefold() not in seen:
             seen.add(tag.casefold())
