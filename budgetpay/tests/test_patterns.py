@@ -152,7 +152,6 @@ REVIEWED: dict[str, Reviewed] = {
     r"^#[0-9a-fA-F]{6}$": Reviewed("Anchored, fixed width.", URL_PATH_CHARS, (pump("#", "a", ""),)),
     r"\d+": Reviewed("One class repeated; a path segment.", URL_PATH_CHARS, (pump("", "1", "x"),)),
     r"[0-9]+": Reviewed("One class repeated; a path segment.", URL_PATH_CHARS, (pump("", "1", "x"),)),
-    r"^api/": Reviewed("Anchored fixed text; the request path.", URL_PATH_CHARS, (pump("api", "/", ""),)),
 }
 
 
