@@ -8,9 +8,10 @@ first: the second write then waits for the first to commit, and its sums include
 
 To make the bad interleaving certain rather than lucky, each request waits at the
 budget sums query (through Django's execute_wrapper, a hook for exactly this) until
-the other request reaches it too, for at most PAUSE_SECONDS. With the lock taken
-first, the other request cannot reach it (it waits for the lock), so the first one
-goes on after the pause and the two run one after the other.
+the other request reaches it too, for at most PAUSE_SECONDS, and once they met,
+neither commits before both have read. With the lock taken first, the other request
+cannot reach the sums (it waits for the lock), so the first one goes on after the
+pause and the two run one after the other.
 """
 
 import threading
@@ -47,10 +48,12 @@ def _is_budget_sums(sql: str) -> bool:
 
 class MeetAtTheSums:
     """An execute_wrapper that holds a request at its first budget sums query until the
-    other request is there too (or PAUSE_SECONDS pass), then lets both run it."""
+    other request is there too (or PAUSE_SECONDS pass), then, once they met, lets
+    neither go on to commit before both have read their sums."""
 
     def __init__(self) -> None:
-        self.barrier = threading.Barrier(2)
+        self.arrived = threading.Barrier(2)
+        self.both_read = threading.Barrier(2)
         self.met: list[bool] = []
 
     def wrapper(self):
@@ -58,14 +61,18 @@ class MeetAtTheSums:
 
         def pause_at_the_sums(execute, sql, params, many, context):
             nonlocal waited
-            if not waited and _is_budget_sums(sql):
-                waited = True
-                try:
-                    self.barrier.wait(timeout=PAUSE_SECONDS)
-                    self.met.append(True)
-                except threading.BrokenBarrierError:
-                    self.met.append(False)
-            return execute(sql, params, many, context)
+            if waited or not _is_budget_sums(sql):
+                return execute(sql, params, many, context)
+            waited = True
+            try:
+                self.arrived.wait(timeout=PAUSE_SECONDS)
+            except threading.BrokenBarrierError:
+                self.met.append(False)
+                return execute(sql, params, many, context)
+            self.met.append(True)
+            result = execute(sql, params, many, context)
+            self.both_read.wait(timeout=PAUSE_SECONDS)
+            return result
 
         return pause_at_the_sums
 
