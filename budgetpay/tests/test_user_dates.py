@@ -71,8 +71,9 @@ def test_the_edges_of_the_window_are_accepted_on_every_expense_path(auth_client,
     body = {"account": account.pk, "amount": "12.50", "kind": "expense", "category": food.pk, "date": value}
     created = auth_client.post("/api/v1/transactions", body, format="json")
     assert created.status_code == 201, created.content
-    assert auth_client.patch(f"/api/v1/transactions/{created.json()['id']}", {"amount": "13.00"}, format="json").status_code == 200
-    assert auth_client.delete(f"/api/v1/transactions/{created.json()['id']}").status_code == 204
+    path = f"/api/v1/transactions/{created.json()['id']}"
+    assert auth_client.patch(path, {"amount": "13.00"}, format="json").status_code == 200
+    assert auth_client.delete(path).status_code == 204
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
@@ -84,8 +85,8 @@ def test_a_budget_start_date_outside_the_window_is_refused(auth_client, value):
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
 def test_goal_dates_outside_the_window_are_refused(auth_client, user, value):
-    goal = auth_client.post("/api/v1/goals", {"name": "Bike", "target_amount": "500.00", "target_date": value}, format="json")
-    assert_refused(goal, "target_date")
+    body = {"name": "Bike", "target_amount": "500.00", "target_date": value}
+    assert_refused(auth_client.post("/api/v1/goals", body, format="json"), "target_date")
     saved = Goal.objects.create(user=user, name="Laptop", target_amount="900.00")
     assert_refused(auth_client.patch(f"/api/v1/goals/{saved.pk}", {"target_date": value}, format="json"), "target_date")
     entry = auth_client.post(f"/api/v1/goals/{saved.pk}/entries", {"amount": "10.00", "date": value}, format="json")
