@@ -73,11 +73,22 @@ def origin_allowed(*, origin: str, host: str | None, secure: bool) -> bool:
     )
 
 
+def _request_host(scope: dict) -> str | None:
+    """The host the request was addressed to, as Django's `request.get_host()` reads it
+    (X-Forwarded-Host only when USE_X_FORWARDED_HOST is on), so the page's CSRF check and
+    the socket's origin check agree on what "our own origin" is."""
+    if getattr(settings, "USE_X_FORWARDED_HOST", False):
+        forwarded = _header(scope, b"x-forwarded-host")
+        if forwarded:
+            return forwarded
+    return _header(scope, b"host")
+
+
 def websocket_origin_allowed(scope: dict) -> bool:
     origin = _header(scope, b"origin")
     if origin is None:
         return True
-    return origin_allowed(origin=origin, host=_header(scope, b"host"), secure=_is_secure(scope))
+    return origin_allowed(origin=origin, host=_request_host(scope), secure=_is_secure(scope))
 
 
 class SameOriginWebSocketValidator:

@@ -93,7 +93,7 @@ return 1
 class RedisSocketRegistry:
     """The count in the channel layer's Redis (the shard that holds the person's keys)."""
 
-    _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, aioredis.Redis]]" = (
+    _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, aioredis.Redis]]" = (
         weakref.WeakKeyDictionary()
     )
 
@@ -115,10 +115,11 @@ class RedisSocketRegistry:
         if per_loop is None:
             per_loop = self._clients[loop] = {}
             _close_with_loop(loop, per_loop)
-        index = zlib.crc32(key.encode()) % len(self.hosts)
-        if index not in per_loop:
-            per_loop[index] = aioredis.Redis(connection_pool=create_pool(self.hosts[index]))
-        return per_loop[index]
+        host = self.hosts[zlib.crc32(key.encode()) % len(self.hosts)]
+        host_id = repr(sorted(host.items()))
+        if host_id not in per_loop:
+            per_loop[host_id] = aioredis.Redis(connection_pool=create_pool(host))
+        return per_loop[host_id]
 
     async def add(self, *, user_id: int, channel_name: str) -> list[str]:
         keys = self.keys(user_id)

@@ -20,9 +20,10 @@ class UsersConfig(AppConfig):
         credentials_changed.connect(
             socket_receivers.close_sockets_on_credentials_changed, dispatch_uid="users.sockets.credentials_changed"
         )
+        user_model = self.get_model("User")
         post_save.connect(
-            socket_receivers.close_sockets_on_deactivation, sender=self.get_model("User"), dispatch_uid="users.sockets.deactivated"
+            socket_receivers.close_sockets_on_deactivation, sender=user_model, dispatch_uid="users.sockets.deactivated"
         )
         post_delete.connect(
-            socket_receivers.close_sockets_on_delete, sender=self.get_model("User"), dispatch_uid="users.sockets.deleted"
+            socket_receivers.close_sockets_on_delete, sender=user_model, dispatch_uid="users.sockets.deleted"
         )

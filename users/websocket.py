@@ -192,7 +192,8 @@ def socket_control_group(user_id: int) -> str:
 def session_socket_group(session_key: str) -> str:
     """The group of the sockets opened with one browser session. Named by a keyed hash
     of the session key: group names travel through Redis, the key must not."""
-    return "sockets.session." + salted_hmac("users.websocket.session-group", session_key, algorithm="sha256").hexdigest()
+    digest = salted_hmac("users.websocket.session-group", session_key, algorithm="sha256").hexdigest()
+    return f"sockets.session.{digest}"
 
 
 def _revoke_message(code: int, reason: str, authenticated_before: float | None = None) -> dict:
@@ -208,7 +209,9 @@ def _send_to_group(group: str, message: dict) -> None:
     try:
         async_to_sync(layer.group_send)(group, message)
     except Exception:
-        logger.warning("socket control message to %s failed; the periodic re-check will close the sockets", group, exc_info=True)
+        logger.warning(
+            "socket control message to %s failed; the periodic re-check will close the sockets", group, exc_info=True
+        )
 
 
 def close_user_sockets(*, user_id: int, code: int, reason: str, authenticated_before: float | None = None) -> None:

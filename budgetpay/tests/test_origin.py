@@ -87,3 +87,15 @@ def test_a_real_server_refuses_a_page_on_another_port(daphne_server):
     for origin in (f"http://127.0.0.1:{daphne_server.port}", None):
         with connect(url, origin=origin, open_timeout=10) as socket:
             assert json.loads(socket.recv(timeout=10))["type"] == "unread_count"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_forwarded_host_counts_only_where_django_trusts_it(user, client, settings):
+    """As request.get_host(): X-Forwarded-Host names our origin only with USE_X_FORWARDED_HOST."""
+    await sync_to_async(client.force_login)(user)
+    cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+    proxied = [cookie, (b"host", b"localhost"), (b"x-forwarded-host", b"localhost:8080"), (b"origin", b"http://localhost:8080")]
+    assert not await handshake(proxied)
+    settings.USE_X_FORWARDED_HOST = True
+    assert await handshake(proxied)

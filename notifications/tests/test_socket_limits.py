@@ -246,3 +246,30 @@ def test_the_cap_holds_across_processes_and_a_killed_process_leaves_no_count(tmp
     finally:
         first.stop()
         second.stop()
+
+
+@pytest.mark.e2e
+@pytest.mark.services
+def test_the_core_channel_layer_closes_the_oldest_on_another_process_too(tmp_path, postgres_url, redis_url):
+    """The core layer queues a message for a socket in Redis per receiving process: the
+    eviction still reaches the oldest socket wherever it is."""
+    prefix = f"e2e-limits-core-{time.time_ns()}"
+    database_url = prepare_e2e_database(tmp_path, "limits_core", base_url=postgres_url)
+    servers = [
+        DaphneServer(
+            tmp_path, database_url=database_url, name=f"limits-core-{i}", REDIS_URL=redis_url,
+            CHANNEL_LAYER="core", CHANNEL_LAYER_PREFIX=prefix, WEBSOCKET_MAX_PER_PERSON="2",
+        ).start()
+        for i in range(2)
+    ]
+    try:
+        tokens = sign_up(servers[0], "core-tabs@example.com")
+        with ExitStack() as sockets:
+            oldest = live_socket(sockets, servers[0], tokens["access"])
+            second = live_socket(sockets, servers[1], tokens["access"])
+            third = live_socket(sockets, servers[1], tokens["access"])
+            assert close_of(oldest) == TOO_MANY
+            assert pongs(second) and pongs(third)
+    finally:
+        for server in servers:
+            server.stop()
