@@ -102,11 +102,12 @@ def request(server: Nginx, method: str, path: str, *, source: str, body: str | N
         connection.close()
 
 
-def socket_handshake(server: Nginx, path: str, *, source: str) -> str:
+def socket_handshake(server: Nginx, path: str, *, source: str, host: str = "127.0.0.1", origin: str | None = None) -> str:
     """Open a WebSocket through nginx, read the server's answer, hang up; the status line."""
+    origin_line = f"Origin: {origin}\r\n" if origin else ""
     with socket.create_connection(("127.0.0.1", server.port), timeout=15, source_address=(source, 0)) as sock:
         sock.sendall(
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{origin_line}Upgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
         )
         answer = b""
@@ -199,3 +200,13 @@ def test_page_sign_in_failures_lock_out_one_client_not_the_site(proxied):
     outcomes = [page_sign_in(proxied, i, source=ATTACKER, forwarded=f"10.1.{i}.1") for i in range(12)]
     assert outcomes == ["refused"] * 10 + ["locked"] * 2
     assert page_sign_in(proxied, 99, source=NEIGHBOUR, forwarded=ATTACKER) == "refused"
+
+
+def test_a_page_served_through_nginx_on_its_own_port_opens_its_socket(proxied):
+    """nginx passes the Host with its port ($http_host), so the socket's same-origin check
+    (scheme, host and port) accepts the page nginx served and still refuses another port."""
+    here = f"127.0.0.1:{proxied.port}"
+    own_page = socket_handshake(proxied, "/api/v1/notification/ws", source=NEIGHBOUR, host=here, origin=f"http://{here}")
+    other_port = socket_handshake(proxied, "/api/v1/notification/ws", source=NEIGHBOUR, host=here, origin="http://127.0.0.1:6666")
+    assert own_page.split()[1] == "101", own_page
+    assert other_port.split()[1] == "403", other_port
