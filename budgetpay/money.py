@@ -4,13 +4,15 @@ An amount is a plain decimal written with the ASCII digits 0-9 ("1234.56", "-12.
 most 12 digits before the point and 2 after. Exponent notation ("1e3"), NaN, Infinity and
 other scripts' digits ("０１２", which Python's `Decimal()` and `\\d` accept) are refused
 everywhere, so a value means the same thing from JSON, a form, a spreadsheet or the
-assistant. The parser uses no regular expression and looks at no more than
+assistant: the API reads amounts with `MoneyField`, the pages' forms with `MoneyFormField`. The parser uses no regular expression and looks at no more than
 MAX_AMOUNT_CHARS characters, so what it costs does not depend on what it is sent.
 """
 
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
 MAX_INTEGER_DIGITS = 12
@@ -81,3 +83,25 @@ class MoneyField(serializers.DecimalField):
         if self.positive and value <= 0:
             raise serializers.ValidationError(self.positive_message)
         return value
+
+
+class MoneyFormField(forms.DecimalField):
+    """An amount of money typed on a page, read with `parse_decimal`. Django's own
+    DecimalField hands the text to `Decimal()`, which takes "1e3" and "０１２"; here the
+    parser's message is the form error. Limits (min_value, max_value) and their messages
+    work as on DecimalField; 14 digits with 2 after the point, as the models store money."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", MAX_INTEGER_DIGITS + 2)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return parse_decimal(repr(value) if isinstance(value, float) else str(value))
+        except AmountError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
+from budgetpay.money import MoneyFormField
 from budgetpay.validators import validate_user_date
 from transactions.models import Account, Category, Transaction
 
@@ -37,6 +38,12 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*[self.get_ordering_value(param) for param in value], tiebreak)
 
 
+class MoneyFilter(filters.NumberFilter):
+    """An amount in the query string, read by the one money parser: "1e3" and "０１２" are a 400."""
+
+    field_class = MoneyFormField
+
+
 class TransactionFilter(filters.FilterSet):
     date_from = filters.DateFilter(
         field_name="date", lookup_expr="gte", validators=[validate_user_date], help_text="On or after this date."
@@ -54,8 +61,8 @@ class TransactionFilter(filters.FilterSet):
         field_name="category", lookup_expr="isnull", help_text="true: only transactions without a category."
     )
     kind = filters.ChoiceFilter(choices=Transaction.Kind.choices)
-    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte")
-    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    amount_min = MoneyFilter(field_name="amount", lookup_expr="gte")
+    amount_max = MoneyFilter(field_name="amount", lookup_expr="lte")
     search = filters.CharFilter(
         method="filter_search", max_length=200, help_text="Words to find in the description, payee or notes."
     )

@@ -1,33 +1,13 @@
 import json
 from decimal import Decimal
-from typing import Any
 
 from rest_framework import serializers
 
+from budgetpay.money import MoneyField
 from budgetpay.validators import validate_user_date
 from transactions.csv_import import IMPORT_FIELDS, resolve_date_format
 from transactions.models import Account, Category, Transaction
-from transactions.parsing import MAX_TAG_LENGTH, MAX_TAGS, AmountError, normalize_tags, parse_decimal
-
-
-class MoneyField(serializers.DecimalField):
-    """An amount of money, read as a plain decimal (no exponent, NaN or Infinity), at most
-    12 integer digits and 2 decimal places, and written back as a string."""
-
-    def __init__(self, *, positive: bool = False, **kwargs: Any) -> None:
-        self.positive = positive
-        super().__init__(max_digits=14, decimal_places=2, **kwargs)
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
-            self.fail("invalid")
-        try:
-            value = parse_decimal(repr(data) if isinstance(data, float) else str(data))
-        except AmountError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-        if self.positive and value <= 0:
-            raise serializers.ValidationError("Enter an amount above zero; the kind says which way the money goes.")
-        return value
+from transactions.parsing import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags
 
 
 class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -81,7 +61,11 @@ class TransactionSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="For transfers only: your other account, in the same currency, that receives the money.",
     )
-    amount = MoneyField(positive=True, help_text="Above zero, at most 2 decimal places; the kind gives the direction.")
+    amount = MoneyField(
+        positive=True,
+        positive_message="Enter an amount above zero; the kind says which way the money goes.",
+        help_text="Above zero, at most 2 decimal places; the kind gives the direction.",
+    )
     date = serializers.DateField(
         required=False,
         validators=[validate_user_date],

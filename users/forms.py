@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from budgetpay.money import MoneyFormField
 from budgetpay.validators import validate_user_date
 from budgets.models import Budget
 from chatbot.chat import MAX_CONTENT_CHARS
@@ -43,20 +44,14 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def money_field(label: str, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
+def money_field(label: str, **kwargs) -> MoneyFormField:
+    """An amount above zero, read by the platform's one money parser (as the API reads it)."""
+    return MoneyFormField(
         label=label,
-        max_digits=14,
-        decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=MONEY_LIMIT,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
-        error_messages={
-            "required": "Enter an amount.",
-            "invalid": "Enter an amount like 12.50.",
-            "min_value": "Enter an amount above zero.",
-            "max_decimal_places": "Use at most two digits after the decimal point.",
-        },
+        error_messages={"required": "Enter an amount.", "min_value": "Enter an amount above zero."},
         **kwargs,
     )
 
@@ -95,6 +90,8 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ("full_name", "currency", "timezone", "monthly_income")
         labels = {"monthly_income": "Monthly income", "timezone": "Time zone"}
+        # The model's own form field would hand the text to Decimal(), which takes "1e3" and "０１２".
+        field_classes = {"monthly_income": MoneyFormField}
         help_texts = {
             "currency": "Budgets, reports and notifications are in this currency.",
             "timezone": "Your days, weeks and months start at midnight here. Start typing, e.g. Europe/Berlin.",
@@ -358,19 +355,13 @@ class AccountForm(forms.Form):
     name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Savings"}))
     kind = forms.ChoiceField(choices=Account.Kind.choices, initial=Account.Kind.BANK, label="Kind")
     currency = forms.ChoiceField(label="Currency", help_text="Fixed once the account has transactions.")
-    opening_balance = forms.DecimalField(
+    opening_balance = MoneyFormField(
         label="Opening balance",
-        max_digits=14,
-        decimal_places=2,
         min_value=-MONEY_LIMIT,
         max_value=MONEY_LIMIT,
         initial=Decimal("0.00"),
         help_text="What was in it before the first transaction you record; below zero for a card you owe on.",
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-        error_messages={
-            "invalid": "Enter an amount like 250.00 or -80.00.",
-            "max_decimal_places": "Use at most two digits after the decimal point.",
-        },
     )
     is_archived = forms.BooleanField(
         required=False, label="Archived", help_text="Keeps its history, leaves the lists and takes no new transactions."

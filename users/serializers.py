@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -5,12 +7,16 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import UntypedToken
 
+from budgetpay.money import MoneyField
 from users.authentication import JWTAuthentication
 from users.models import User
 
 
 class UserSerializer(serializers.ModelSerializer):
     """The person's own profile. Privilege fields are not part of it at all."""
+
+    # The platform's money field, not the model's DecimalField, which would take "1e3" and "０１２".
+    monthly_income = MoneyField(min_value=Decimal("0"), required=False)
 
     class Meta:
         model = User
@@ -20,6 +26,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 class RegisterSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    monthly_income = MoneyField(min_value=Decimal("0"), required=False)
 
     class Meta:
         model = User

@@ -1,0 +1,137 @@
+"""Every amount a person types is read by the one money parser (budgetpay.money, issue 12
+item 13): the pages' forms and the profile API, like the rest of the API, refuse "1e3" and
+"０１２" with the parser's message. Django's forms.DecimalField and DRF's automatic model
+field hand the text to Decimal(), which reads them as 1000 and 12."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from budgets.models import Budget
+from goals.models import Goal, GoalEntry
+from transactions.models import Account, Transaction
+from transactions.tests.factories import make_account, make_transaction
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/v1/users/me"
+DIGITS_MESSAGE = "Write the amount with the digits 0 to 9, such as 12.50."
+EXPONENT_MESSAGE = "Write the amount as a plain number such as 100000.00, without an exponent."
+NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
+
+
+@pytest.fixture
+def client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def main_account(user) -> Account:
+    return Account.objects.get(user=user, name="Main account")
+
+
+def assert_form_refused(response, field: str, message: str) -> None:
+    assert response.status_code == 200, response.get("Location")
+    assert response.context["form"].errors[field] == [message]
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_transaction_forms_refuse_amounts_that_are_not_plain(client, user, amount, message):
+    main = main_account(user)
+    savings = make_account(user, name="Savings")
+    expense = {"kind": "expense", "amount": amount, "date": "2026-01-10", "account": main.pk}
+    assert_form_refused(client.post("/transactions/new/", expense), "amount", message)
+    transfer = {**expense, "kind": "transfer", "transfer_account": savings.pk}
+    assert_form_refused(client.post("/transactions/new/", transfer), "amount", message)
+    quick = {f"quick-{name}": value for name, value in expense.items()}
+    assert_form_refused(client.post("/", quick), "amount", message)
+    assert not Transaction.objects.exists()
+
+    tx = make_transaction(main, amount="10.00", description="Lunch")
+    assert_form_refused(client.post(f"/transactions/{tx.pk}/edit/", expense), "amount", message)
+    tx.refresh_from_db()
+    assert tx.amount == Decimal("10.00")
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_budget_and_goal_forms_refuse_amounts_that_are_not_plain(client, amount, message):
+    budget = {"category": "", "amount": amount, "period": "monthly", "thresholds": "80, 100"}
+    assert_form_refused(client.post("/budgets/new/", budget), "amount", message)
+    assert not Budget.objects.exists()
+
+    goal = {"name": "Bike", "target_amount": amount}
+    assert_form_refused(client.post("/goals/new/", goal), "target_amount", message)
+    assert client.post("/goals/new/", {**goal, "target_amount": "500"}).status_code == 302
+    created = Goal.objects.get()
+    assert created.target_amount == Decimal("500.00")
+
+    entry = {"kind": "contribution", "amount": amount, "date": "2026-01-10"}
+    assert_form_refused(client.post(f"/goals/{created.pk}/money/", entry), "amount", message)
+    assert not GoalEntry.objects.exists()
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_the_account_form_refuses_an_opening_balance_that_is_not_plain(client, user, amount, message):
+    account = {"name": "Travel card", "kind": "card", "currency": "EUR", "opening_balance": amount}
+    assert_form_refused(client.post("/ledger/accounts/new/", account), "opening_balance", message)
+    assert not Account.objects.filter(name="Travel card").exists()
+    main = main_account(user)
+    edit = {"name": main.name, "kind": main.kind, "currency": main.currency, "opening_balance": amount}
+    assert_form_refused(client.post(f"/ledger/accounts/{main.pk}/edit/", edit), "opening_balance", message)
+    main.refresh_from_db()
+    assert main.opening_balance == Decimal("0.00")
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_the_profile_page_refuses_a_monthly_income_that_is_not_plain(client, user, amount, message):
+    profile = {"full_name": "Ada", "currency": "USD", "timezone": "UTC", "monthly_income": amount}
+    assert_form_refused(client.post("/account/profile/", profile), "monthly_income", message)
+    user.refresh_from_db()
+    assert user.monthly_income == Decimal("0.00")
+
+
+def test_page_amounts_keep_their_limits_and_messages(client, user):
+    budget = {"category": "", "amount": "0", "period": "monthly", "thresholds": "80"}
+    assert_form_refused(client.post("/budgets/new/", budget), "amount", "Enter an amount above zero.")
+    assert_form_refused(client.post("/budgets/new/", {**budget, "amount": "1.234"}), "amount", "Use at most 2 decimal places.")
+    profile = {"full_name": "Ada", "currency": "USD", "timezone": "UTC", "monthly_income": "-1"}
+    refused = client.post("/account/profile/", profile)
+    assert refused.status_code == 200 and "monthly_income" in refused.context["form"].errors
+    assert client.post("/account/profile/", {**profile, "monthly_income": " 1500.5 "}).status_code == 302
+    user.refresh_from_db()
+    assert user.monthly_income == Decimal("1500.50")
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_the_profile_api_refuses_a_monthly_income_that_is_not_plain(auth_client, user, amount, message):
+    response = auth_client.patch(ME, {"monthly_income": amount}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"] == {"monthly_income": [message]}
+    user.refresh_from_db()
+    assert user.monthly_income == Decimal("0.00")
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_sign_up_refuses_a_monthly_income_that_is_not_plain(api_client, amount, message):
+    body = {"email": "new@example.com", "password": "a long enough passphrase 42", "monthly_income": amount}
+    response = api_client.post("/api/v1/auth/register", body, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"] == {"monthly_income": [message]}
+
+
+def test_the_profile_api_keeps_monthly_income_at_zero_or_above(auth_client):
+    assert auth_client.patch(ME, {"monthly_income": "-0.01"}, format="json").status_code == 400
+    for sent, stored in (("0", "0.00"), ("1500.5", "1500.50"), (2500, "2500.00")):
+        response = auth_client.patch(ME, {"monthly_income": sent}, format="json")
+        assert response.status_code == 200 and response.json()["monthly_income"] == stored
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_the_transaction_list_filters_read_amounts_as_the_forms_do(auth_client, amount, message):
+    for name in ("amount_min", "amount_max"):
+        response = auth_client.get(f"/api/v1/transactions?{name}={amount}")
+        assert response.status_code == 400, response.json()
+        assert response.json()["errors"] == {name: [message]}
