@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chatbot.models import Conversation, Message, ProposedAction
+from chatbot.models import AIDailyUsage, Conversation, Message, ProposedAction
 
 
 class MessageInline(admin.TabularInline):
@@ -35,6 +35,25 @@ class ProposedActionAdmin(admin.ModelAdmin):
     search_fields = ("summary", "user__email")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AIDailyUsage)
+class AIDailyUsageAdmin(admin.ModelAdmin):
+    """Read-only: the counter AI_DAILY_LIMIT is checked against is written by the limiter's
+    one conditional UPDATE, never by hand. Deleting stays allowed, as for proposed actions:
+    without it the admin could not delete a person who has used the assistant."""
+
+    list_display = ("day", "user", "used")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    date_hierarchy = "day"
+    ordering = ("-day", "user")
 
     def has_add_permission(self, request) -> bool:
         return False

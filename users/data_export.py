@@ -17,7 +17,7 @@ from django.db import models
 
 from budgetpay.csv_writer import SpreadsheetSafeWriter
 from budgets.models import Budget
-from chatbot.models import AIRequest, Conversation, Message, ProposedAction
+from chatbot.models import AIDailyUsage, AIRequest, Conversation, Message, ProposedAction
 from goals.models import Goal, GoalEntry
 from notifications.models import Notification, NotificationPreference
 from transactions.models import Account, Category, Transaction
@@ -40,6 +40,7 @@ PERSONAL_DATA: dict[str, tuple[type[models.Model], str, set[str]]] = {
     "chat_messages": (Message, "conversation__user", set()),
     "chat_actions": (ProposedAction, "user", set()),
     "ai_requests": (AIRequest, "user", set()),
+    "ai_daily_usage": (AIDailyUsage, "user", set()),
 }
 
 

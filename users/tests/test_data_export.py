@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 
 from budgets.models import Budget
-from chatbot.models import AIRequest
+from chatbot.models import AIDailyUsage, AIRequest
 from conftest import TEST_PASSWORD
 from goals.models import Goal, GoalEntry
 from notifications.services import notify, preferences_update
@@ -31,6 +32,7 @@ def full_ledger(user, other_user):
         notify(user=owner, type="announcement", title="Hi", message="M")
         preferences_update(user=owner, changes={"saving_tip": False})
         AIRequest.objects.create(user=owner, purpose="test")
+        AIDailyUsage.objects.create(user=owner, day=date(2026, 11, 3), used=3 if owner == user else 4)
 
 
 def test_json_export_has_every_table_and_only_my_rows(auth_client, user, other_user, full_ledger):
@@ -43,6 +45,7 @@ def test_json_export_has_every_table_and_only_my_rows(auth_client, user, other_u
     assert [row["amount"] for row in data["transactions"]] == ["12.34"]
     assert data["transactions"][0]["description"] == f"{user.email} lunch"
     assert len(data["goal_entries"]) == 1 and len(data["budgets"]) == 1
+    assert [(row["day"], row["used"]) for row in data["ai_daily_usage"]] == [("2026-11-03", 3)]
     assert other_user.email not in response.content.decode()
 
 
@@ -52,6 +55,8 @@ def test_csv_export_is_a_zip_of_tables(auth_client, full_ledger):
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert set(archive.namelist()) == {f"{table}.csv" for table in PERSONAL_DATA}
     assert "12.34" in archive.read("transactions.csv").decode()
+    mine = AIDailyUsage.objects.get(used=3)
+    assert archive.read("ai_daily_usage.csv").decode().splitlines() == ["id,day,used", f"{mine.pk},2026-11-03,3"]
     assert auth_client.get("/api/v1/users/me/export?format=pdf").status_code == 400
 
 
@@ -60,7 +65,27 @@ def test_deleting_the_account_leaves_nothing_of_it(auth_client, user, other_user
         return {table: model.objects.filter(**{lookup: person.pk}).count() for table, (model, lookup, _) in PERSONAL_DATA.items()}
 
     mine, theirs = counts(user), counts(other_user)
-    assert sum(1 for count in mine.values() if count) == 10  # all but email, social and chat tables
+    assert sum(1 for count in mine.values() if count) == 11  # all but email, social and chat tables
     assert auth_client.delete("/api/v1/users/me", {"password": TEST_PASSWORD}, format="json").status_code == 204
     assert counts(user) == dict.fromkeys(PERSONAL_DATA, 0)
     assert counts(other_user) == theirs
+
+
+# Tables that point at a person but are not their data to take away, and why.
+NOT_EXPORTED = {
+    "admin.LogEntry": "staff's record of their own changes in the admin",
+    "token_blacklist.OutstandingToken": "sign-in credentials: a file of them would be a file of keys",
+    "users.IdempotencyKey": "a short-lived replay cache of answers whose rows the export already holds",
+}
+
+
+def test_every_table_that_points_at_a_person_is_exported_or_named_as_not_their_data():
+    exported = {model for model, _, _ in PERSONAL_DATA.values()}
+    user_model = PERSONAL_DATA["profile"][0]
+    pointing = {
+        model
+        for model in apps.get_models()
+        if any(field.concrete and field.is_relation and field.related_model is user_model for field in model._meta.get_fields())
+    }
+    missing = {model._meta.label for model in pointing - exported} - set(NOT_EXPORTED)
+    assert missing == set(), "add these to users.data_export.PERSONAL_DATA, or to NOT_EXPORTED with a reason"
