@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from budgetpay import ai_limit
 from budgetpay.periods import period_containing, user_today
 from budgetpay.validators import validate_user_date
 from budgets import services as budget_services
@@ -618,8 +619,6 @@ def chat_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     renders the conversation and, without JavaScript, sends the message itself. A message
     sent here counts in the same per-minute AI bucket as the API's and the socket's; past
     it, or past the daily limit, the form says so with a 429 and Retry-After."""
-    from budgetpay import ai_limit
-
     conversations = list(chat_selectors.conversation_list(user=request.user)[:CHAT_CONVERSATIONS])
     conversation = None
     if pk is not None:
