@@ -93,7 +93,8 @@ class Point:
 @dataclass(frozen=True)
 class LineChart:
     """Spending per day in a 1000×200 SVG stretched to its box (strokes do not scale);
-    the axis labels are HTML placed by percentage, so they stay readable at any width."""
+    the axis labels are SVG text in a second SVG without a viewBox laid over it, placed by
+    percentage, so they are not stretched and stay readable at any width."""
 
     width: int
     height: int
