@@ -15,7 +15,10 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Only when there is one: read_env() logs ".env not found" otherwise, which reads like an
+# error on every start although the environment (or the embedded default) is all it needs.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def _require(name: str) -> str:
@@ -38,6 +41,17 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# A web front-end on its own domain may call the API (django-cors-headers): exact origins such as
+# "https://app.example.com" (scheme, host and port), none by default. Clients authenticate with
+# bearer tokens, never cookies, so credentials stay off. The socket's origin check reads this list
+# too, for sockets authenticated by token.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
+# Readable by the front-end's script: when to retry a 429, and an export's file name.
+CORS_EXPOSE_HEADERS = ("Retry-After", "Content-Disposition")
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -49,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "channels",
+    "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -70,6 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First (before CommonMiddleware and the body-size check's 413): every API answer carries its
+    # CORS headers, and a preflight is answered before anything else looks at it.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files keep their long caching and need no policy of their own.
