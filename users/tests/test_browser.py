@@ -282,7 +282,7 @@ def test_the_live_connection_resumes_after_a_drop_and_stops_once_signed_out(brow
     site.start()
     page.wait_for_selector("body[data-live=open]", timeout=RECONNECT_MS)
     assert len(sockets) - opened_before <= 5
-    assert sockets[-1].endswith(f"/api/v1/notification/ws?since={last_seen}")
+    assert sockets[-1].endswith(f"/api/v1/notification/ws?unread_count=1&since={last_seen}")
     quick_add(page, amount="20", category="Food", description="Bakery")
     expect(page.locator(".toast", has_text="Food budget exceeded")).to_be_visible()
     expect(badge(page)).to_have_text("2")

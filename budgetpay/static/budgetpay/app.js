@@ -127,7 +127,7 @@
     if (stopped || !body.dataset.lastNotificationId) return;
     clearTimeout(reconnectTimer);
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + location.host + "/api/v1/notification/ws?since=" + lastId);
+    var ws = new WebSocket(scheme + location.host + "/api/v1/notification/ws?unread_count=1&since=" + lastId);
     socket = ws;
     ws.onopen = function () {
       attempt = 0;
