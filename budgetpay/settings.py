@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # generate-ai names its insight with `type` or the original API's `notification_type`: one enum.
+    "ENUM_NAME_OVERRIDES": {"InsightTypeEnum": "notifications.serializers.INSIGHT_TYPES"},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["budgetpay.api.document_paths_without_trailing_slash"],
     "POSTPROCESSING_HOOKS": [

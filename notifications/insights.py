@@ -1,6 +1,7 @@
 """AI-written notifications (insights, tips, reminders), with a rule-written
 answer from the same server-built context when AI is off or fails."""
 
+import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -185,10 +186,74 @@ def insight_generate(
     insight_type = insight_type or choose_insight_type(context)
     if not requested and not type_enabled(user=user, type=insight_type):
         return None
+    insight = write_insight(user=user, insight_type=insight_type, context=context, focus=focus)
+    return _notify_insight(user=user, insight_type=insight_type, insight=insight, dedupe_key=dedupe_key, requested=requested)
+
+
+def insight_key(*, insight_type: str, context: dict) -> str:
+    """The key an asked-for insight is stored under: the person's date (their own
+    time zone, `context["today"]`), the type and a digest of the figures that chose
+    the type and that its text is written from. The hours since the last entry
+    are left out: they change every minute while meaning the same thing."""
+    figures = json.dumps(_deciding_figures(insight_type, context), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(figures.encode()).hexdigest()[:32]
+    return f"insight:{context['today']}:{insight_type}:{digest}"
+
+
+def _deciding_figures(insight_type: str, context: dict) -> dict:
+    month = context["month"]
+    totals = {"income": month["income"], "spending": month["spending"], "currency": context["currency"]}
+    if insight_type == Notification.Type.ACTIVITY_REMINDER:
+        return {**totals, "has_entries": context["recent_activity"]["hours_since_last_entry"] is not None}
+    if insight_type == Notification.Type.SPENDING_ALERT:
+        over = [b for b in context["budgets"] if Decimal(b["remaining"]) < 0]
+        return {"over_budget": [[b["name"], b["spent"], b["available"]] for b in over]}
+    if insight_type == Notification.Type.GOAL_PROGRESS:
+        behind = [g for g in context["goals"] if g["status"] == "behind"]
+        return {"behind": [[g["name"], g["saved"], g["target"], g["target_date"]] for g in behind]}
+    if insight_type == Notification.Type.SAVING_TIP:
+        return {**totals, "planned_income": context["monthly_income_planned"]}
+    return {**totals, "budgets": [[b["name"], b["spent"], b["available"]] for b in context["budgets"]]}
+
+
+def budget_insight_for_now(*, user) -> tuple[Notification, bool]:
+    """The insight the person should see now, and whether it was written just now.
+
+    Asking again with the same key (see insight_key) returns the stored
+    notification, found before any model call or daily-limit check, so a client
+    that asks on every page load costs no AI quota and fills no inbox; it is not
+    pushed again. Two requests racing past that check both write, and notify()
+    stores the key once under the person's lock: the loser answers with the
+    winner's row. Raises llm.DailyLimitReached when a new one would exceed today's
+    AI requests.
+    """
+    context = financial_context(user=user, today=user_today(user))
+    insight_type = choose_insight_type(context)
+    key = insight_key(insight_type=insight_type, context=context)
+    stored = Notification.objects.filter(user=user, dedupe_key=key).first()
+    if stored is not None:
+        return stored, False
+    llm.check_daily_limit(user=user)
+    insight = write_insight(user=user, insight_type=insight_type, context=context)
+    while True:
+        notification = _notify_insight(user=user, insight_type=insight_type, insight=insight, dedupe_key=key, requested=True)
+        if notification is not None:
+            return notification, True
+        stored = Notification.objects.filter(user=user, dedupe_key=key).first()
+        if stored is not None:
+            return stored, False
+        # The racing request's row was deleted in between: the key is free again, store ours.
+
+
+def write_insight(*, user, insight_type: str, context: dict, focus: str = "") -> Insight:
+    """The model's insight, or the rules' one from the same context when AI is off or fails."""
     try:
-        insight = ai_insight(user=user, insight_type=insight_type, context=context, focus=focus[:FOCUS_MAX])
+        return ai_insight(user=user, insight_type=insight_type, context=context, focus=focus[:FOCUS_MAX])
     except (llm.LLMUnavailable, InvalidModelOutput):
-        insight = rules_insight(insight_type, context)
+        return rules_insight(insight_type, context)
+
+
+def _notify_insight(*, user, insight_type: str, insight: Insight, dedupe_key: str, requested: bool) -> Notification | None:
     return notify(
         user=user,
         type=insight_type,

@@ -1,6 +1,9 @@
 from rest_framework import serializers
 
+from notifications.insights import INSIGHT_TYPES as INSIGHT_KINDS
 from notifications.models import Notification
+
+INSIGHT_TYPES = tuple(kind.value for kind in INSIGHT_KINDS)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -67,12 +70,44 @@ class PreferencesSerializer(serializers.Serializer):
         return changes
 
 
-class GenerateInsightSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(
-        choices=["budget_insight", "saving_tip", "goal_progress", "spending_alert", "activity_reminder"],
-        error_messages={
-            "invalid_choice": '"{input}" is not an insight type; use budget_insight, saving_tip, goal_progress, '
-            "spending_alert or activity_reminder."
-        },
+INSIGHT_TYPE_ERROR = f'"{{input}}" is not an insight type; use one of {", ".join(INSIGHT_TYPES)}.'
+
+
+def insight_type_field(help_text: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=INSIGHT_TYPES, required=False, help_text=help_text, error_messages={"invalid_choice": INSIGHT_TYPE_ERROR}
     )
-    focus = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class GenerateInsightQuerySerializer(serializers.Serializer):
+    """The original API's query string: `?notification_type=saving_tip`."""
+
+    notification_type = insight_type_field("The insight to write (the original API's name); `type` in the body wins.")
+
+
+class GenerateInsightSerializer(serializers.Serializer):
+    """What to write. `type` names the insight; the original API's `notification_type`
+    (body or query string) is read when `type` is absent. The original's free-form
+    `context` is accepted and ignored: the model sees only figures built on the
+    server from the person's own ledger, never numbers a client sends."""
+
+    type = insight_type_field("The insight to write. Wins over `notification_type`.")
+    notification_type = insight_type_field(
+        "The original API's name for `type`, also accepted as a query parameter (the body's wins)."
+    )
+    focus = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, help_text="A topic hint for the model."
+    )
+    context = serializers.JSONField(
+        required=False,
+        write_only=True,
+        help_text="Accepted for the original API's clients and ignored: the insight is written from your ledger.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        chosen = attrs.get("type") or attrs.get("notification_type") or self.context.get("query_notification_type")
+        if not chosen:
+            raise serializers.ValidationError(
+                {"type": [f"Name the insight to write: type (or notification_type) is one of {', '.join(INSIGHT_TYPES)}."]}
+            )
+        return {"type": chosen, "focus": attrs["focus"]}

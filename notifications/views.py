@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -9,6 +9,7 @@ from chatbot.llm import DailyLimitReached
 from notifications import insights, selectors, services
 from notifications.filters import NotificationFilter
 from notifications.serializers import (
+    GenerateInsightQuerySerializer,
     GenerateInsightSerializer,
     MarkedSerializer,
     NotificationReadSerializer,
@@ -90,7 +91,14 @@ class NotificationViewSet(
             services.preferences_update(user=request.user, changes=serializer.validated_data)
         return Response(selectors.preferences_for(user=request.user), status=status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses={201: NotificationSerializer, 429: None})
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(NotificationSerializer, description="The insight already written for these figures today."),
+            201: OpenApiResponse(NotificationSerializer, description="A new insight, stored and pushed to your sockets."),
+            429: None,
+        },
+    )
     @action(
         detail=False,
         methods=["post"],
@@ -100,10 +108,26 @@ class NotificationViewSet(
         throttle_classes=[UserRateThrottleForAI],
     )
     def generate_budget_insight(self, request: Request) -> Response:
-        """The most useful insight for you right now, written by AI (or by rules when AI is off)."""
-        return self._generate(request, insight_type=None, focus="")
+        """The most useful insight for you right now, written by AI (or by rules when AI is off).
 
-    @extend_schema(request=GenerateInsightSerializer, responses={201: NotificationSerializer, 429: None})
+        An insight is keyed on its type, the figures that chose it (your month's totals, the
+        budgets over their limit, the goals behind) and your date in your own time zone. Asking
+        again with the same key answers 200 with the notification already stored, without a
+        new row, a push or an AI request (it does not count towards the daily AI limit); a new
+        key (other figures, or the next day) writes a new one: 201.
+        """
+        try:
+            notification, created = insights.budget_insight_for_now(user=request.user)
+        except DailyLimitReached as exc:
+            return self._daily_limit_reached(exc)
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(NotificationSerializer(notification).data, status=answer)
+
+    @extend_schema(
+        parameters=[GenerateInsightQuerySerializer],
+        request=GenerateInsightSerializer,
+        responses={201: NotificationSerializer, 429: None},
+    )
     @action(
         detail=False,
         methods=["post"],
@@ -113,17 +137,30 @@ class NotificationViewSet(
         throttle_classes=[UserRateThrottleForAI],
     )
     def generate_ai(self, request: Request) -> Response:
-        serializer = GenerateInsightSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._generate(request, insight_type=serializer.validated_data["type"], focus=serializer.validated_data["focus"])
+        """An insight of the type you name, written by AI (or by rules when AI is off); always a new one.
 
-    def _generate(self, request: Request, *, insight_type: str | None, focus: str) -> Response:
+        Name it with `type`, or with the original API's `notification_type` (in the body or the
+        query string); `type` wins when both are sent. The original API's `context` is accepted
+        and ignored: the model is given figures built from your own ledger, never a client's.
+        """
+        query = GenerateInsightQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        serializer = GenerateInsightSerializer(
+            data=request.data, context={"query_notification_type": query.validated_data.get("notification_type")}
+        )
+        serializer.is_valid(raise_exception=True)
         try:
-            notification = insights.insight_generate(user=request.user, insight_type=insight_type, focus=focus)
-        except DailyLimitReached as exc:
-            return Response(
-                {"message": str(exc), "code": "ai_daily_limit"},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(exc.retry_after)},
+            notification = insights.insight_generate(
+                user=request.user, insight_type=serializer.validated_data["type"], focus=serializer.validated_data["focus"]
             )
+        except DailyLimitReached as exc:
+            return self._daily_limit_reached(exc)
         return Response(NotificationSerializer(notification).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _daily_limit_reached(exc: DailyLimitReached) -> Response:
+        return Response(
+            {"message": str(exc), "code": "ai_daily_limit"},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )

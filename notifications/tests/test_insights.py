@@ -137,7 +137,8 @@ def test_unknown_type_is_400(auth_client):
 def test_the_daily_limit_answers_429_with_retry_after(auth_client, user, ledger, fake_openrouter, settings):
     settings.AI_DAILY_LIMIT = 1
     assert auth_client.post(GENERATE).status_code == 201
-    response = auth_client.post(GENERATE)
+    assert auth_client.post(GENERATE).status_code == 200  # the stored one (same figures today): no AI request
+    response = auth_client.post(GENERATE_AI, {"type": "saving_tip"}, format="json")
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 9 * 3600 + 1  # until midnight UTC from 15:00
     assert response.json()["code"] == "ai_daily_limit"

@@ -34,7 +34,7 @@ def test_register_and_refresh_are_throttled(api_client, tight_rates):
 
 def test_ai_endpoints_are_throttled_per_user(auth_client, tight_rates, ai_off):
     statuses = [auth_client.post("/api/v1/notification/generate-budget-insight").status_code for _ in range(3)]
-    assert statuses == [201, 201, 429]
+    assert statuses == [201, 200, 429]  # the second finds the first (same figures today); the throttle still counts it
 
 
 def test_password_reset_is_rate_limited_by_allauth(user):
