@@ -1,10 +1,13 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from transactions.models import MONEY
+from transactions.models import MONEY, Category
+
+EXPENSE_CATEGORY_REQUIRED = "Budgets limit spending: pick one of your expense categories, or none for all spending."
 
 
 def default_thresholds() -> list[int]:
@@ -42,3 +45,11 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return self.name or (self.category.name if self.category_id else "All spending")
+
+    def clean(self) -> None:
+        """A budget limits one of its owner's expense categories (or all their spending): the
+        services (so the API, the pages and the assistant) and the admin's form all run this."""
+        if self.user_id is None or self.category_id is None:
+            return
+        if self.category.user_id != self.user_id or self.category.kind != Category.Kind.EXPENSE:
+            raise ValidationError({"category": [EXPENSE_CATEGORY_REQUIRED]})

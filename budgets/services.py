@@ -3,19 +3,11 @@
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from budgetpay.periods import user_today
 from budgets.models import Budget, default_thresholds
 from transactions.models import Category
-
-EXPENSE_CATEGORY_REQUIRED = "Budgets limit spending: pick one of your expense categories, or none for all spending."
-
-
-def _check_category(*, user, category: Category | None) -> None:
-    if category is not None and (category.user_id != user.pk or category.kind != Category.Kind.EXPENSE):
-        raise ValidationError({"category": [EXPENSE_CATEGORY_REQUIRED]})
 
 
 @transaction.atomic
@@ -32,8 +24,7 @@ def budget_create(
 ) -> Budget:
     """A budget for one of the user's expense categories (or all spending), starting
     today in the user's timezone unless a start date is given."""
-    _check_category(user=user, category=category)
-    return Budget.objects.create(
+    budget = Budget(
         user=user,
         name=name,
         category=category,
@@ -43,14 +34,16 @@ def budget_create(
         rollover=rollover,
         thresholds=thresholds if thresholds is not None else default_thresholds(),
     )
+    budget.clean()  # the ownership rule the admin's form applies too
+    budget.save()
+    return budget
 
 
 @transaction.atomic
 def budget_update(*, budget: Budget, **fields: object) -> Budget:
-    if "category" in fields:
-        _check_category(user=budget.user, category=fields["category"])
     for name, value in fields.items():
         setattr(budget, name, value)
+    budget.clean()
     budget.save(update_fields=[*fields.keys()])
     return budget
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chatbot.models import AIDailyUsage, Conversation, Message, ProposedAction
+from chatbot.models import AIDailyUsage, AIRequest, Conversation, Message, ProposedAction
 
 
 class MessageInline(admin.TabularInline):
@@ -54,6 +54,25 @@ class AIDailyUsageAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     date_hierarchy = "day"
     ordering = ("-day", "user")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AIRequest)
+class AIRequestAdmin(admin.ModelAdmin):
+    """Read-only: the log of each model call (what for, which model, its tokens, how it ended)
+    is written by the LLM gateway as the call is made. Deleting stays allowed, as for AI usage,
+    so that a person who used the assistant can still be deleted here."""
+
+    list_display = ("created_at", "user", "purpose", "model", "prompt_tokens", "completion_tokens", "succeeded", "error")
+    list_filter = ("succeeded", "purpose", "model")
+    search_fields = ("user__email", "purpose", "model", "error")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False

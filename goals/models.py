@@ -1,10 +1,13 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from transactions.models import MONEY
+
+OWN_ACCOUNT_REQUIRED = "Pick one of your own accounts, or none."
 
 
 class Goal(models.Model):
@@ -27,6 +30,12 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The account a goal saves in is its owner's: the services (so the API, the pages and
+        the assistant) and the admin's form all run this."""
+        if self.user_id is not None and self.account_id is not None and self.account.user_id != self.user_id:
+            raise ValidationError({"account": [OWN_ACCOUNT_REQUIRED]})
 
 
 class GoalEntry(models.Model):

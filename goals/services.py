@@ -12,30 +12,22 @@ from goals.models import Goal, GoalEntry
 from goals.selectors import goal_saved
 from transactions.models import Account
 
-OWN_ACCOUNT_REQUIRED = "Pick one of your own accounts, or none."
-
-
-def _check_account(*, user, account: Account | None) -> None:
-    if account is not None and account.user_id != user.pk:
-        raise ValidationError({"account": [OWN_ACCOUNT_REQUIRED]})
-
 
 @transaction.atomic
 def goal_create(
     *, user, name: str, target_amount: Decimal, target_date: date | None = None, account: Account | None = None
 ) -> Goal:
-    _check_account(user=user, account=account)
-    return Goal.objects.create(
-        user=user, name=name, target_amount=target_amount, target_date=target_date, account=account
-    )
+    goal = Goal(user=user, name=name, target_amount=target_amount, target_date=target_date, account=account)
+    goal.clean()  # the ownership rule the admin's form applies too
+    goal.save()
+    return goal
 
 
 @transaction.atomic
 def goal_update(*, goal: Goal, **fields: object) -> Goal:
-    if "account" in fields:
-        _check_account(user=goal.user, account=fields["account"])
     for name, value in fields.items():
         setattr(goal, name, value)
+    goal.clean()
     goal.save(update_fields=[*fields.keys()])
     return goal
 

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -9,6 +10,8 @@ from django.db.models.functions import Lower
 from users.validators import validate_currency
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+OWN_ROW_REQUIRED = "Choose one of your own."
+KEEPS_OWNERS_ROWS = "Rows of {owner} (transactions, budgets or goals) use it, so it cannot change hands."
 
 
 class Account(models.Model):
@@ -35,6 +38,17 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.currency})"
+
+    def clean(self) -> None:
+        """An account stays with the person whose rows use it. Handing it to someone else
+        (the admin can change `user`) would move money into a ledger whose owner cannot see
+        the rows that make up its balance."""
+        if self.pk is None or self.user_id is None:
+            return
+        for rows in (self.transactions, self.incoming_transfers, self.goals):
+            other = rows.exclude(user_id=self.user_id).values_list("user__email", flat=True).first()
+            if other is not None:
+                raise ValidationError({"user": [KEEPS_OWNERS_ROWS.format(owner=other)]})
 
 
 class Category(models.Model):
@@ -70,6 +84,15 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A category stays with the person whose transactions and budgets use it (see Account.clean)."""
+        if self.pk is None or self.user_id is None:
+            return
+        for rows in (self.transactions, self.budgets):
+            other = rows.exclude(user_id=self.user_id).values_list("user__email", flat=True).first()
+            if other is not None:
+                raise ValidationError({"user": [KEEPS_OWNERS_ROWS.format(owner=other)]})
 
 
 class Transaction(models.Model):
@@ -134,3 +157,18 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind} {self.amount} {self.description}"
+
+    def clean(self) -> None:
+        """Everything a transaction points at belongs to its owner. The services (so the API,
+        the pages and the assistant) and the admin's forms all run this through full_clean():
+        none of them may put one person's transaction on another person's account, where a
+        balance would change for someone who cannot see the row, or in their category."""
+        if self.user_id is None:
+            return  # the missing owner is its field's own error
+        errors = {
+            name: [OWN_ROW_REQUIRED]
+            for name in ("account", "category", "transfer_account")
+            if getattr(self, f"{name}_id") is not None and getattr(self, name).user_id != self.user_id
+        }
+        if errors:
+            raise ValidationError(errors)

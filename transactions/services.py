@@ -214,16 +214,10 @@ def category_delete(*, category: Category) -> None:
 
 
 def _check_transaction(tx: Transaction, *, changed: set[str]) -> None:
-    """The rules every transaction keeps, whoever writes it. `changed` names the accounts
-    being set, so an old transaction on a since-archived account can still be edited."""
+    """The rules every transaction keeps, whoever writes it, once Transaction.clean() has
+    found its accounts and category to be the owner's. `changed` names the accounts being
+    set, so an old transaction on a since-archived account can still be edited."""
     errors: dict[str, list[str]] = {}
-    for name in ("account", "category", "transfer_account"):
-        related = getattr(tx, name)
-        if related is not None and related.user_id != tx.user_id:
-            errors[name] = ["Choose one of your own."]
-    if errors:
-        raise ValidationError(errors)
-
     if tx.account.is_archived and "account" in changed:
         errors["account"] = ["This account is archived; unarchive it to add transactions."]
     if tx.kind == Transaction.Kind.TRANSFER:
@@ -253,6 +247,8 @@ def _check_transaction(tx: Transaction, *, changed: set[str]) -> None:
 
 
 def _save_transaction(tx: Transaction, *, changed: set[str]) -> Transaction:
+    # The related fields' own checks would look each row up again; Transaction.clean(),
+    # which full_clean() always runs, checks they are the owner's.
     tx.full_clean(exclude=["user", "account", "category", "transfer_account"], validate_constraints=False)
     _check_transaction(tx, changed=changed)
     if not tx.external_id:
