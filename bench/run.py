@@ -320,7 +320,8 @@ class Bench:
             if raw:
                 urls.append(f"{server.ws_url}/ws?user={user['id']}")
             else:
-                urls.append(f"{server.ws_url}/api/v1/notification/ws?token={user['token']}")
+                # As the pages do: the count frames are opt-in, and the subscriber waits for the first one.
+                urls.append(f"{server.ws_url}/api/v1/notification/ws?token={user['token']}&unread_count=1")
         return urls
 
     def connect(self, workers: list[Worker], urls: list[str], rate: float | None, concurrency: int = 100,

@@ -1,4 +1,8 @@
-"""The notification socket: `/api/v1/notification/ws?token=<access JWT>[&since=<id>]`.
+"""The notification socket: `/api/v1/notification/ws?token=<access JWT>[&since=<id>][&unread_count=1]`.
+
+Without a flag a client receives only `notification` frames (and the replies to what
+it sends): the seed's example treats every frame as a notification. `unread_count`
+frames are opt-in, like every later kind (see AuthenticatedJsonConsumer.opt_in_frames).
 
 The protocol (messages, close codes, resume) is documented in docs/websocket.md.
 """
@@ -22,6 +26,7 @@ REPLAY_BATCH = 200
 
 class NotificationConsumer(AuthenticatedJsonConsumer):
     handlers = {"ping": "on_ping", "mark_read": "on_mark_read", "mark_all_read": "on_mark_all_read"}
+    opt_in_frames = {"unread_count": "unread_count"}
     group: str | None = None
     last_sent_id = 0
 
@@ -48,7 +53,8 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
             self.last_sent_id = await database_sync_to_async(latest_notification_id)(user_id=self.user.pk)
         else:
             await self._replay(since)
-        await self._send_unread_count(await database_sync_to_async(unread_count)(user_id=self.user.pk))
+        if self.wants("unread_count"):
+            await self._send_unread_count(await database_sync_to_async(unread_count)(user_id=self.user.pk))
 
     def _since(self) -> int | None:
         """The `since` query parameter; ValueError when it is not a whole number ≥ 0."""

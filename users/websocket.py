@@ -32,6 +32,7 @@ from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from budgetpay.origin import SOCKET_ORIGIN_SCOPE_KEY, SocketOrigin
 from budgetpay.socket_limits import recheck_seconds, socket_registry
 from users.tokens import token_matches_credentials
 
@@ -51,6 +52,7 @@ class AuthError:
     INACTIVE = "inactive"
     REVOKED = "revoked"  # an access token issued before the person's last password change
     SIGNED_OUT = "signed_out"  # the session ended (logout, expiry) or no longer matches the password
+    CROSS_ORIGIN_SESSION = "cross_origin_session"  # a CORS origin's page without a token: its cookie is not used
 
 
 class CloseCode:
@@ -74,10 +76,18 @@ AUTH_CLOSE = {
     AuthError.INACTIVE: (CloseCode.FORBIDDEN, "account disabled"),
     AuthError.REVOKED: (CloseCode.AUTHENTICATION_FAILED, "token revoked by a password change: sign in again"),
     AuthError.SIGNED_OUT: (CloseCode.AUTHENTICATION_FAILED, "signed out: sign in again"),
+    AuthError.CROSS_ORIGIN_SESSION: (
+        CloseCode.AUTHENTICATION_FAILED,
+        "authentication required: a page on another origin passes ?token=<access JWT>; cookies are not used",
+    ),
 }
 CREDENTIALS_CHANGED_CLOSE = (CloseCode.CREDENTIALS_CHANGED, "password changed: reconnect")
 TOO_MANY_SOCKETS_CLOSE = (CloseCode.TOO_MANY_SOCKETS, "too many sockets: closed the oldest")
 UNAVAILABLE_CLOSE = (CloseCode.TRY_AGAIN_LATER, "service unavailable: reconnect with backoff")
+
+# The values of an opt-in query flag (`?unread_count=1`); absent means off.
+FLAG_ON = frozenset({"1", "true", "yes", "on"})
+FLAG_OFF = frozenset({"", "0", "false", "no", "off"})
 
 
 # --- authentication --------------------------------------------------------------
@@ -141,7 +151,11 @@ class JWTAuthMiddleware(BaseMiddleware):
     without a token, from the session (channels' SessionMiddleware must run first);
     scope["auth_error"] when refused; scope["auth_token"] (the AccessToken) or
     scope["session_key"] so the socket can re-check what it signed in with; and
-    scope["token_expires_at"] (epoch seconds) so it closes when the token runs out."""
+    scope["token_expires_at"] (epoch seconds) so it closes when the token runs out.
+
+    A page on a CORS origin (SameOriginWebSocketValidator marks it) is let in by its
+    token only: the browser attaches our cookies whatever page opens the socket, so
+    the session is never read for it."""
 
     async def __call__(self, scope, receive, send):
         scope = dict(scope)
@@ -149,6 +163,8 @@ class JWTAuthMiddleware(BaseMiddleware):
         raw = _token_from_query(scope.get("query_string", b""))
         if raw is not None:
             await self._authenticate_token(scope, raw)
+        elif scope.get(SOCKET_ORIGIN_SCOPE_KEY) == SocketOrigin.CORS:
+            scope["auth_error"] = AuthError.CROSS_ORIGIN_SESSION
         elif scope.get("session") is not None:
             await self._authenticate_session(scope)
         else:
@@ -246,9 +262,19 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
 
     Subclasses name their client message types in `handlers` (type → method
     name) and do their own setup in `on_authenticated()`.
+
+    The frames a client receives without asking are the socket's core kinds and the
+    replies to what it sent (errors, pong). Every other kind is opt-in: a subclass
+    names it in `opt_in_frames` (frame type → the query flag that turns it on,
+    `?<flag>=1`), and `send_json` drops it for a client that did not ask. A client
+    written against the plain protocol (the seed's example handles every frame as a
+    notification) then never meets a frame it does not know, whatever kinds are
+    added later.
     """
 
     handlers: dict[str, str] = {}
+    opt_in_frames: dict[str, str] = {}
+    opted_in: frozenset[str] = frozenset()
     max_frame_bytes = 16 * 1024
     user = None
     channel_name: str | None = None
@@ -295,10 +321,28 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
         if expires_at:
             self.expiry_task = asyncio.ensure_future(self._close_when_token_expires(expires_at))
         self.recheck_task = asyncio.ensure_future(self._recheck_periodically())
+        await self._read_opt_in_flags()
         await self.on_authenticated()
 
     async def on_authenticated(self) -> None:
         """Called once the socket is open and `self.user` is set."""
+
+    async def _read_opt_in_flags(self) -> None:
+        """Set `opted_in` from the query flags; a flag that is neither on nor off is
+        answered with an error frame and leaves its frames off."""
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        opted_in = set()
+        for kind, flag in self.opt_in_frames.items():
+            value = (query.get(flag) or [""])[0].strip().lower()
+            if value in FLAG_ON:
+                opted_in.add(kind)
+            elif value not in FLAG_OFF:
+                await self.send_error("invalid_flag", f"{flag} must be 1 or 0; {kind} frames stay off.")
+        self.opted_in = frozenset(opted_in)
+
+    def wants(self, kind: str) -> bool:
+        """Whether this client receives frames of `kind` (always, unless it is opt-in)."""
+        return kind not in self.opt_in_frames or kind in self.opted_in
 
     async def end(self, code: int, reason: str) -> None:
         """Close the socket from the server side; nothing more is handled after this."""
@@ -418,4 +462,6 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "error": error, "message": message, **extra})
 
     async def send_json(self, content: dict) -> None:
+        if not self.wants(content.get("type")):
+            return  # an opt-in kind this client did not ask for
         await self.send(text_data=json.dumps(content, separators=(",", ":"), default=str))

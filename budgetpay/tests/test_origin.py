@@ -78,7 +78,7 @@ def test_a_real_server_refuses_a_page_on_another_port(daphne_server):
         daphne_server.url, "POST", "/api/v1/auth/register", {"email": "origin@example.com", "password": "origin-long-password-19"}
     )
     assert status == 201, tokens
-    url = f"{daphne_server.ws_url}{WS}?token={tokens['access']}"
+    url = f"{daphne_server.ws_url}{WS}?token={tokens['access']}&unread_count=1"
     with pytest.raises(InvalidStatus) as refused:
         connect(url, origin="http://localhost:6666", open_timeout=10)
     assert refused.value.response.status_code == 403

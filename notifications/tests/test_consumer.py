@@ -50,7 +50,7 @@ def notify(user, title: str = "Hello") -> Notification:
 
 
 async def test_live_notification_then_unread_count(user):
-    socket = await open_socket(f"token={token_for(user)}")
+    socket = await open_socket(f"token={token_for(user)}&unread_count=1")
     assert await receive(socket) == {"type": "unread_count", "data": {"unread_count": 0}}
     created = await notify(user, "Salary arrived")
     message = await receive(socket)
@@ -62,7 +62,7 @@ async def test_live_notification_then_unread_count(user):
 
 
 async def test_bearer_prefix_is_tolerated(user):
-    socket = await open_socket(f"token=Bearer%20{token_for(user)}")
+    socket = await open_socket(f"token=Bearer%20{token_for(user)}&unread_count=1")
     assert (await receive(socket))["type"] == "unread_count"
     await socket.disconnect()
 
@@ -83,17 +83,17 @@ async def test_bad_credentials_close_with_a_code(query, code):
 async def test_expired_token_and_inactive_user_close_with_their_codes(user, other_user):
     expired = AccessToken.for_user(user)
     expired.set_exp(from_time=timezone.now() - timedelta(hours=1), lifetime=timedelta(minutes=1))
-    socket = await open_socket(f"token={expired}")
+    socket = await open_socket(f"token={expired}&unread_count=1")
     assert (await socket.receive_output(timeout=3))["code"] == 4002
 
     other_user.is_active = False
     await sync_to_async(other_user.save)()
-    socket = await open_socket(f"token={token_for(other_user)}")
+    socket = await open_socket(f"token={token_for(other_user)}&unread_count=1")
     assert (await socket.receive_output(timeout=3))["code"] == 4003
 
 
 async def test_socket_closes_with_4002_when_the_token_expires_while_connected(user):
-    socket = await open_socket(f"token={token_for(user, lifetime=timedelta(seconds=1))}")
+    socket = await open_socket(f"token={token_for(user, lifetime=timedelta(seconds=1))}&unread_count=1")
     await receive(socket)
     closed = await socket.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4002, "reason": "token expired: refresh it and reconnect"}
@@ -102,7 +102,7 @@ async def test_socket_closes_with_4002_when_the_token_expires_while_connected(us
 async def test_session_cookie_authenticates_the_account_pages(user, client):
     await sync_to_async(client.force_login)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    socket = await open_socket(headers=[(b"cookie", cookie), (b"origin", b"http://testserver"), (b"host", b"testserver")])
+    socket = await open_socket("unread_count=1", headers=[(b"cookie", cookie), (b"origin", b"http://testserver"), (b"host", b"testserver")])
     assert (await receive(socket))["type"] == "unread_count"
     await socket.disconnect()
 
@@ -119,7 +119,7 @@ async def test_resume_replays_in_order_then_goes_live_without_gaps_or_duplicates
     seen = await notify(user, "seen")
     missed = [await notify(user, f"missed {i}") for i in range(3)]
     await notify(other_user, "not yours")
-    socket = await open_socket(f"token={token_for(user)}&since={seen.id}")
+    socket = await open_socket(f"token={token_for(user)}&since={seen.id}&unread_count=1")
     replayed = [await receive(socket) for _ in missed]
     assert [m["data"]["id"] for m in replayed] == [n.id for n in missed]
     assert all(m["replay"] is True for m in replayed)
@@ -144,7 +144,7 @@ async def test_a_notification_created_during_the_replay_arrives_exactly_once(use
         return batch
 
     monkeypatch.setattr(consumers, "notifications_after", replay_and_create_one_midway)
-    socket = await open_socket(f"token={token_for(user)}&since=0")
+    socket = await open_socket(f"token={token_for(user)}&since=0&unread_count=1")
     ids = []
     while len(ids) < 2:
         message = await receive(socket)
@@ -159,7 +159,7 @@ async def test_a_notification_created_during_the_replay_arrives_exactly_once(use
 async def test_ping_mark_read_and_mark_all_read(user, other_user):
     mine = await notify(user)
     theirs = await notify(other_user)
-    socket = await open_socket(f"token={token_for(user)}")
+    socket = await open_socket(f"token={token_for(user)}&unread_count=1")
     await receive(socket)
 
     await socket.send_json_to({"type": "ping"})
@@ -183,8 +183,8 @@ async def test_ping_mark_read_and_mark_all_read(user, other_user):
 
 
 async def test_rest_changes_reach_every_open_device(user):
-    phone = await open_socket(f"token={token_for(user)}")
-    laptop = await open_socket(f"token={token_for(user)}")
+    phone = await open_socket(f"token={token_for(user)}&unread_count=1")
+    laptop = await open_socket(f"token={token_for(user)}&unread_count=1")
     await receive(phone), await receive(laptop)
     created = await notify(user)
     for device in (phone, laptop):
@@ -208,7 +208,7 @@ async def test_rest_changes_reach_every_open_device(user):
     ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(user, frame, error):
-    socket = await open_socket(f"token={token_for(user)}")
+    socket = await open_socket(f"token={token_for(user)}&unread_count=1")
     await receive(socket)
     await socket.send_to(**frame)
     reply = await receive(socket)
@@ -221,7 +221,7 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(user, frame, er
 @pytest.mark.parametrize("since", ["abc", "-5"])
 async def test_a_bad_since_is_reported_and_nothing_replayed(user, since):
     await notify(user)
-    socket = await open_socket(f"token={token_for(user)}&since={since}")
+    socket = await open_socket(f"token={token_for(user)}&since={since}&unread_count=1")
     reply = await receive(socket)
     assert reply["error"] == "invalid_since"
     assert await receive(socket) == {"type": "unread_count", "data": {"unread_count": 1}}
@@ -231,7 +231,7 @@ async def test_a_bad_since_is_reported_and_nothing_replayed(user, since):
 async def test_since_another_users_id_replays_only_my_own(user, other_user):
     theirs = await notify(other_user)
     mine = await notify(user)
-    socket = await open_socket(f"token={token_for(user)}&since={theirs.id - 1}")
+    socket = await open_socket(f"token={token_for(user)}&since={theirs.id - 1}&unread_count=1")
     message = await receive(socket)
     assert message["data"]["id"] == mine.id
     assert (await receive(socket))["type"] == "unread_count"
@@ -239,7 +239,7 @@ async def test_since_another_users_id_replays_only_my_own(user, other_user):
 
 
 async def test_a_lost_push_is_healed_by_the_next_one(user, monkeypatch):
-    socket = await open_socket(f"token={token_for(user)}")
+    socket = await open_socket(f"token={token_for(user)}&unread_count=1")
     await receive(socket)
     original_push = services._push
     monkeypatch.setattr(services, "_push", lambda user_id, message: None)  # the channel layer drops this one
@@ -255,7 +255,7 @@ async def test_a_lost_push_is_healed_by_the_next_one(user, monkeypatch):
 
 async def test_connecting_without_since_replays_nothing_old(user):
     await notify(user, "old news")
-    socket = await open_socket(f"token={token_for(user)}")
+    socket = await open_socket(f"token={token_for(user)}&unread_count=1")
     assert (await receive(socket))["type"] == "unread_count"
     fresh = await notify(user, "fresh")
     assert (await receive(socket))["data"]["id"] == fresh.id

@@ -30,7 +30,8 @@ TOO_MANY = (4008, "too many sockets: closed the oldest")
 
 
 async def open_live(user, path: str = WS) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, f"{path}?token={AccessToken.for_user(user)}")
+    # The notification socket's first frame is the count it is asked for; the chat's is ready.
+    communicator = WebsocketCommunicator(application, f"{path}?token={AccessToken.for_user(user)}&unread_count=1")
     connected, _ = await communicator.connect()
     assert connected
     assert json.loads(await communicator.receive_from(timeout=3))["type"] in ("unread_count", "ready")
@@ -151,7 +152,7 @@ def user_id_of(access_token: str) -> int:
 
 
 def live_socket(sockets: ExitStack, server: DaphneServer, token: str):
-    socket = sockets.enter_context(connect(f"{server.ws_url}{WS}?token={token}", open_timeout=10))
+    socket = sockets.enter_context(connect(f"{server.ws_url}{WS}?token={token}&unread_count=1", open_timeout=10))
     assert json.loads(socket.recv(timeout=10))["type"] == "unread_count"
     return socket
 

@@ -49,9 +49,11 @@ async def open_socket(path: str = NOTIFICATIONS, *, query: str = "", headers: li
     return communicator
 
 
-async def open_live(path: str = NOTIFICATIONS, **kwargs) -> WebsocketCommunicator:
-    """A socket past its first frame (unread_count, or the chat's ready)."""
-    socket = await open_socket(path, **kwargs)
+async def open_live(path: str = NOTIFICATIONS, *, query: str = "", **kwargs) -> WebsocketCommunicator:
+    """A socket past its first frame (unread_count, opted in with its flag, or the chat's ready)."""
+    if path == NOTIFICATIONS:
+        query = f"{query}&unread_count=1" if query else "unread_count=1"
+    socket = await open_socket(path, query=query, **kwargs)
     first = json.loads(await socket.receive_from(timeout=3))
     assert first["type"] in ("unread_count", "ready"), first
     return socket

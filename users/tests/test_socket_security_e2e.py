@@ -36,7 +36,7 @@ def test_a_password_change_on_one_process_closes_sockets_on_another(tmp_path, po
         status, tokens = http_json(first.url, "POST", "/api/v1/auth/register", {"email": "move@example.com", "password": PASSWORD})
         assert status == 201, tokens
         with ExitStack() as sockets:
-            socket = sockets.enter_context(connect(f"{first.ws_url}{WS}?token={tokens['access']}", open_timeout=10))
+            socket = sockets.enter_context(connect(f"{first.ws_url}{WS}?token={tokens['access']}&unread_count=1", open_timeout=10))
             assert json.loads(socket.recv(timeout=10))["type"] == "unread_count"
 
             status, fresh = http_json(
@@ -48,7 +48,7 @@ def test_a_password_change_on_one_process_closes_sockets_on_another(tmp_path, po
 
             old = sockets.enter_context(connect(f"{first.ws_url}{WS}?token={tokens['access']}", open_timeout=10))
             assert close_of(old) == (4001, "token revoked by a password change: sign in again")
-            new = sockets.enter_context(connect(f"{second.ws_url}{WS}?token={fresh['access']}", open_timeout=10))
+            new = sockets.enter_context(connect(f"{second.ws_url}{WS}?token={fresh['access']}&unread_count=1", open_timeout=10))
             assert json.loads(new.recv(timeout=10))["type"] == "unread_count"
     finally:
         first.stop()
