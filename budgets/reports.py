@@ -4,8 +4,16 @@ Income is transactions of kind income, spending of kind expense; transfers are n
 The main figures count only accounts held in the user's currency; other currencies are
 reported per currency beside them and never added in. The database does every sum,
 grouped by date (or category, or currency); Python only buckets the grouped rows.
+
+A summary compares like with like (`same_days_before`): the period so far, from its start
+to the report's date, against the same days of the period before. A month to day N against
+the previous month's days 1 to N, cut to its length (31 March against all of February); a
+week against the same weekdays of the week before; a year against the same dates of the
+year before (29 February against 28 February). A finished period, the report's date being
+its last day, is compared with the whole period before.
 """
 
+import calendar
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -61,11 +69,22 @@ class CategoryLine:
 
 @dataclass(frozen=True)
 class Comparison:
+    """The period so far (`to_date`, its totals `current`) against the same days of the
+    period before (`period`, its totals `totals`), which is all of `whole` or a part of it."""
+
     period: Period
     totals: Totals
+    whole: Period
+    to_date: Period
+    current: Totals
     income_change: Decimal | None
     spending_change: Decimal | None
     net_change: Decimal | None
+
+    @property
+    def is_whole(self) -> bool:
+        """The whole period before is compared (the period reported on is finished)."""
+        return self.period == self.whole
 
 
 @dataclass(frozen=True)
@@ -187,13 +206,31 @@ def _budgets_by_category(statuses: list[BudgetStatus], kind: PeriodKind) -> dict
     return chosen
 
 
+def same_days_before(kind: PeriodKind, on: date) -> Period:
+    """The days of the period before the one containing `on` that compare like with like
+    with this period's days up to `on` (see the module docstring)."""
+    current = period_containing(kind, on)
+    before = previous_period(kind, current)
+    if on == current.end:
+        return before
+    if kind == "year":
+        last_day = calendar.monthrange(before.start.year, on.month)[1]
+        return Period(before.start, date(before.start.year, on.month, min(on.day, last_day)))
+    elapsed = (on - current.start).days
+    return Period(before.start, min(before.start + timedelta(days=elapsed), before.end))
+
+
 def report_summary(*, user, period: PeriodKind, on: date) -> Summary:
-    """The week, month or year containing `on`, compared with the one before, in five queries."""
+    """The week, month or year containing `on`, compared with the same days of the one
+    before (`same_days_before`), in five queries."""
     current = period_containing(period, on)
     previous = previous_period(period, current)
     days = _daily_totals(user=user, start=previous.start, end=current.end)
     totals = _sum_days(days, current.start, current.end)
-    previous_totals = _sum_days(days, previous.start, previous.end)
+    compared = same_days_before(period, on)
+    previous_totals = _sum_days(days, compared.start, compared.end)
+    to_date = Period(current.start, on)
+    to_date_totals = _sum_days(days, to_date.start, to_date.end)
 
     budgets = _budgets_by_category(budget_statuses(user=user, on=on), period)
     lines = [
@@ -215,11 +252,14 @@ def report_summary(*, user, period: PeriodKind, on: date) -> Summary:
             for day in (current.start + timedelta(days=offset) for offset in range(current.days))
         ],
         previous=Comparison(
-            period=previous,
+            period=compared,
             totals=previous_totals,
-            income_change=change_percent(totals.income, previous_totals.income),
-            spending_change=change_percent(totals.spending, previous_totals.spending),
-            net_change=change_percent(totals.net, previous_totals.net),
+            whole=previous,
+            to_date=to_date,
+            current=to_date_totals,
+            income_change=change_percent(to_date_totals.income, previous_totals.income),
+            spending_change=change_percent(to_date_totals.spending, previous_totals.spending),
+            net_change=change_percent(to_date_totals.net, previous_totals.net),
         ),
         other_currencies=_other_currencies(user=user, period=current),
         budget=budgets.get(None),

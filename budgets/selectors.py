@@ -14,6 +14,15 @@ Rules (the API documents the same):
 - Pace compares spending with the even-spending line, `available × elapsed days / period
   days`: "ahead" when spending runs more than 5 % of the amount above the line (it will
   overspend), "behind" when more than 5 % below it, else "on_track".
+- The projection (`project_spending`, one rule for every caller) splits the period's
+  spending in four: fixed payments (expenses in a category marked `is_fixed`, such as rent),
+  one-offs (any other single expense of at least a quarter of the budget's amount,
+  `ONE_OFF_SHARE`), scheduled spending (the other expenses dated after the day asked about,
+  entered ahead), and the rest, up to that day, whose daily pace is extrapolated. The first
+  three are counted once: `fixed + one_offs + scheduled + pace spending / days elapsed ×
+  period days`. A fixed payment not yet entered this period is not foreseen (until recurring
+  payments are detected). In a period's first `EARLY_DAYS` days there is too little to go on:
+  the projection is "early" and projects nothing.
 """
 
 from dataclasses import dataclass
@@ -33,6 +42,18 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
     Budget.Period.YEARLY: "year",
 }
 PACE_TOLERANCE = Decimal("0.05")
+# A single expense of at least this share of the budget's amount per period is a one-off
+# (a laptop, a flight): counted once, never extrapolated as if bought every day.
+ONE_OFF_SHARE = Decimal("0.25")
+# Days at the start of a period on which no projection is made: two days of spending
+# multiplied by 15 say more about which days they were than about the month.
+EARLY_DAYS = 3
+
+
+class ProjectionState:
+    EARLY = "early"
+    PROJECTED = "projected"
+    CHOICES = (EARLY, PROJECTED)
 
 
 class Pace:
@@ -61,6 +82,18 @@ class BudgetNotStarted(Exception):
 
 
 @dataclass(frozen=True)
+class Projection:
+    """Spending at the end of a period, from the spending up to a day in it."""
+
+    state: str  # ProjectionState
+    fixed: Decimal  # fixed payments in the period, counted once
+    one_offs: Decimal  # one-offs in the period, counted once
+    scheduled: Decimal  # other expenses dated after the day, counted once
+    daily_pace: Decimal | None  # the rest per elapsed day; None while early
+    spent: Decimal | None  # the projected total; None while early
+
+
+@dataclass(frozen=True)
 class BudgetStatus:
     budget: Budget
     on: date
@@ -76,8 +109,12 @@ class BudgetStatus:
     daily_allowance: Decimal
     expected_spent: Decimal
     pace: str
-    projected_spent: Decimal
+    projection: Projection
     thresholds_crossed: list[int]
+
+    @property
+    def projected_spent(self) -> Decimal | None:
+        return self.projection.spent
 
     @property
     def health(self) -> str:
@@ -116,6 +153,30 @@ def budget_status(*, budget: Budget, on: date) -> BudgetStatus:
     return _statuses(user=budget.user, budgets=[(budget, window)], on=on)[0]
 
 
+def budget_projection(*, budget: Budget, on: date) -> Projection:
+    """The budget's projected spending at the end of its period containing `on`; raises
+    BudgetNotStarted before its first period."""
+    return budget_status(budget=budget, on=on).projection
+
+
+def project_spending(
+    *, period: Period, on: date, spent: Decimal, fixed: Decimal, one_offs: Decimal, scheduled: Decimal
+) -> Projection:
+    """The projection rule (see the module docstring): of the period's `spent`, fixed
+    payments, one-offs and scheduled spending once, the rest at its daily pace to the end."""
+    once = {"fixed": fixed, "one_offs": one_offs, "scheduled": scheduled}
+    days_elapsed = (on - period.start).days + 1
+    if days_elapsed <= EARLY_DAYS:
+        return Projection(state=ProjectionState.EARLY, daily_pace=None, spent=None, **once)
+    paced = spent - fixed - one_offs - scheduled
+    return Projection(
+        state=ProjectionState.PROJECTED,
+        daily_pace=cents(paced / days_elapsed),
+        spent=cents(fixed + one_offs + scheduled + paced * period.days / days_elapsed),
+        **once,
+    )
+
+
 def budget_statuses(*, user, on: date) -> list[BudgetStatus]:
     """The status of every budget of `user` that has started by `on`, in two queries."""
     windowed = []
@@ -148,7 +209,8 @@ def _sum(condition: Q) -> Sum:
 
 def _statuses(*, user, budgets: list[tuple[Budget, _Window]], on: date) -> list[BudgetStatus]:
     """One conditional aggregation over the user's spending: per budget, its spending in
-    the current period and, with rollover, in all its earlier periods."""
+    the current period (in all, on fixed payments and in one-offs) and, with rollover, in
+    all its earlier periods."""
     if not budgets:
         return []
     sums: dict[str, Sum] = {}
@@ -156,7 +218,13 @@ def _statuses(*, user, budgets: list[tuple[Budget, _Window]], on: date) -> list[
     for budget, window in budgets:
         in_category = Q() if budget.category_id is None else Q(category_id=budget.category_id)
         current = window.current
-        sums[f"spent_{budget.pk}"] = _sum(in_category & Q(date__range=(current.start, current.end)))
+        in_period = in_category & Q(date__range=(current.start, current.end))
+        fixed = Q(category__is_fixed=True)
+        one_off = ~fixed & Q(amount__gte=budget.amount * ONE_OFF_SHARE)
+        sums[f"spent_{budget.pk}"] = _sum(in_period)
+        sums[f"fixed_{budget.pk}"] = _sum(in_period & fixed)
+        sums[f"one_offs_{budget.pk}"] = _sum(in_period & one_off)
+        sums[f"scheduled_{budget.pk}"] = _sum(in_period & ~fixed & ~one_off & Q(date__gt=on))
         earliest, latest = min(earliest, current.start), max(latest, current.end)
         if budget.rollover and window.has_earlier_periods:
             before = current.start - timedelta(days=1)
@@ -169,13 +237,26 @@ def _statuses(*, user, budgets: list[tuple[Budget, _Window]], on: date) -> list[
             window,
             on,
             spent=summed(totals[f"spent_{budget.pk}"]),
+            fixed=summed(totals[f"fixed_{budget.pk}"]),
+            one_offs=summed(totals[f"one_offs_{budget.pk}"]),
+            scheduled=summed(totals[f"scheduled_{budget.pk}"]),
             spent_before=summed(totals.get(f"before_{budget.pk}")),
         )
         for budget, window in budgets
     ]
 
 
-def _status(budget: Budget, window: _Window, on: date, *, spent: Decimal, spent_before: Decimal) -> BudgetStatus:
+def _status(
+    budget: Budget,
+    window: _Window,
+    on: date,
+    *,
+    spent: Decimal,
+    fixed: Decimal,
+    one_offs: Decimal,
+    scheduled: Decimal,
+    spent_before: Decimal,
+) -> BudgetStatus:
     amount = budget.amount
     rollover = ZERO
     if budget.rollover and window.has_earlier_periods:
@@ -209,6 +290,8 @@ def _status(budget: Budget, window: _Window, on: date, *, spent: Decimal, spent_
         daily_allowance=cents(max(remaining, ZERO) / days_left, rounding=ROUND_DOWN),
         expected_spent=expected_spent,
         pace=pace,
-        projected_spent=cents(spent * period.days / days_elapsed),
+        projection=project_spending(
+            period=period, on=on, spent=spent, fixed=fixed, one_offs=one_offs, scheduled=scheduled
+        ),
         thresholds_crossed=[t for t in budget.thresholds if spent * HUNDRED >= t * available],
     )

@@ -4,7 +4,7 @@ from budgetpay.money import MoneyField
 from budgets.fields import choice_field, local_date_field, money_field, percent_field
 from budgets.models import Budget
 from budgets.reports import MAX_CASHFLOW_DAYS, REPORT_PERIODS, default_cashflow_start
-from budgets.selectors import Health, Pace
+from budgets.selectors import EARLY_DAYS, ONE_OFF_SHARE, Health, Pace, ProjectionState
 from transactions.models import Category
 
 
@@ -53,9 +53,15 @@ class BudgetStatusSerializer(serializers.Serializer):
     period_start = serializers.DateField(source="period.start")
     period_end = serializers.DateField(source="period.end")
     currency = serializers.CharField(source="budget.user.currency")
-    amount = money_field()
-    rollover = money_field(help_text="Carried in from earlier periods; negative after overspending.")
-    available = money_field(help_text="amount + rollover")
+    budgeted = money_field(source="amount", help_text="The budget's amount for one period.")
+    carried_over = money_field(
+        source="rollover",
+        help_text="With rollover: what earlier periods left (their available money minus their spending), "
+        "negative when they were overspent; else 0.00.",
+    )
+    available = money_field(help_text="budgeted + carried_over: what this period may spend.")
+    amount = money_field(help_text="The same as budgeted (the earlier name).")
+    rollover = money_field(help_text="The same as carried_over (the earlier name).")
     spent = money_field()
     remaining = money_field(help_text="available - spent; negative when over.")
     percent_used = percent_field(allow_null=True, help_text="spent / available; null when nothing is available.")
@@ -64,7 +70,37 @@ class BudgetStatusSerializer(serializers.Serializer):
     daily_allowance = money_field(help_text="remaining / days_left, never negative.")
     expected_spent = money_field(help_text="The even-spending line: available × days_elapsed / period days.")
     pace = serializers.ChoiceField(choices=Pace.CHOICES, help_text="ahead: spending faster than the line.")
-    projected_spent = money_field(help_text="Spending at period end at the current rate.")
+    projection = serializers.ChoiceField(
+        source="projection.state",
+        choices=ProjectionState.CHOICES,
+        help_text=f"early: in the period's first {EARLY_DAYS} days, nothing is projected (projected_spent and "
+        "daily_pace are null); projected: projected_spent is fixed_spent + one_off_spent + scheduled_spent + "
+        "daily_pace × the period's days.",
+    )
+    projected_spent = money_field(
+        source="projection.spent",
+        allow_null=True,
+        help_text="Spending at the period's end: fixed payments, one-offs and scheduled spending counted once, "
+        "the rest at its daily pace; null while projection is early.",
+    )
+    fixed_spent = money_field(
+        source="projection.fixed",
+        help_text="Spent in the period in categories marked is_fixed (rent), counted once by the projection.",
+    )
+    one_off_spent = money_field(
+        source="projection.one_offs",
+        help_text=f"Spent in the period in single other expenses of at least {ONE_OFF_SHARE * 100:.0f} % of budgeted, "
+        "counted once by the projection.",
+    )
+    scheduled_spent = money_field(
+        source="projection.scheduled",
+        help_text="Other expenses dated after the date (entered ahead), counted once by the projection.",
+    )
+    daily_pace = money_field(
+        source="projection.daily_pace",
+        allow_null=True,
+        help_text="The rest of the spending up to the date, per day elapsed; null while projection is early.",
+    )
     thresholds_crossed = serializers.ListField(child=serializers.IntegerField())
     health = serializers.ChoiceField(choices=Health.CHOICES)
 
@@ -79,7 +115,9 @@ class BudgetHealthSerializer(serializers.Serializer):
     period = serializers.CharField(source="budget.period")
     period_start = serializers.DateField(source="period.start")
     period_end = serializers.DateField(source="period.end")
-    available = money_field()
+    budgeted = money_field(source="amount")
+    carried_over = money_field(source="rollover", help_text="Negative when earlier periods were overspent.")
+    available = money_field(help_text="budgeted + carried_over")
     spent = money_field()
     remaining = money_field()
     percent_used = percent_field(allow_null=True)
@@ -112,11 +150,33 @@ class DayTotalsSerializer(TotalsSerializer):
     net = None
 
 
+class ToDateSerializer(serializers.Serializer):
+    start = serializers.DateField(source="to_date.start")
+    end = serializers.DateField(source="to_date.end", help_text="The report's date.")
+    income = money_field(source="current.income")
+    spending = money_field(source="current.spending")
+    net = money_field(source="current.net")
+
+
 class ComparisonSerializer(TotalsSerializer):
-    start = serializers.DateField(source="period.start")
-    end = serializers.DateField(source="period.end")
-    income_change = percent_field(allow_null=True, help_text="Percent change; null when the previous is zero.")
-    spending_change = percent_field(allow_null=True)
+    """Like with like: start, end and the figures are the same days of the period before as
+    `to_date` covers of this one (the whole period before once this one is finished)."""
+
+    start = serializers.DateField(source="period.start", help_text="The first day compared (the period's first).")
+    end = serializers.DateField(
+        source="period.end",
+        help_text="The last day compared: as many days into the period before as the report's date is into its "
+        "own, cut to its length (31 March: 28 or 29 February); for a year, the same date (29 February: 28 "
+        "February); the period's last day when the report's date is its own period's last day.",
+    )
+    period_start = serializers.DateField(source="whole.start", help_text="The whole period before.")
+    period_end = serializers.DateField(source="whole.end")
+    whole_period = serializers.BooleanField(source="is_whole", help_text="Whether start to end is the whole period.")
+    to_date = ToDateSerializer(source="*", help_text="This period from its start to the report's date.")
+    income_change = percent_field(
+        allow_null=True, help_text="Percent change from income to to_date.income; null when income is zero."
+    )
+    spending_change = percent_field(allow_null=True, help_text="From spending to to_date.spending.")
     net_change = percent_field(allow_null=True, help_text="Relative to the size of the previous net.")
 
 
@@ -139,7 +199,9 @@ class SummarySerializer(serializers.Serializer):
     top_categories = CategoryLineSerializer(many=True, help_text="The five categories with the most spending.")
     uncategorised_spending = money_field()
     days = DayTotalsSerializer(many=True, help_text="Every day of the period, zero-filled.")
-    previous = ComparisonSerializer()
+    previous = ComparisonSerializer(
+        help_text="This period so far against the same days of the period before (like with like)."
+    )
     other_currencies = CurrencyTotalsSerializer(
         many=True, help_text="Accounts in other currencies, per currency; never part of the figures above."
     )

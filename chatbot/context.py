@@ -62,7 +62,8 @@ def financial_context(*, user, today: date | None = None) -> dict[str, Any]:
                 "percent_used": str(status.percent_used) if status.percent_used is not None else None,
                 "days_left": status.days_left,
                 "pace": status.pace,
-                "projected_spend": _money(status.projected_spent),
+                # None in a period's first days: too early to project (budgets.selectors).
+                "projected_spend": _money(status.projected_spent) if status.projected_spent is not None else None,
             }
             for status in budget_statuses(user=user, on=today)
         ],

@@ -73,6 +73,13 @@ class Category(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # Payments of a set size once a period (rent): budget projections count what was paid
+    # once instead of extrapolating it by day. Set by the person until recurring payments
+    # are detected; new people's Housing starts with it on.
+    is_fixed = models.BooleanField(
+        default=False,
+        help_text="Fixed payments such as rent: projections count them once, not as daily spending.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -48,8 +48,16 @@ class CategorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Category
-        fields = ("id", "name", "kind", "color", "income_percentage", "created_at")
+        fields = ("id", "name", "kind", "color", "income_percentage", "is_fixed", "created_at")
         read_only_fields = ("id", "created_at")
+        extra_kwargs = {
+            "is_fixed": {
+                "help_text": (
+                    "Fixed payments such as rent: budget projections count what was paid once instead of "
+                    "extrapolating it by day. Defaults to false; new people's Housing starts true."
+                )
+            }
+        }
 
 
 class TransactionSerializer(serializers.ModelSerializer):

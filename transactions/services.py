@@ -26,6 +26,8 @@ DEFAULT_EXPENSE_CATEGORIES = (
     ("Housing", "#9a6700", Decimal("30")),
 )
 DEFAULT_INCOME_CATEGORIES = (("Salary", "#1a7f37"),)
+# Default categories whose spending is a fixed payment (rent), counted once by projections.
+DEFAULT_FIXED_CATEGORIES = frozenset({"Housing"})
 
 IMPORT_BATCH_SIZE = 1000
 HASH_LOOKUP_CHUNK = 10_000
@@ -174,16 +176,28 @@ def category_create(
     kind: str = Category.Kind.EXPENSE,
     color: str = "#6e7781",
     income_percentage: Decimal | None = None,
+    is_fixed: bool = False,
 ) -> Category:
     """A new category. Expense categories may plan a share of income; the user's shares never pass 100%."""
-    return _save_category(Category(user=user, name=name, kind=kind, color=color, income_percentage=income_percentage))
+    return _save_category(
+        Category(
+            user=user, name=name, kind=kind, color=color, income_percentage=income_percentage, is_fixed=is_fixed
+        )
+    )
 
 
 @transaction.atomic
 def category_create_defaults(*, user) -> list[Category]:
     """The categories a new user starts with; their income shares add up to 100%."""
     categories = [
-        Category(user=user, name=name, kind=Category.Kind.EXPENSE, color=color, income_percentage=share)
+        Category(
+            user=user,
+            name=name,
+            kind=Category.Kind.EXPENSE,
+            color=color,
+            income_percentage=share,
+            is_fixed=name in DEFAULT_FIXED_CATEGORIES,
+        )
         for name, color, share in DEFAULT_EXPENSE_CATEGORIES
     ] + [
         Category(user=user, name=name, kind=Category.Kind.INCOME, color=color)

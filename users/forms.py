@@ -396,10 +396,15 @@ class CategoryForm(forms.Form):
         help_text="Optional, expense categories only: the percentage of your monthly income you plan for it.",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100", "inputmode": "decimal"}),
     )
+    is_fixed = forms.BooleanField(
+        required=False,
+        label="Fixed payment",
+        help_text="Like rent: paid once a period, so projections count it once instead of as daily spending.",
+    )
 
     @classmethod
     def initial_from(cls, category: Category) -> dict:
-        return {name: getattr(category, name) for name in ("name", "kind", "color", "income_percentage")}
+        return {name: getattr(category, name) for name in ("name", "kind", "color", "income_percentage", "is_fixed")}
 
 
 class ImportForm(forms.Form):

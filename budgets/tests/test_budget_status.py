@@ -45,7 +45,8 @@ def test_spending_counts_expenses_of_the_category_in_the_users_currency_within_t
 
 def test_budget_numbers_midway_through_a_month(user, books):
     budget = make_budget(user, category=books.food, amount=D("300.00"), thresholds=[25, 50, 75])
-    spend(books.main, "150.00", date(2026, 6, 3), books.food)
+    for day in (2, 3, 7):  # day-to-day purchases, each under a quarter of the budget (not one-offs)
+        spend(books.main, "50.00", date(2026, 6, day), books.food)
 
     status = budget_status(budget=budget, on=date(2026, 6, 10))
 
@@ -161,7 +162,8 @@ def test_a_date_before_the_first_period_has_no_status(user):
 
 def test_status_endpoint(auth_client, user, books):
     budget = make_budget(user, category=books.food, amount=D("300.00"), name="Food")
-    spend(books.main, "150.00", date(2026, 6, 3), books.food)
+    for day in (2, 3, 7):
+        spend(books.main, "50.00", date(2026, 6, day), books.food)
     response = auth_client.get(f"{BUDGETS}/{budget.pk}/status?date=2026-06-10")
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -170,10 +172,12 @@ def test_status_endpoint(auth_client, user, books):
     assert body["category"] == books.food.pk
     assert body["currency"] == "USD"
     assert (body["date"], body["period_start"], body["period_end"]) == ("2026-06-10", "2026-06-01", "2026-06-30")
-    assert (body["amount"], body["rollover"], body["available"]) == ("300.00", "0.00", "300.00")
+    assert (body["budgeted"], body["carried_over"], body["available"]) == ("300.00", "0.00", "300.00")
+    assert (body["amount"], body["rollover"]) == ("300.00", "0.00")  # the earlier names stay
     assert (body["spent"], body["remaining"], body["percent_used"]) == ("150.00", "150.00", "50.00")
     assert (body["days_left"], body["daily_allowance"], body["pace"]) == (21, "7.14", "ahead")
-    assert (body["expected_spent"], body["projected_spent"]) == ("100.00", "450.00")
+    assert (body["expected_spent"], body["projected_spent"], body["projection"]) == ("100.00", "450.00", "projected")
+    assert (body["fixed_spent"], body["one_off_spent"], body["daily_pace"]) == ("0.00", "0.00", "15.00")
     assert body["thresholds_crossed"] == []
     assert body["health"] == "ok"
 

@@ -97,6 +97,17 @@ def money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def same_days_end(period: str, on: date, start: date, end: date, previous_start: date, previous_end: date) -> date:
+    """The last day of the period before that compares like with like with `start`..`on`:
+    all of it once the period is over; else the same date a year back (29 February: the
+    28th), or as many days in as `on` is, cut to the period's length."""
+    if on == end:
+        return previous_end
+    if period == "year":
+        return date(on.year - 1, on.month, 28) if (on.month, on.day) == (2, 29) else on.replace(year=on.year - 1)
+    return min(previous_start + (on - start), previous_end)
+
+
 @PROPERTY_SETTINGS
 @given(
     ledger=ledgers(),
@@ -127,9 +138,20 @@ def test_summary_equals_a_python_computation(
     assert (body["income"], body["spending"], body["net"]) == (money(income), money(spending), money(income - spending))
 
     previous = body["previous"]
-    assert (previous["start"], previous["end"]) == (previous_start.isoformat(), previous_end.isoformat())
-    assert previous["income"] == money(total(rows, INCOME, previous_start, previous_end))
-    assert previous["spending"] == money(total(rows, EXPENSE, previous_start, previous_end))
+    compared_end = same_days_end(period, on, start, end, previous_start, previous_end)
+    assert (previous["start"], previous["end"]) == (previous_start.isoformat(), compared_end.isoformat())
+    assert (previous["period_start"], previous["period_end"]) == (previous_start.isoformat(), previous_end.isoformat())
+    assert previous["whole_period"] is (compared_end == previous_end)
+    previous_spending = total(rows, EXPENSE, previous_start, compared_end)
+    assert previous["income"] == money(total(rows, INCOME, previous_start, compared_end))
+    assert previous["spending"] == money(previous_spending)
+    spending_to_date = total(rows, EXPENSE, start, on)
+    assert (previous["to_date"]["start"], previous["to_date"]["end"]) == (start.isoformat(), on.isoformat())
+    assert previous["to_date"]["spending"] == money(spending_to_date)
+    expected_change = (
+        money((spending_to_date - previous_spending) * 100 / previous_spending) if previous_spending else None
+    )
+    assert previous["spending_change"] == expected_change
 
     by_category: dict[int | None, Decimal] = defaultdict(Decimal)
     for row in rows:

@@ -83,7 +83,7 @@ def test_month_summary(auth_client, february, user):
 def test_changes_are_null_when_the_previous_period_is_zero(auth_client, books):
     tx(books.main, "10.00", date(2026, 6, 3))
     previous = auth_client.get(SUMMARY, {"period": "week", "date": "2026-06-03"}).json()["previous"]
-    assert (previous["start"], previous["end"]) == ("2026-05-25", "2026-05-31")
+    assert (previous["start"], previous["end"]) == ("2026-05-25", "2026-05-27")  # Monday to Wednesday
     assert previous["spending_change"] is None
     assert previous["income_change"] is None
     assert previous["net_change"] is None
