@@ -7,8 +7,10 @@ uses, so the figures are the same. Every answer starts by saying that AI is off.
 """
 
 import re
+from decimal import Decimal
 from typing import Any
 
+from budgetpay.formatting import format_money
 from chatbot.models import ProposedAction
 from chatbot.tools import (
     ToolError,
@@ -95,9 +97,9 @@ def _answer(turn: Turn, text: str) -> str:
             return _delete(turn, _delete_target(text[match.end() :]))
         lowered = text.lower()
         if _BUDGET.search(lowered):
-            return _budgets(budget_status(turn))
+            return _budgets(turn, budget_status(turn))
         if _GOAL.search(lowered):
-            return _goals(goal_status(turn))
+            return _goals(turn, goal_status(turn))
         period = _period(lowered)
         if _BIGGEST.search(lowered):
             return _biggest(turn, period)
@@ -167,7 +169,7 @@ def _delete(turn: Turn, target: dict[str, str | None]) -> str:
         return _proposed(turn.proposed)
     if result["status"] == "not_found":
         return f"I found no transaction matching {target['what'][:60]!r}, so nothing was prepared."
-    choices = "\n".join(f"- transaction {row['id']}: {_row(row)}" for row in result["candidates"])
+    choices = "\n".join(f"- transaction {row['id']}: {_row(turn, row)}" for row in result["candidates"])
     return (
         f"Several transactions match {target['what'][:60]!r}, so I did not pick one:\n{choices}\n"
         "Which one do you mean? Say, for example, \"delete transaction "
@@ -212,6 +214,11 @@ def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def _money(turn: Turn, amount: str, currency: str) -> str:
+    """A tool's plain amount ("52.50", what the model reads) as the person reads it."""
+    return format_money(Decimal(amount), currency, turn.user.locale)
+
+
 def _span(result: dict[str, Any]) -> str:
     period = result["period"]
     return f"from {period['start']} to {period['end']}"
@@ -223,14 +230,14 @@ def _spending(turn: Turn, period: dict[str, str], category: str | None) -> str:
     count = result["transactions"]
     where = f" on {category}" if category else ""
     answer = (
-        f"You spent {result['total_spent']} {currency}{where} {_span(result)}, "
+        f"You spent {_money(turn, result['total_spent'], currency)}{where} {_span(result)}, "
         f"in {count} transaction{'' if count == 1 else 's'}."
     )
     if not category and result["by_category"]:
-        lines = ", ".join(f"{line['category']} {line['spent']}" for line in result["by_category"])
+        lines = ", ".join(f"{line['category']} {_money(turn, line['spent'], currency)}" for line in result["by_category"])
         answer += f" By category: {lines}."
     for other in result["other_currencies"]:
-        answer += f" Also {other['spent']} {other['currency']} from accounts in {other['currency']}."
+        answer += f" Also {_money(turn, other['spent'], other['currency'])} from accounts in {other['currency']}."
     return answer
 
 
@@ -239,38 +246,41 @@ def _biggest(turn: Turn, period: dict[str, str]) -> str:
     result = search_transactions(turn, kind=Transaction.Kind.EXPENSE, order="largest", limit=BIGGEST_COUNT, **period)
     if not result["transactions"]:
         return "You have no expenses in that period."
-    lines = "\n".join(f"- {_row(row)}" for row in result["transactions"])
+    lines = "\n".join(f"- {_row(turn, row)}" for row in result["transactions"])
     return f"Your biggest expenses:\n{lines}"
 
 
-def _row(row: dict[str, Any]) -> str:
+def _row(turn: Turn, row: dict[str, Any]) -> str:
     label = row["description"] or row["payee"] or row["category"] or "no description"
-    return f"{row['date']}, {row['amount']} {row['currency']}, {label}"
+    return f"{row['date']}, {_money(turn, row['amount'], row['currency'])}, {label}"
 
 
-def _budgets(result: dict[str, Any]) -> str:
+def _budgets(turn: Turn, result: dict[str, Any]) -> str:
     if not result["budgets"]:
         return "You have no budgets yet."
     lines = []
+    currency = result["currency"]
     for budget in result["budgets"]:
         used = f" ({budget['percent_used']} % used)" if budget["percent_used"] is not None else ""
         lines.append(
-            f"- {budget['name']} ({budget['period']}): {budget['remaining']} {result['currency']} left of "
-            f"{budget['available']}{used}, {budget['days_left']} days to go."
+            f"- {budget['name']} ({budget['period']}): {_money(turn, budget['remaining'], currency)} left of "
+            f"{_money(turn, budget['available'], currency)}{used}, {budget['days_left']} days to go."
         )
     return "Your budgets:\n" + "\n".join(lines)
 
 
-def _goals(result: dict[str, Any]) -> str:
+def _goals(turn: Turn, result: dict[str, Any]) -> str:
     if not result["goals"]:
         return "You have no saving goals yet."
     lines = []
+    currency = result["currency"]
     for goal in result["goals"]:
         line = (
-            f"- {goal['name']}: {goal['saved']} of {goal['target']} {result['currency']} saved ({goal['percent']} %), "
-            f"{goal['remaining']} to go, {goal['status'].replace('_', ' ')}."
+            f"- {goal['name']}: {_money(turn, goal['saved'], currency)} of {_money(turn, goal['target'], currency)} "
+            f"saved ({goal['percent']} %), {_money(turn, goal['remaining'], currency)} to go, "
+            f"{goal['status'].replace('_', ' ')}."
         )
         if goal["required_per_month"] is not None and goal["status"] != "achieved":
-            line += f" That needs {goal['required_per_month']} a month."
+            line += f" That needs {_money(turn, goal['required_per_month'], currency)} a month."
         lines.append(line)
     return "Your saving goals:\n" + "\n".join(lines)

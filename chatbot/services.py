@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
+from budgetpay.formatting import format_money
 from chatbot.models import Conversation, Message, ProposedAction
 from transactions import services as ledger
 from transactions.models import Account, Category, Transaction
@@ -79,12 +80,13 @@ def turn_discard(
         Message.objects.filter(conversation=conversation, pk__in=messages).delete()
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:.2f} {currency}"
+def _money(amount: Decimal, currency: str, *, user) -> str:
+    # The summary is what the person confirms (and what the model is told), in their locale.
+    return format_money(amount, currency, user.locale)
 
 
-def _describe(tx: Transaction) -> str:
-    text = f"#{tx.pk} of {tx.date.isoformat()}, {tx.kind} of {_money(tx.amount, tx.account.currency)}"
+def _describe(tx: Transaction, *, user) -> str:
+    text = f"#{tx.pk} of {tx.date.isoformat()}, {tx.kind} of {_money(tx.amount, tx.account.currency, user=user)}"
     return f"{text}, {tx.description[:60]!r}" if tx.description else text
 
 
@@ -113,18 +115,18 @@ def action_propose(
         if account is None or amount is None or date is None or not kind:
             raise ValidationError("A new transaction needs an account, a kind, an amount and a date.")
         what = f"{description!r} " if description else ""
-        summary = f"Add {kind} {what}of {_money(amount, account.currency)} on {date.isoformat()} to {account.name}"
+        summary = f"Add {kind} {what}of {_money(amount, account.currency, user=user)} on {date.isoformat()} to {account.name}"
         if category is not None:
             summary += f", category {category.name}"
     elif transaction is None:
         raise ValidationError("Name the transaction to change.")
     elif operation == ProposedAction.Operation.DELETE:
-        summary = f"Delete transaction {_describe(transaction)}"
+        summary = f"Delete transaction {_describe(transaction, user=user)}"
     else:
         changes = [
             f"{name} → {value}"
             for name, value in (
-                ("amount", None if amount is None else _money(amount, transaction.account.currency)),
+                ("amount", None if amount is None else _money(amount, transaction.account.currency, user=user)),
                 ("date", date and date.isoformat()),
                 ("description", None if description is None else repr(description)),
                 ("category", category and category.name),
@@ -133,7 +135,7 @@ def action_propose(
         ]
         if not changes:
             raise ValidationError("Say what to change: amount, date, description or category.")
-        summary = f"Change transaction {_describe(transaction)}: {', '.join(changes)}"
+        summary = f"Change transaction {_describe(transaction, user=user)}: {', '.join(changes)}"
     return ProposedAction.objects.create(
         user=user,
         conversation=conversation,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils.html import strip_tags
 
+from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
 from chatbot import llm
 from chatbot.context import financial_context
@@ -64,9 +65,14 @@ def choose_insight_type(context: dict) -> str:
     return Notification.Type.BUDGET_INSIGHT
 
 
-def rules_insight(insight_type: str, context: dict) -> Insight:
-    """A useful insight written by rules from the context's figures."""
+def rules_insight(insight_type: str, context: dict, *, locale: str | None = None) -> Insight:
+    """A useful insight written by rules from the context's figures, its amounts written in
+    the person's `locale` (the context keeps plain decimals: it is what the model reads)."""
     currency = context["currency"]
+
+    def money(amount: str | Decimal) -> str:
+        return format_money(Decimal(amount), currency, locale)
+
     month = context["month"]
     budgets = context["budgets"]
     goals = context["goals"]
@@ -75,8 +81,8 @@ def rules_insight(insight_type: str, context: dict) -> Insight:
         since = "yet" if hours is None else f"for {int(hours // 24) or 1} day(s)"
         return _rules(
             "Anything to record?",
-            f"You have not recorded a transaction {since}. So far this month: {month['spending']} {currency} spent "
-            f"and {month['income']} {currency} received.",
+            f"You have not recorded a transaction {since}. So far this month: {money(month['spending'])} spent "
+            f"and {money(month['income'])} received.",
         )
     if insight_type == Notification.Type.SPENDING_ALERT:
         over = sorted((b for b in budgets if Decimal(b["remaining"]) < 0), key=lambda b: Decimal(b["remaining"]))
@@ -84,22 +90,22 @@ def rules_insight(insight_type: str, context: dict) -> Insight:
             worst = over[0]
             return _rules(
                 f"{worst['name']} is over budget",
-                f"You have spent {worst['spent']} of {worst['available']} {currency} on {worst['name']}, "
-                f"{-Decimal(worst['remaining']):.2f} {currency} over, with {worst['days_left']} day(s) left in the period.",
+                f"You have spent {money(worst['spent'])} of {money(worst['available'])} on {worst['name']}, "
+                f"{money(-Decimal(worst['remaining']))} over, with {worst['days_left']} day(s) left in the period.",
             )
     if insight_type == Notification.Type.GOAL_PROGRESS and goals:
         goal = next((g for g in goals if g["status"] == "behind"), goals[0])
-        needed = f" About {goal['required_per_month']} {currency} a month reaches it on time." if goal["required_per_month"] else ""
+        needed = f" About {money(goal['required_per_month'])} a month reaches it on time." if goal["required_per_month"] else ""
         return _rules(
             f"{goal['name']}: {goal['percent']} % saved",
-            f"You have saved {goal['saved']} of {goal['target']} {currency}.{needed}",
+            f"You have saved {money(goal['saved'])} of {money(goal['target'])}.{needed}",
         )
     if insight_type == Notification.Type.SAVING_TIP:
         top = context["top_categories"][0] if context["top_categories"] else None
-        where = f" {top['name']} is your biggest category at {top['spent']} {currency}." if top else ""
+        where = f" {top['name']} is your biggest category at {money(top['spent'])}." if top else ""
         return _rules(
             "Slow down to save this month",
-            f"You have already spent {month['spending']} {currency} with {month['days_left']} day(s) to go.{where} "
+            f"You have already spent {money(month['spending'])} with {month['days_left']} day(s) to go.{where} "
             "Pausing non-essential purchases for a week would protect your savings.",
         )
     tightest = max(budgets, key=lambda b: Decimal(b["percent_used"] or 0), default=None)
@@ -112,7 +118,7 @@ def rules_insight(insight_type: str, context: dict) -> Insight:
     trend = f" ({'+' if change and not change.startswith('-') else ''}{change} % vs last month)" if change else ""
     return _rules(
         "Your month so far",
-        f"You have spent {month['spending']} {currency}{trend} and received {month['income']} {currency}.{budget_line}",
+        f"You have spent {money(month['spending'])}{trend} and received {money(month['income'])}.{budget_line}",
     )
 
 
@@ -250,7 +256,7 @@ def write_insight(*, user, insight_type: str, context: dict, focus: str = "") ->
     try:
         return ai_insight(user=user, insight_type=insight_type, context=context, focus=focus[:FOCUS_MAX])
     except (llm.LLMUnavailable, InvalidModelOutput):
-        return rules_insight(insight_type, context)
+        return rules_insight(insight_type, context, locale=user.locale)
 
 
 def _notify_insight(*, user, insight_type: str, insight: Insight, dedupe_key: str, requested: bool) -> Notification | None:

@@ -8,10 +8,12 @@ write's transaction, so a rolled-back write leaves no notification behind.
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Avg, Count
 
+from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
 from budgets.selectors import BudgetStatus, budget_statuses
 from goals.models import Goal
@@ -29,8 +31,10 @@ USUAL_SPENDING_MIN_COUNT = 5
 GOAL_DUE_SOON_DAYS = 14
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+def _money(amount: Decimal, currency: str, *, user) -> str:
+    """Written in the person's locale when the notification is created: the text is stored
+    and sent as it is (the data keeps plain amounts for clients that format their own)."""
+    return format_money(amount, currency, user.locale)
 
 
 def budget_thresholds(*, user, on: date) -> list[Notification]:
@@ -63,17 +67,18 @@ def _budget_threshold_notification(user, status: BudgetStatus, threshold: int) -
     budget = status.budget
     name = str(budget)
     exceeded = threshold >= 100
-    spent, available = _money(status.spent, user.currency), _money(status.available, user.currency)
+    money = partial(_money, currency=user.currency, user=user)
+    spent, available = money(status.spent), money(status.available)
     if exceeded:
         title = f"{name} budget exceeded" if status.remaining < 0 else f"{name} budget used up"
         message = f"You have spent {spent} of {available} this period"
-        message += f", {_money(-status.remaining, user.currency)} over." if status.remaining < 0 else "."
+        message += f", {money(-status.remaining)} over." if status.remaining < 0 else "."
     else:
         title = f"{name} budget at {threshold} %"
         message = (
             f"You have spent {spent} of {available} ({status.percent_used} %), "
             f"with {status.days_left} day{'s' if status.days_left != 1 else ''} left: "
-            f"{_money(status.daily_allowance, user.currency)} a day keeps you within it."
+            f"{money(status.daily_allowance)} a day keeps you within it."
         )
     return notify(
         user=user,
@@ -100,7 +105,7 @@ def transaction_recorded(*, transaction: Transaction) -> None:
     """A new income or expense: receipts, large-expense alerts and budget thresholds."""
     user = transaction.user
     currency = transaction.account.currency
-    amount = _money(transaction.amount, currency)
+    amount = _money(transaction.amount, currency, user=user)
     what = transaction.description or transaction.payee or (transaction.category.name if transaction.category else "")
     if transaction.kind == Transaction.Kind.INCOME:
         notify(
@@ -147,10 +152,10 @@ def large_expense(*, transaction: Transaction) -> Notification | None:
         user=transaction.user,
         type=Notification.Type.LARGE_EXPENSE,
         level=Notification.Level.WARNING,
-        title=f"Large expense: {_money(transaction.amount, currency)}",
+        title=f"Large expense: {_money(transaction.amount, currency, user=transaction.user)}",
         message=(
             f"{transaction.description or 'This expense'} is {times}× your usual expense of "
-            f"{_money(Decimal(usual['average']).quantize(Decimal('0.01')), currency)} over the last {USUAL_SPENDING_DAYS} days."
+            f"{_money(Decimal(usual['average']).quantize(Decimal('0.01')), currency, user=transaction.user)} over the last {USUAL_SPENDING_DAYS} days."
         ),
         data={
             "transaction_id": transaction.id,
@@ -169,6 +174,7 @@ def goal_changed(*, goal: Goal) -> None:
     today = user_today(goal.user)
     progress = goal_progress(goal=goal, today=today)
     currency = goal.user.currency
+    money = partial(_money, currency=currency, user=goal.user)
     common = {"user": goal.user, "related": goal}
     data = {"goal_id": goal.id, "saved": str(progress.saved), "target": str(goal.target_amount), "currency": currency}
     if progress.status == GoalStatus.ACHIEVED:
@@ -177,7 +183,7 @@ def goal_changed(*, goal: Goal) -> None:
             type=Notification.Type.GOAL_ACHIEVED,
             level=Notification.Level.SUCCESS,
             title=f"Goal achieved: {goal.name}",
-            message=f"You saved {_money(progress.saved, currency)} of {_money(goal.target_amount, currency)}. Well done!",
+            message=f"You saved {money(progress.saved)} of {money(goal.target_amount)}. Well done!",
             data={**data, "percent": 100},
             dedupe_key=f"goal:{goal.id}:achieved",
         )
@@ -191,7 +197,7 @@ def goal_changed(*, goal: Goal) -> None:
             level=Notification.Level.SUCCESS,
             title=f"{goal.name}: {milestone} % saved",
             message=(
-                f"{_money(progress.saved, currency)} saved, {_money(progress.remaining, currency)} to go."
+                f"{money(progress.saved)} saved, {money(progress.remaining)} to go."
             ),
             data={**data, "percent": milestone},
             dedupe_key=f"goal:{goal.id}:milestone:{milestone}",
@@ -207,9 +213,9 @@ def goal_changed(*, goal: Goal) -> None:
             level=Notification.Level.WARNING,
             title=f"{goal.name} is due {goal.target_date.isoformat()} and behind",
             message=(
-                f"{_money(progress.remaining, currency)} is still missing with {progress.days_left} "
+                f"{money(progress.remaining)} is still missing with {progress.days_left} "
                 f"day{'s' if progress.days_left != 1 else ''} left: about "
-                f"{_money(progress.required_per_week, currency)} a week would close the gap."
+                f"{money(progress.required_per_week)} a week would close the gap."
             ),
             data={**data, "target_date": goal.target_date.isoformat(), "days_left": progress.days_left},
             dedupe_key=f"goal:{goal.id}:behind:{goal.target_date.isoformat()}",

@@ -18,13 +18,17 @@ from transactions.models import Account, Category, Transaction
 from transactions.signals import transactions_imported
 
 DEFAULT_ACCOUNT_NAME = "Main account"
+# The shares plan 70% of income: the rest is room for saving and for the person's own
+# categories (at 100% a new category could take no share until another was lowered).
 DEFAULT_EXPENSE_CATEGORIES = (
-    ("Food", "#1f883d", Decimal("20")),
-    ("Travel", "#0969da", Decimal("20")),
-    ("Shopping", "#bf3989", Decimal("20")),
-    ("Misc", "#6e7781", Decimal("10")),
+    ("Food", "#1f883d", Decimal("15")),
+    ("Travel", "#0969da", Decimal("10")),
+    ("Shopping", "#bf3989", Decimal("10")),
+    ("Misc", "#6e7781", Decimal("5")),
     ("Housing", "#9a6700", Decimal("30")),
 )
+# How many of the other categories' shares the "too much" message names, largest first.
+SHARES_NAMED = 5
 DEFAULT_INCOME_CATEGORIES = (("Salary", "#1a7f37"),)
 # Default categories whose spending is a fixed payment (rent), counted once by projections.
 DEFAULT_FIXED_CATEGORIES = frozenset({"Housing"})
@@ -147,10 +151,23 @@ def _check_category(category: Category) -> None:
             {
                 "income_percentage": [
                     f"Your other categories already plan {_percent(planned)}% of income; "
-                    f"this one can have at most {_percent(100 - planned)}%."
+                    f"this one can have at most {_percent(100 - planned)}%. {_how_to_make_room(category)}"
                 ]
             }
         )
+
+
+def _how_to_make_room(category: Category) -> str:
+    """Which shares to lower, largest first: "To make room, lower one of these: Housing 30%, Food 15%"."""
+    shares = (
+        Category.objects.filter(user=category.user, income_percentage__gt=0)
+        .exclude(pk=category.pk)
+        .order_by("-income_percentage", "name")
+        .values_list("name", "income_percentage")
+    )
+    named = ", ".join(f"{name} {_percent(share)}%" for name, share in shares[:SHARES_NAMED])
+    more = shares[SHARES_NAMED:].count()
+    return f"To make room, lower one of these: {named}{f' and {more} more' if more else ''}."
 
 
 def _percent(value: Decimal) -> str:
@@ -188,7 +205,7 @@ def category_create(
 
 @transaction.atomic
 def category_create_defaults(*, user) -> list[Category]:
-    """The categories a new user starts with; their income shares add up to 100%."""
+    """The categories a new user starts with; their income shares leave 30% unplanned."""
     categories = [
         Category(
             user=user,

@@ -1,9 +1,12 @@
-"""How amounts are shown on the pages: grouped digits, the currency's symbol where it is
-unambiguous, a true minus sign. Amounts stay Decimal until they become text here."""
+"""How amounts are shown on the pages. Full amounts come from the platform's one formatter
+(budgetpay.formatting, in the person's locale); chart axes use the compact labels below.
+Amounts stay Decimal until they become text."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
-# Symbols people read without thinking; any other currency is shown by its ISO code.
+from budgetpay.formatting import format_money as platform_format_money
+
+# Symbols for the charts' compact axis labels; any other currency is shown by its ISO code.
 CURRENCY_SYMBOLS = {
     "USD": "$",
     "EUR": "€",
@@ -24,20 +27,13 @@ CURRENCY_SYMBOLS = {
     "UAH": "₴",
     "TRY": "₺",
 }
-MINUS = "\u2212"
 NBSP = "\u00a0"
 
 
 def format_money(amount: Decimal | int | None, currency: str, *, signed: bool = False) -> str:
-    """`1234.5, "USD"` → "$1,234.50"; `-12, "CHF"` → "−12.00 CHF". With `signed`, a plus
-    sign marks money coming in."""
-    value = Decimal(amount or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = MINUS if value < 0 else ("+" if signed and value > 0 else "")
-    digits = f"{abs(value):,.2f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    if symbol:
-        return f"{sign}{symbol}{digits}"
-    return f"{sign}{digits}{NBSP}{currency}"
+    """The platform's formatter (budgetpay.formatting) in the locale of the request being
+    answered: `1234.5, "USD"` → "$1,234.50" for an "en" person, "1.234,50 $" for "de-DE"."""
+    return platform_format_money(amount, currency, signed=signed)
 
 
 def _trimmed(number: Decimal, places: str) -> str:

@@ -7,7 +7,8 @@ from django.db import models, router, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
 
-from users.validators import validate_currency, validate_timezone
+from budgetpay.formatting import DEFAULT_LOCALE, MAX_LOCALE_CHARS
+from users.validators import validate_currency, validate_locale, validate_timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -53,6 +54,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     monthly_income = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    locale = models.CharField(
+        max_length=MAX_LOCALE_CHARS,
+        default=DEFAULT_LOCALE,
+        validators=[validate_locale],
+        help_text="BCP 47 tag, e.g. de-DE: how amounts are written (1.234,50 €). From the browser at sign-up.",
+    )
+    # False for people who may still have the USD/UTC they were given rather than chose
+    # (accounts from before sign-up asked, a social sign-up): asked once after signing in.
+    confirmed_locale_settings = models.BooleanField(
+        default=True, help_text="Has chosen (or confirmed) their currency and time zone."
     )
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
     is_active = models.BooleanField(default=True)

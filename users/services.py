@@ -18,6 +18,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from budgetpay.formatting import DEFAULT_LOCALE
 from users.models import RefreshTokenLineage, User, UserManager
 from users.signals import credentials_changed, refresh_token_reused
 from users.tokens import token_matches_credentials
@@ -46,13 +47,25 @@ def user_register(
     full_name: str = "",
     currency: str = "USD",
     timezone: str = "UTC",
+    locale: str = DEFAULT_LOCALE,
     monthly_income: Decimal = Decimal("0"),
+    confirmed_locale_settings: bool = True,
 ) -> User:
-    """Create a person's account. The email is their login, unique ignoring case."""
+    """Create a person's account. The email is their login, unique ignoring case.
+    `confirmed_locale_settings=False` asks them to check currency and time zone on their
+    first sign-in to the pages (they were guessed, not chosen)."""
     email = UserManager.normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": [EMAIL_TAKEN]})
-    user = User(email=email, full_name=full_name, currency=currency, timezone=timezone, monthly_income=monthly_income)
+    user = User(
+        email=email,
+        full_name=full_name,
+        currency=currency,
+        timezone=timezone,
+        locale=locale,
+        monthly_income=monthly_income,
+        confirmed_locale_settings=confirmed_locale_settings,
+    )
     _validate_password(password, user, field="password")
     user.set_password(password)
     try:

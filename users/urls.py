@@ -34,6 +34,7 @@ urlpatterns = [
     path("chat/actions/<int:pk>/confirm/", pages.chat_action_page, {"decision": "confirm"}, name="page-chat-action-confirm"),
     path("chat/actions/<int:pk>/cancel/", pages.chat_action_page, {"decision": "cancel"}, name="page-chat-action-cancel"),
     path("account/profile/", views.profile, name="profile"),
+    path("account/check-settings/", views.locale_settings_check, name="locale-settings-check"),
     path("account/notifications/", pages.notification_preferences_page, name="page-notification-preferences"),
     path("account/api/", pages.api_access_page, name="api-access"),
 ]

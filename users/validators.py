@@ -4,6 +4,8 @@ from functools import cache
 import pycountry
 from django.core.exceptions import ValidationError
 
+from budgetpay.formatting import LocaleError, normalize_locale
+
 
 # Names in the zoneinfo folders that are not places: "localtime" is whatever zone the
 # server runs in, "Factory" a placeholder that reads "-00", "posixrules" a template for
@@ -38,4 +40,17 @@ def validate_timezone(value: str) -> None:
             "%(value)s is not an IANA time zone name (for example Europe/Berlin).",
             code="invalid_timezone",
             params={"value": value},
+        )
+
+
+def validate_locale(value: str) -> None:
+    """A locale CLDR knows, written as its canonical BCP 47 tag (en, en-US, de-DE...).
+    Forms and serializers normalise what a person typed ("de_de") before this sees it."""
+    try:
+        canonical = normalize_locale(value)
+    except LocaleError as exc:
+        raise ValidationError(str(exc), code="invalid_locale") from exc
+    if canonical != value:
+        raise ValidationError(
+            "Write the locale as %(canonical)s.", code="invalid_locale", params={"canonical": canonical}
         )

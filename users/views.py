@@ -2,6 +2,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,7 +18,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from budgetpay.periods import user_today
 from budgetpay.throttling import ClientScopedRateThrottle
 from users import data_export, pages, services
-from users.forms import ProfileForm
+from users.adapters import browser_locale_settings
+from users.forms import LocaleSettingsForm, ProfileForm
 from users.serializers import (
     AccountDeleteSerializer,
     PasswordChangeSerializer,
@@ -40,7 +43,11 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
+        chosen = serializer.validated_data
+        user = services.user_register(
+            **{**browser_locale_settings(request), **chosen},
+            confirmed_locale_settings="currency" in chosen and "timezone" in chosen,
+        )
         body = {"user": UserSerializer(user).data, **services.tokens_for_user(user=user)}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -89,7 +96,10 @@ class MeView(APIView):
     def patch(self, request: Request) -> Response:
         serializer = UserSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        if "currency" in changes or "timezone" in changes:
+            changes["confirmed_locale_settings"] = True  # chosen now, nothing left to ask
+        user = services.user_update(user=request.user, **changes)
         return Response(UserSerializer(user).data)
 
     @extend_schema(request=AccountDeleteSerializer, responses={204: None}, tags=["users"])
@@ -144,10 +154,41 @@ def home(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_update(user=request.user, **{name: form.cleaned_data[name] for name in form.changed_data})
+        # Saving the page that shows currency and time zone confirms them.
+        services.user_update(
+            user=request.user,
+            **{name: form.cleaned_data[name] for name in form.changed_data},
+            confirmed_locale_settings=True,
+        )
         messages.success(request, "Your profile was saved.")
         return redirect("profile")
     return render(request, "users/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def locale_settings_check(request: HttpRequest) -> HttpResponse:
+    """Asked once after signing in, of people who may never have chosen their currency and
+    time zone (users.adapters.AccountAdapter.post_login sends them here); saving it
+    confirms them, and the page is not shown again."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("home")
+    if request.user.confirmed_locale_settings:
+        return redirect(next_url)
+    form = LocaleSettingsForm(
+        request.POST or None, instance=request.user, browser_currency=browser_locale_settings(request).get("currency")
+    )
+    if request.method == "POST" and form.is_valid():
+        user = services.user_update(
+            user=request.user,
+            currency=form.cleaned_data["currency"],
+            timezone=form.cleaned_data["timezone"],
+            confirmed_locale_settings=True,
+        )
+        messages.success(request, f"Saved: your money is in {user.currency} and your days are in {user.timezone}.")
+        return redirect(next_url)
+    return render(request, "users/locale_settings_check.html", {"form": form, "next": next_url})
 
 
 class LoginView(TokenObtainPairView):

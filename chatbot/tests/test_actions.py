@@ -78,7 +78,7 @@ def test_an_edit_and_a_delete_apply_on_confirmation(auth_client, ledger, fake_op
     )
     fake_openrouter.reply_text("Confirm the new amount.")
     edit = send(auth_client, "the big shop was 89.90").json()["reply"]["actions"][0]
-    assert "amount → 89.90 USD" in edit["summary"]
+    assert "amount → $89.90" in edit["summary"]
     ledger.big_shop.refresh_from_db()
     assert ledger.big_shop.amount == Decimal("99.00")
     assert auth_client.post(f"{ACTIONS}/{edit['id']}/confirm").status_code == 200

@@ -21,7 +21,7 @@ QUESTION = "How much did I spend on groceries last month?"
 def assert_rules_answer(reply: dict, reason: str) -> None:
     assert reply["content"].startswith("AI is off")
     assert reply["data"] == {"source": "rules", "reason": reason}
-    assert "You spent 52.50 USD on Groceries" in reply["content"]
+    assert "You spent $52.50 on Groceries" in reply["content"]
     assert "in 2 transactions" in reply["content"]
 
 
@@ -53,12 +53,12 @@ def test_when_the_provider_is_too_slow_rules_answer_in_time(auth_client, ledger,
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("what did I spend last month?", "You spent 82.50 USD from"),
-        ("what did I spend last month?", "By category: Groceries 52.50, Food 30.00."),
-        ("how much have I spent this month", "You spent 99.00 USD from"),
-        ("biggest expenses last month", "40.00 USD, Supermarket"),
-        ("what's my budget left?", "Groceries (monthly): 51.00 USD left of 150.00"),
-        ("how are my savings goals doing?", "Holiday: 250.00 of 1000.00 USD saved (25.00 %), 750.00 to go"),
+        ("what did I spend last month?", "You spent $82.50 from"),
+        ("what did I spend last month?", "By category: Groceries $52.50, Food $30.00."),
+        ("how much have I spent this month", "You spent $99.00 from"),
+        ("biggest expenses last month", "$40.00, Supermarket"),
+        ("what's my budget left?", "Groceries (monthly): $51.00 left of $150.00"),
+        ("how are my savings goals doing?", "Holiday: $250.00 of $1,000.00 saved (25.00 %), $750.00 to go"),
         ("tell me a joke", "I can tell you how much you spent"),
     ],
 )
@@ -68,7 +68,7 @@ def test_rules_answer_the_common_questions(auth_client, user, ledger, ai_off, qu
     GoalEntry.objects.create(goal=goal, amount="250.00", date=ledger.today)
     reply = send(auth_client, question).json()["reply"]
     assert expected in reply["content"]
-    assert "Grace" not in reply["content"] and "1000.00 USD on" not in reply["content"]
+    assert "Grace" not in reply["content"] and "$1,000.00 on" not in reply["content"]
 
 
 def test_rules_propose_a_command_with_category_and_date(auth_client, user, ledger, ai_off):
@@ -90,7 +90,7 @@ def test_rules_ask_which_one_when_a_delete_is_ambiguous(auth_client, ledger, ai_
     make_transaction(ledger.account, amount="3.20", on=ledger.today, description="Coffee")
     second = make_transaction(ledger.account, amount="4.10", on=ledger.today, description="Coffee and cake")
     reply = send(auth_client, "delete the coffee").json()["reply"]
-    assert "Which one do you mean?" in reply["content"] and "3.20 USD" in reply["content"]
+    assert "Which one do you mean?" in reply["content"] and "$3.20" in reply["content"]
     assert not ProposedAction.objects.exists()
 
     reply = send(auth_client, f"delete transaction {second.pk}").json()["reply"]

@@ -114,7 +114,7 @@ def test_fallback_to_rules(auth_client, user, ledger, fake_openrouter, settings,
     body = response.json()
     assert body["data"] == {"source": "rules"}
     assert body["type"] == "saving_tip"
-    assert "100.00 USD" in body["message"] and "Dining" in body["message"]
+    assert "at $100.00" in body["message"] and "Dining" in body["message"]
 
 
 def test_model_output_is_bounded_and_stripped(auth_client, user, ledger, fake_openrouter):

@@ -57,7 +57,7 @@ def test_threshold_then_exceeded_each_once_per_period(user, ledger, monkeypatch)
     make_transaction(account, amount="20.00", category=food, on=TODAY)
     (exceeded,) = of_type("budget_exceeded")
     assert exceeded.level == "alert"
-    assert "6.00 USD over" in exceeded.message
+    assert "$6.00 over" in exceeded.message
 
     # Next month the same thresholds notify again.
     december = datetime(2026, 12, 2, 12, 0, tzinfo=dt_timezone.utc)
@@ -106,7 +106,7 @@ def test_income_received_once_and_receipts_only_when_turned_on(user, ledger):
     salary = make_transaction(account, amount="2500.00", kind=Transaction.Kind.INCOME, on=TODAY, description="Salary")
     salary.save()
     (income,) = of_type("income_received")
-    assert income.title == "Income received: 2,500.00 USD"
+    assert income.title == "Income received: $2,500.00"
     assert income.level == "success"
 
     make_transaction(account, amount="4.00", on=TODAY)
@@ -114,7 +114,7 @@ def test_income_received_once_and_receipts_only_when_turned_on(user, ledger):
     preferences_update(user=user, changes={"expense_recorded": True})
     make_transaction(account, amount="5.00", on=TODAY, payee="Bakery")
     (receipt,) = of_type("expense_recorded")
-    assert receipt.message == "5.00 USD paid from Everyday (Bakery)."
+    assert receipt.message == "$5.00 paid from Everyday (Bakery)."
 
 
 def test_large_expense_against_the_users_own_usual_spending(user, ledger):

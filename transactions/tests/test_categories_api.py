@@ -50,14 +50,14 @@ def test_bad_fields_are_400_naming_the_field(auth_client, field, value):
 
 
 def test_income_percentages_never_sum_past_100(auth_client, user, food):
-    # The defaults already plan 100%.
-    full = auth_client.post(CATEGORIES, {"name": "Pets", "income_percentage": "0.01"}, format="json")
+    # The defaults plan 70%.
+    full = auth_client.post(CATEGORIES, {"name": "Pets", "income_percentage": "30.01"}, format="json")
     assert full.status_code == 400
     assert list(full.json()["errors"]) == ["income_percentage"]
 
-    assert auth_client.patch(f"{CATEGORIES}/{food.pk}", {"income_percentage": "15"}, format="json").status_code == 200
-    assert auth_client.post(CATEGORIES, {"name": "Pets", "income_percentage": "5"}, format="json").status_code == 201
-    over = auth_client.patch(f"{CATEGORIES}/{food.pk}", {"income_percentage": "15.01"}, format="json")
+    assert auth_client.patch(f"{CATEGORIES}/{food.pk}", {"income_percentage": "10"}, format="json").status_code == 200
+    assert auth_client.post(CATEGORIES, {"name": "Pets", "income_percentage": "35"}, format="json").status_code == 201
+    over = auth_client.patch(f"{CATEGORIES}/{food.pk}", {"income_percentage": "10.01"}, format="json")
     assert over.status_code == 400
     assert "income_percentage" in over.json()["errors"]
     planned = sum(c.income_percentage or 0 for c in Category.objects.filter(user=user))

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.html import format_html
 
+from budgetpay.formatting import format_money
 from notifications.models import Notification
 from notifications.selectors import notifications_for, unread_count
-from users.display import format_money
 
 register = template.Library()
 
@@ -22,6 +22,7 @@ BELL_ITEMS = 6
 
 @register.filter
 def money(amount: Decimal | None, currency: str) -> str:
+    """`{{ amount|money:currency }}`: in the signed-in person's locale (RequestLocaleMiddleware)."""
     return format_money(amount, currency)
 
 

@@ -15,7 +15,7 @@ def line(name: str, spending: str, color: str | None = "#1f883d") -> CategoryLin
 def test_amounts_read_with_symbol_grouping_and_a_true_minus():
     assert format_money(Decimal("1234.5"), "USD") == "$1,234.50"
     assert format_money(Decimal("-12"), "EUR") == "−€12.00"
-    assert format_money(Decimal("7"), "CHF") == "7.00\u00a0CHF"
+    assert format_money(Decimal("7"), "CHF") == "CHF\u00a07.00"  # CLDR English: the code first, spaced
     assert format_money(Decimal("40"), "GBP", signed=True) == "+£40.00"
     assert format_money(None, "USD") == "$0.00"
     assert format_money_short(Decimal("1250"), "USD") == "$1.3k"

@@ -385,13 +385,14 @@ def test_an_account_with_transactions_is_kept_and_an_empty_one_deleted(client, u
 
 
 def test_categories_are_created_with_a_share_of_income_edited_and_deleted(client, user):
-    assert sum(c.income_percentage or 0 for c in Category.objects.filter(user=user)) == 100  # the defaults
+    assert sum(c.income_percentage or 0 for c in Category.objects.filter(user=user)) == 70  # the defaults
     too_much = client.post(
-        "/ledger/categories/new/", {"name": "Hobbies", "kind": "expense", "color": "#1f883d", "income_percentage": "5"}
+        "/ledger/categories/new/", {"name": "Hobbies", "kind": "expense", "color": "#1f883d", "income_percentage": "35"}
     )
     assert too_much.status_code == 200
     assert too_much.context["form"].errors["income_percentage"] == [
-        "Your other categories already plan 100% of income; this one can have at most 0%."
+        "Your other categories already plan 70% of income; this one can have at most 30%. "
+        "To make room, lower one of these: Housing 30%, Food 15%, Shopping 10%, Travel 10%, Misc 5%."
     ]
     assert not Category.objects.filter(name="Hobbies").exists()
     bad = client.post("/ledger/categories/new/", {"name": "Gifts", "kind": "expense", "color": "green"})

@@ -1,0 +1,252 @@
+"""A person's currency, time zone and locale: chosen at sign-up with the browser's as the
+starting point, checked once by people who may still be on the old USD/UTC defaults, and
+used for every amount a person reads (pages, notifications)."""
+
+import importlib
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+from conftest import TEST_PASSWORD, make_user
+from notifications.models import Notification
+from transactions.models import Account
+from transactions.tests.factories import make_account, make_transaction
+from users.models import User
+from users.services import tokens_for_user
+
+pytestmark = pytest.mark.django_db
+
+GERMAN_BROWSER = "de-DE,de;q=0.9,en;q=0.8"
+NBSP = "\u00a0"
+CHECK = "/account/check-settings/"
+
+
+def sign_up(client: Client, **fields: str):
+    return client.post(
+        "/accounts/signup/",
+        {"email": "mia@example.com", "full_name": "Mia", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD, **fields},
+    )
+
+
+def api_client_for(user: User):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(user=user)['access']}")
+    return client
+
+
+# --- Sign-up -----------------------------------------------------------------------------------
+
+
+def test_sign_up_offers_the_browsers_currency_and_keeps_its_time_zone():
+    client = Client(HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER)
+    page = client.get("/accounts/signup/").content.decode()
+    assert '<option value="EUR" selected>' in page
+    # The time zone field signup.js fills from the browser (a script file: the CSP allows no inline one).
+    assert 'name="timezone"' in page and 'data-browser-timezone=""' in page
+    assert 'budgetpay/signup.js" defer></script>' in page
+    assert '<option value="Europe/Berlin">' in page  # the suggestions
+
+    # What the browser sends: the preselected currency and the zone signup.js put in.
+    response = sign_up(client, currency="EUR", timezone="Europe/Berlin")
+    assert response.status_code == 302 and response["Location"] == "/"
+    user = User.objects.get()
+    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == (
+        "EUR", "Europe/Berlin", "de-DE", True,
+    )
+    assert Account.objects.get(user=user).currency == "EUR"  # the starter account too
+
+
+def test_sign_up_without_currency_and_time_zone_guesses_and_asks_at_once():
+    """No JavaScript, or a script posting the old fields only: the browser's currency, UTC,
+    and the check page straight after."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja-JP")
+    response = sign_up(client)
+    assert response.status_code == 302 and response["Location"].startswith(f"{CHECK}?next=")
+    user = User.objects.get()
+    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == ("JPY", "UTC", "ja-JP", False)
+    assert Account.objects.get(user=user).currency == "JPY"
+
+
+def test_sign_up_refuses_an_unknown_time_zone_or_currency():
+    client = Client(HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER)
+    response = sign_up(client, currency="EUR", timezone="Mars/Olympus")
+    assert response.status_code == 200
+    assert "Mars/Olympus is not an IANA time zone name" in response.content.decode()
+    response = sign_up(client, currency="XYZ", timezone="Europe/Berlin")
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_register_through_the_api_takes_the_browsers_currency_and_locale(api_client):
+    guessed = api_client.post(
+        "/api/v1/auth/register",
+        {"email": "sam@example.com", "password": TEST_PASSWORD},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER,
+    )
+    assert guessed.status_code == 201, guessed.json()
+    assert {key: guessed.json()["user"][key] for key in ("currency", "timezone", "locale")} == {
+        "currency": "EUR", "timezone": "UTC", "locale": "de-DE",
+    }
+    assert User.objects.get(email="sam@example.com").confirmed_locale_settings is False
+
+    chosen = api_client.post(
+        "/api/v1/auth/register",
+        {"email": "kim@example.com", "password": TEST_PASSWORD, "currency": "GBP", "timezone": "Europe/London", "locale": "en_gb"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER,
+    )
+    assert chosen.status_code == 201, chosen.json()
+    kim = User.objects.get(email="kim@example.com")
+    assert (kim.currency, kim.timezone, kim.locale, kim.confirmed_locale_settings) == ("GBP", "Europe/London", "en-GB", True)
+
+    junk = api_client.post(
+        "/api/v1/auth/register", {"email": "jo@example.com", "password": TEST_PASSWORD, "locale": "klingon"}, format="json"
+    )
+    assert junk.status_code == 400 and list(junk.json()["errors"]) == ["locale"]
+
+
+# --- The once-only check -------------------------------------------------------------------------
+
+
+def sign_in(client: Client, email: str, next_url: str = ""):
+    suffix = f"?next={next_url}" if next_url else ""
+    return client.post(f"/accounts/login/{suffix}", {"login": email, "password": TEST_PASSWORD})
+
+
+def test_someone_still_on_usd_and_utc_is_asked_once_after_signing_in():
+    person = make_user("old@example.com", confirmed_locale_settings=False)  # as the migration leaves them
+    client = Client(HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER)
+
+    response = sign_in(client, person.email, next_url="/budgets/")
+    assert response.status_code == 302 and response["Location"] == f"{CHECK}?next=%2Fbudgets%2F"
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200 and "Check your currency and time zone" in html
+    assert '<option value="USD" selected>' in html and "Your browser's region uses EUR." in html
+    assert 'data-browser-timezone="UTC"' in html  # signup.js offers the browser's zone in place of UTC
+    assert 'budgetpay/signup.js" defer></script>' in html
+
+    bad = client.post(CHECK, {"currency": "EUR", "timezone": "UTC+2", "next": "/budgets/"})
+    assert bad.status_code == 200 and "UTC+2 is not an IANA time zone name" in bad.content.decode()
+    saved = client.post(CHECK, {"currency": "EUR", "timezone": "Europe/Berlin", "next": "/budgets/"})
+    assert saved.status_code == 302 and saved["Location"] == "/budgets/"
+    person.refresh_from_db()
+    assert (person.currency, person.timezone, person.confirmed_locale_settings) == ("EUR", "Europe/Berlin", True)
+
+    # Not again: the next sign-in goes where it was going, and the page itself only redirects.
+    client.post("/accounts/logout/")
+    assert sign_in(client, person.email)["Location"] == "/"
+    assert client.get(CHECK)["Location"] == "/"
+
+
+def test_the_check_page_sends_nobody_to_another_site():
+    person = make_user("old@example.com", confirmed_locale_settings=False)
+    client = Client()
+    client.force_login(person)
+    response = client.post(CHECK, {"currency": "USD", "timezone": "America/New_York", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_people_who_chose_are_not_asked(user):
+    assert user.confirmed_locale_settings  # created after sign-up asked
+    assert sign_in(Client(), user.email)["Location"] == "/"
+
+
+def test_the_migration_asks_only_people_on_both_old_defaults():
+    migration = importlib.import_module("users.migrations.0004_locale_and_confirmed_settings")
+    defaults = make_user("a@example.com")
+    usd_elsewhere = make_user("b@example.com", timezone="America/Chicago")
+    eur_on_utc = make_user("c@example.com", currency="EUR")
+    migration.ask_people_on_the_defaults(apps, None)
+    asked = {u.email: u.confirmed_locale_settings for u in User.objects.filter(pk__in=[defaults.pk, usd_elsewhere.pk, eur_on_utc.pk])}
+    assert asked == {"a@example.com": False, "b@example.com": True, "c@example.com": True}
+
+
+# --- Locale on the profile and the API -------------------------------------------------------------
+
+
+def test_locale_is_read_and_changed_through_the_api(auth_client, user):
+    assert auth_client.get("/api/v1/users/me").json()["locale"] == "en"
+    changed = auth_client.patch("/api/v1/users/me", {"locale": "de_de"}, format="json")
+    assert changed.status_code == 200 and changed.json()["locale"] == "de-DE"
+    user.refresh_from_db()
+    assert user.locale == "de-DE"
+
+
+@pytest.mark.parametrize("junk", ["klingon", "de DE", "en-US-x-private", "", "x" * 10_000, 42, True, ["de"], {"a": 1}, None])
+def test_locale_junk_is_a_400_naming_the_field(auth_client, user, junk):
+    response = auth_client.patch("/api/v1/users/me", {"locale": junk}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["locale"]
+    user.refresh_from_db()
+    assert user.locale == "en"
+
+
+def test_choosing_currency_or_time_zone_through_the_api_confirms_them():
+    person = make_user("old@example.com", confirmed_locale_settings=False)
+    response = api_client_for(person).patch("/api/v1/users/me", {"timezone": "Asia/Tokyo"}, format="json")
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert person.confirmed_locale_settings
+
+
+def test_the_profile_page_changes_the_locale(user):
+    client = Client()
+    client.force_login(user)
+    page = client.get("/account/profile/").content.decode()
+    assert '<option value="en" selected>' in page and '<option value="de-DE">' in page
+    fields = {"full_name": "Ada", "currency": "EUR", "timezone": "Europe/Berlin", "monthly_income": "100"}
+    bad = client.post("/account/profile/", {**fields, "locale": "nonsense"})
+    assert bad.status_code == 200 and "nonsense is not a locale" in bad.content.decode()
+    assert client.post("/account/profile/", {**fields, "locale": "de-DE"}).status_code == 302
+    user.refresh_from_db()
+    assert user.locale == "de-DE"
+
+
+# --- Every amount a person reads -----------------------------------------------------------------
+
+
+def test_pages_show_amounts_in_the_persons_locale():
+    person = make_user("de@example.com", currency="EUR", timezone="Europe/Berlin", locale="de-DE")
+    account = Account.objects.get(user=person)
+    make_transaction(account, amount="1234.50", kind="income", description="Gehalt")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US")  # the person's own locale wins over the browser's
+    client.force_login(person)
+    page = client.get("/transactions/").content.decode()
+    assert f"+1.234,50{NBSP}€" in page
+    assert "€1,234.50" not in page
+
+
+def test_a_notification_for_a_jpy_person_reads_whole_yen():
+    person = make_user("ja@example.com", currency="JPY", timezone="Asia/Tokyo", locale="en")
+    account = Account.objects.get(user=person)
+    created = api_client_for(person).post(
+        "/api/v1/transactions", {"account": account.pk, "amount": "1234.50", "kind": "income"}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    notification = Notification.objects.get(user=person, type=Notification.Type.INCOME_RECEIVED)
+    assert notification.title == "Income received: ¥1,235"
+    assert notification.message == "¥1,235 arrived in Main account."
+    assert notification.data["amount"] == "1234.50"  # the data keeps the plain amount for clients
+
+
+def test_a_notification_is_written_in_the_persons_locale_when_it_is_created():
+    person = make_user("de@example.com", currency="EUR", locale="de-DE")
+    account = make_account(person, name="Girokonto")
+    created = api_client_for(person).post(
+        "/api/v1/transactions", {"account": account.pk, "amount": "2500.00", "kind": "income"}, format="json"
+    )
+    assert created.status_code == 201
+    notification = Notification.objects.get(user=person, type=Notification.Type.INCOME_RECEIVED)
+    assert notification.title == f"Income received: 2.500,00{NBSP}€"
+    # Stored as written: changing the locale later does not rewrite what was sent.
+    person.locale = "en"
+    person.save(update_fields=["locale"])
+    notification.refresh_from_db()
+    assert notification.title == f"Income received: 2.500,00{NBSP}€"
+    assert Decimal(notification.data["amount"]) == Decimal("2500.00")
