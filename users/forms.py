@@ -43,20 +43,21 @@ class SignupExtraForm(forms.Form):
     """Fields the allauth sign-up page asks for beyond email and password: the name, and the
     currency and time zone the person's money and days are kept in, so nobody starts on
     USD/UTC by accident. The currency starts as the one of the browser's region (its
-    Accept-Language, through CLDR); signup.js fills in the browser's time zone. Someone
-    who sends neither (no JavaScript, a script) gets the browser's currency and UTC, and
-    is asked to check them after signing in (users.adapters.AccountAdapter)."""
+    Accept-Language, through CLDR); signup.js fills in the browser's time zone (without
+    JavaScript it is typed, with suggestions)."""
 
     full_name = forms.CharField(max_length=150, required=False, label="Full name")
     currency = forms.ChoiceField(
-        required=False, label="Currency", help_text="Budgets, reports and notifications are in this currency."
+        label="Currency",
+        help_text="Budgets, reports and notifications are in this currency.",
+        error_messages={"required": "Choose the currency your budgets are in."},
     )
     timezone = forms.CharField(
-        required=False,
         max_length=64,
         label="Time zone",
         widget=timezone_input(),
         help_text="Your days, weeks and months start at midnight here, e.g. Europe/Berlin.",
+        error_messages={"required": "Enter your time zone, e.g. Europe/Berlin."},
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -68,8 +69,7 @@ class SignupExtraForm(forms.Form):
 
     def clean_timezone(self) -> str:
         name = self.cleaned_data["timezone"].strip()
-        if name:
-            validate_timezone(name)
+        validate_timezone(name)
         return name
 
     def timezone_names(self) -> list[str]:
@@ -78,11 +78,9 @@ class SignupExtraForm(forms.Form):
     def apply_locale_settings(self, user: User) -> None:
         """The chosen currency and time zone, before the new person's first save (their
         starter account is opened in the currency)."""
-        chosen = {name: self.cleaned_data.get(name) for name in ("currency", "timezone")}
-        for name, value in chosen.items():
-            if value:
-                setattr(user, name, value)
-        user.confirmed_locale_settings = all(chosen.values())
+        user.currency = self.cleaned_data["currency"]
+        user.timezone = self.cleaned_data["timezone"]
+        user.confirmed_locale_settings = True
 
     def signup(self, request, user: User) -> None:
         user.full_name = self.cleaned_data["full_name"]

@@ -18,7 +18,14 @@ def test_signup_then_sign_in_with_a_password():
 
     response = client.post(
         "/accounts/signup/",
-        {"email": "Mia@Example.com", "full_name": "Mia Wong", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD},
+        {
+            "email": "Mia@Example.com",
+            "full_name": "Mia Wong",
+            "password1": TEST_PASSWORD,
+            "password2": TEST_PASSWORD,
+            "currency": "USD",
+            "timezone": "America/New_York",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get()

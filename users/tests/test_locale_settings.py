@@ -60,15 +60,38 @@ def test_sign_up_offers_the_browsers_currency_and_keeps_its_time_zone():
     assert Account.objects.get(user=user).currency == "EUR"  # the starter account too
 
 
-def test_sign_up_without_currency_and_time_zone_guesses_and_asks_at_once():
-    """No JavaScript, or a script posting the old fields only: the browser's currency, UTC,
-    and the check page straight after."""
+def test_sign_up_asks_for_currency_and_time_zone():
+    """Without JavaScript the time zone is typed (with suggestions); nothing is assumed."""
     client = Client(HTTP_ACCEPT_LANGUAGE="ja-JP")
-    response = sign_up(client)
-    assert response.status_code == 302 and response["Location"].startswith(f"{CHECK}?next=")
+    page = client.get("/accounts/signup/").content.decode()
+    assert '<option value="JPY" selected>' in page
+    response = sign_up(client, currency="", timezone="")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose the currency your budgets are in." in html and "Enter your time zone, e.g. Europe/Berlin." in html
+    assert not User.objects.exists()
+
+    assert sign_up(client, currency="JPY", timezone="Asia/Tokyo")["Location"] == "/"
     user = User.objects.get()
-    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == ("JPY", "UTC", "ja-JP", False)
+    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == ("JPY", "Asia/Tokyo", "ja-JP", True)
     assert Account.objects.get(user=user).currency == "JPY"
+
+
+def test_a_browser_without_a_known_region_preselects_no_currency():
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-001").get("/accounts/signup/").content.decode()
+    assert '<option value="" selected>Choose your currency</option>' in page
+
+
+def test_a_new_person_from_a_social_sign_in_starts_from_the_browser_and_is_asked():
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test import RequestFactory
+
+    from users.adapters import AccountAdapter
+
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="fr-CH,fr;q=0.9")
+    SessionMiddleware(lambda r: None).process_request(request)
+    user = AccountAdapter(request).new_user(request)
+    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == ("CHF", "UTC", "fr-CH", False)
 
 
 def test_sign_up_refuses_an_unknown_time_zone_or_currency():

@@ -1,0 +1,103 @@
+"""Sign-up in a real browser set to German in Berlin: the currency of its region is
+preselected and signup.js puts its time zone in the form, under the pages' CSP with no
+violation; the once-only check offers the browser's zone in place of UTC. Chromium and
+Playwright as in test_browser.py."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import DaphneServer, prepare_e2e_database
+from users.tests.test_browser import (  # noqa: F401 (browser is a fixture)
+    DESKTOP,
+    PASSWORD,
+    TIMEOUT_MS,
+    CspViolations,
+    PageErrors,
+    browser,
+)
+
+pytestmark = pytest.mark.e2e
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[DaphneServer]:
+    workdir = tmp_path_factory.mktemp("signup-browser")
+    server = DaphneServer(
+        workdir,
+        database_url=prepare_e2e_database(workdir, "signup_browser"),
+        name="signup-browser",
+        CHANNEL_LAYER_PREFIX="budgetpay-signup-browser",
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def german_browser_in_berlin(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin")
+    violations, errors = CspViolations(context), PageErrors()
+    return context, violations, errors, violations.watch(errors.watch(context.new_page()))
+
+
+def test_sign_up_prefills_the_browsers_currency_and_time_zone_and_saves_them(browser, site):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context, violations, errors, page = german_browser_in_berlin(browser)
+    page.goto(f"{site.url}/accounts/signup/")
+    expect(page.get_by_label("Currency")).to_have_value("EUR")
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    page.get_by_label("Full name").fill("Lena Vogel")
+    page.get_by_label("Email").fill("lena@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_url(f"{site.url}/")
+
+    page.goto(f"{site.url}/account/profile/")
+    expect(page.get_by_label("Currency")).to_have_value("EUR")
+    expect(page.get_by_label("Time zone", exact=True)).to_have_value("Europe/Berlin")
+    expect(page.get_by_label("Number format")).to_have_value("de-DE")
+    page.goto(f"{site.url}/goals/new/")
+    page.get_by_label("Name", exact=True).fill("Urlaub")
+    page.get_by_label("Target", exact=True).fill("1234.50")
+    page.get_by_role("button", name="Create goal").click()
+    expect(page.get_by_text(f"1.234,50{NBSP}€").first).to_be_visible()
+    context.close()
+    assert violations.seen == []
+    assert errors.errors == []
+
+
+def test_the_once_only_check_offers_the_browsers_time_zone_in_place_of_utc(browser, site):
+    from playwright.sync_api import expect
+
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from users.models import User; User.objects.create_user(email='old@example.com', "
+         f"password={PASSWORD!r}, confirmed_locale_settings=False)"],
+        cwd=ROOT, env=site.env, check=True, capture_output=True, timeout=120,
+    )
+    context, violations, errors, page = german_browser_in_berlin(browser)
+    page.goto(f"{site.url}/accounts/login/")
+    page.get_by_label("Email").fill("old@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"{site.url}/account/check-settings/**")
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    expect(page.get_by_text("Your browser's region uses EUR.")).to_be_visible()
+    page.get_by_label("Currency").select_option("EUR")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{site.url}/")
+    expect(page.get_by_text("your money is in EUR and your days are in Europe/Berlin")).to_be_visible()
+    context.close()
+    assert violations.seen == []
+    assert errors.errors == []
