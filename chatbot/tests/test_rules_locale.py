@@ -28,3 +28,15 @@ def test_tool_results_for_the_model_keep_plain_amounts(user, ledger):
     result = spending_summary(Turn(user=user, conversation=None, today=ledger.today), period="last_month")
     assert (result["total_spent"], result["currency"]) == ("82.50", "USD")
     assert "82,50" not in json.dumps(result)
+
+
+def test_the_model_is_told_how_the_person_reads_money(auth_client, user, ledger, fake_openrouter):
+    user.locale = "de-DE"
+    user.save(update_fields=["locale"])
+    fake_openrouter.reply_tool_call("spending_summary", {"period": "last_month"})
+    fake_openrouter.reply_text("Du hast 82,50 $ ausgegeben.")
+    assert send(auth_client, "What did I spend last month?").status_code == 201
+    first, second = fake_openrouter.calls
+    assert f"like 1.234,50{NBSP}$." in first["messages"][0]["content"]
+    tool_result = json.loads(second["messages"][-1]["content"])
+    assert tool_result["total_spent"] == "82.50"  # the tool's own figure stays plain
