@@ -47,6 +47,7 @@ from users.models import User
 
 DEMO_EMAIL = "demo@budgetpay.local"
 DEMO_PASSWORD = "demo-pass-2026"
+DEMO_TIMEZONE = "Europe/London"
 SEED = 2026
 HISTORY_DAYS = 183
 CARD_PAYMENT_DAY = 3  # the card's statement (last month's spending) is paid in full on this day
@@ -195,8 +196,8 @@ def _euro_trip(plan: _Plan, rng: random.Random) -> None:
 
 
 class _Timeline:
-    """The writes in the order they happened. Moments later than the real now (today's
-    afternoon) are brought back to it, so nothing is dated in the future."""
+    """The writes in the order they happened. Moments later than the real now (what is planned
+    for later today) are brought back to it, so nothing is dated in the future."""
 
     def __init__(self, user: User, today: date) -> None:
         self.user = user
@@ -232,7 +233,7 @@ def _reset_user(*, joined: datetime) -> User:
         password=DEMO_PASSWORD,
         full_name="Demo User",
         currency="USD",
-        timezone="Europe/London",
+        timezone=DEMO_TIMEZONE,
         monthly_income=Decimal("4200.00"),
         date_joined=joined,
     )
@@ -397,7 +398,7 @@ def _inbox(timeline: _Timeline) -> None:
 @transaction.atomic
 def demo_seed() -> User:
     """Create the demo user, or replace an earlier one, with a ledger ending today in its timezone."""
-    zone = ZoneInfo("Europe/London")
+    zone = ZoneInfo(DEMO_TIMEZONE)
     today = timezone.now().astimezone(zone).date()
     first_day = today - timedelta(days=HISTORY_DAYS)
     joined = datetime.combine(first_day, time(7), tzinfo=zone)
