@@ -152,6 +152,8 @@ REVIEWED: dict[str, Reviewed] = {
     r"^#[0-9a-fA-F]{6}$": Reviewed("Anchored, fixed width.", URL_PATH_CHARS, (pump("#", "a", ""),)),
     r"\d+": Reviewed("One class repeated; a path segment.", URL_PATH_CHARS, (pump("", "1", "x"),)),
     r"[0-9]+": Reviewed("One class repeated; a path segment.", URL_PATH_CHARS, (pump("", "1", "x"),)),
+    # The socket router's catch-all (budgetpay/routing.py): matches at position 0 having read nothing.
+    "": Reviewed("Empty: matches at once, reads nothing.", URL_PATH_CHARS, (pump("", "a/", "!"),)),
 }
 
 
