@@ -11,8 +11,8 @@ from bench.common import MARKER
 
 
 def income_message(seq: int) -> str:
-    """The text notifications.rules writes for a 10.00 USD income with the marker as description."""
-    return f"10.00 USD arrived in Main account ({MARKER}{seq};)."
+    """The text notifications.rules writes for a $10.00 income (en locale) with the marker as description."""
+    return f"$10.00 arrived in Main account ({MARKER}{seq};)."
 
 
 def notification(seq: int, notification_id: int) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def notification(seq: int, notification_id: int) -> dict[str, Any]:
         "type": "income_received",
         "type_display": "Income received",
         "level": "success",
-        "title": "Income received: 10.00 USD",
+        "title": "Income received: $10.00",
         "message": income_message(seq),
         "data": {"transaction_id": seq, "amount": "10.00", "currency": "USD"},
         "related_type": "transaction",

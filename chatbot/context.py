@@ -45,7 +45,8 @@ def financial_context(*, user, today: date | None = None) -> dict[str, Any]:
             "income": _money(month.totals.income),
             "spending": _money(spending),
             "net": _money(month.totals.income - spending),
-            "previous_month_spending": _money(month.previous.totals.spending),
+            # The same days of the previous month (budgets.reports.same_days_before), not all of it.
+            "previous_month_same_days_spending": _money(month.previous.totals.spending),
             "spending_change_percent": str(month.previous.spending_change) if month.previous.spending_change is not None else None,
         },
         "top_categories": [
