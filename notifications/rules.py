@@ -132,7 +132,10 @@ def transaction_recorded(*, transaction: Transaction) -> None:
 
 
 def large_expense(*, transaction: Transaction) -> Notification | None:
-    """Alert on an expense far above the user's own usual expense in that currency."""
+    """Alert on an expense far above the user's own usual expense in that currency. A
+    payment in a fixed category (rent: `Category.is_fixed`) is expected, not news."""
+    if transaction.category is not None and transaction.category.is_fixed:
+        return None
     usual = (
         Transaction.objects.filter(
             user=transaction.user,

@@ -129,6 +129,17 @@ def test_large_expense_against_the_users_own_usual_spending(user, ledger):
     assert alert.data["usual_amount"] == "26.50"
 
 
+def test_a_fixed_payment_is_not_a_large_expense(user, ledger):
+    account, _, _ = ledger
+    for day in range(5):
+        make_transaction(account, amount="20.00", on=TODAY - timedelta(days=day + 1))
+    housing = make_category(user, name="Housing", is_fixed=True)
+    make_transaction(account, amount="1200.00", on=TODAY, category=housing, description="Rent")
+    assert not of_type("large_expense")
+    make_transaction(account, amount="1200.00", on=TODAY, description="Laptop")
+    assert len(of_type("large_expense")) == 1
+
+
 def test_large_expense_needs_enough_history(user, ledger):
     account, _, _ = ledger
     make_transaction(account, amount="5.00", on=TODAY)
