@@ -29,7 +29,15 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 
-test: $(STAMP)
+# axe-core, which the browser tests run in each page (users/tests/test_phone.py): pinned, from
+# the npm registry, once, into .venv/node (nothing is saved to a package.json).
+AXE_CORE_VERSION := 4.10.3
+AXE_STAMP := $(VENV)/node/.axe-core-$(AXE_CORE_VERSION)
+$(AXE_STAMP):
+	npm install --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_CORE_VERSION)
+	touch $(AXE_STAMP)
+
+test: $(STAMP) $(AXE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: export DEBUG ?= true

@@ -1,5 +1,6 @@
 """Template helpers for the pages: money, accessible form fields, navigation, the bell."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,11 @@ from notifications.selectors import notifications_for, unread_count
 register = template.Library()
 
 BELL_ITEMS = 6
+
+# The page a notification is about, by its related_type (the model's name, set by notify()):
+# the one map behind the links in the lists (related_url) and in the live toasts (app.js reads
+# related_url_patterns from the page).
+RELATED_PAGES = {"budget": "budget-edit", "goal": "goal-entry", "transaction": "transaction-edit"}
 
 
 @register.filter
@@ -118,3 +124,19 @@ def bell_for(user) -> Bell | None:
 @register.simple_tag(takes_context=True)
 def notification_bell(context) -> Bell | None:
     return bell_for(context.get("user"))
+
+
+@register.filter
+def related_url(notification: Notification) -> str:
+    """The page of the budget, goal or transaction a notification is about ("" for none)."""
+    url_name = RELATED_PAGES.get(notification.related_type)
+    if url_name is None or notification.related_id is None:
+        return ""
+    return reverse(url_name, args=[notification.related_id])
+
+
+@register.simple_tag
+def related_url_patterns() -> str:
+    """The same map for app.js, as JSON: {"budget": "/budgets/0/edit/", …}; a toast puts its
+    related_id where the 0 is."""
+    return json.dumps({related_type: reverse(url_name, args=[0]) for related_type, url_name in RELATED_PAGES.items()})

@@ -173,6 +173,8 @@ def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(bro
     page.keyboard.press("Enter")
     item = page.locator("[data-notification-panel] .notification", has_text="Food budget at 80 %")
     expect(item).to_have_class("notification level-warning unread")
+    page.keyboard.press("Tab")  # first the link to the budget it is about, then its button
+    expect(item.get_by_role("link", name="Food budget at 80 %")).to_be_focused()
     page.keyboard.press("Tab")
     mark_read = item.get_by_role("button", name="Mark “Food budget at 80 %” as read")
     expect(mark_read).to_be_focused()

@@ -34,26 +34,89 @@
 
   /* --- Toasts --------------------------------------------------------------------------- */
 
-  function toast(title, message, level) {
+  /* The page of what a notification is about: the server's map (users/templatetags/ui.py,
+   * RELATED_PAGES) with the related id in place of its 0. */
+  var relatedUrls = {};
+  try { relatedUrls = JSON.parse(body.dataset.relatedUrls || "{}"); } catch (error) { relatedUrls = {}; }
+
+  function relatedUrl(data) {
+    var pattern = relatedUrls[data.related_type];
+    var id = Number(data.related_id);
+    return pattern && Number.isInteger(id) && id > 0 ? pattern.replace("/0/", "/" + id + "/") : null;
+  }
+
+  /* Toasts never cover a primary action (a button in the page, such as the dashboard's
+   * "Add expense"): the stack sits as low as it can in the window without overlapping one,
+   * and moves again when the page scrolls or changes. */
+  var PRIMARY_ACTIONS = "main .button:not(.danger-link), main button:not(.link):not(.chip-button):not(.ghost)";
+  var TOAST_GAP = 12;
+  var placing = false;
+
+  function placeToasts() {
+    var box = document.getElementById("toasts");
+    if (!box || !box.children.length) return;
+    var height = box.offsetHeight;
+    var column = box.getBoundingClientRect();
+    var view = window.innerHeight;
+    var header = document.querySelector(".topbar");
+    var highest = Math.max(TOAST_GAP, header ? header.getBoundingClientRect().bottom + TOAST_GAP : TOAST_GAP);
+    var lowest = view - TOAST_GAP - height;
+    var blocked = [];
+    document.querySelectorAll(PRIMARY_ACTIONS).forEach(function (node) {
+      var r = node.getBoundingClientRect();
+      if (!r.width || !r.height || r.bottom < 0 || r.top > view || r.right <= column.left || r.left >= column.right) return;
+      blocked.push([r.top - TOAST_GAP, r.bottom + TOAST_GAP]);
+    });
+    var candidates = [lowest, highest];
+    blocked.forEach(function (band) { candidates.push(band[0] - height, band[1]); });
+    var free = candidates.filter(function (top) {
+      return top >= highest && top <= lowest && blocked.every(function (band) { return top + height <= band[0] || top >= band[1]; });
+    });
+    var top = free.length ? Math.max.apply(null, free) : lowest;
+    box.style.top = Math.round(top) + "px";
+    box.style.bottom = "auto";
+  }
+
+  function placeToastsSoon() {
+    if (placing) return;
+    placing = true;
+    requestAnimationFrame(function () { placing = false; placeToasts(); });
+  }
+  window.addEventListener("scroll", placeToastsSoon, { passive: true });
+  window.addEventListener("resize", placeToastsSoon);
+
+  function toast(title, message, level, href) {
     var box = document.getElementById("toasts");
     if (!box) return;
     var item = el("div", "toast level-" + (level || "info"));
     item.setAttribute("role", level === "alert" ? "alert" : "status");
     var text = el("div", "toast-body");
-    text.appendChild(el("p", "toast-title", title));
+    var heading = el("p", "toast-title");
+    if (href) {
+      var link = el("a", "", title);
+      link.href = href;
+      heading.appendChild(link);
+    } else {
+      heading.textContent = title;
+    }
+    text.appendChild(heading);
     if (message) text.appendChild(el("p", "toast-message", message));
     var close = el("button", "toast-close", "×");
     close.type = "button";
     close.setAttribute("aria-label", "Dismiss");
-    close.addEventListener("click", function () { item.remove(); });
+    function remove() { item.remove(); placeToasts(); }
+    close.addEventListener("click", remove);
     item.appendChild(text);
     item.appendChild(close);
     box.appendChild(item);
+    placeToasts();
+    /* It stays while the pointer is on it or the keyboard is in it (its link, its close button). */
     var timer = null;
-    function later() { timer = setTimeout(function () { item.remove(); }, TOAST_MS); }
+    function later() { clearTimeout(timer); timer = setTimeout(remove, TOAST_MS); }
     item.addEventListener("mouseenter", function () { clearTimeout(timer); });
-    item.addEventListener("mouseleave", later);
+    item.addEventListener("mouseleave", function () { if (!item.contains(document.activeElement)) later(); });
     item.addEventListener("focusin", function () { clearTimeout(timer); });
+    item.addEventListener("focusout", function (event) { if (!item.contains(event.relatedTarget) && !item.matches(":hover")) later(); });
     later();
   }
 
@@ -143,7 +206,7 @@
         if (data.id <= lastId) return;
         lastId = data.id;
         body.dataset.lastNotificationId = String(lastId);
-        toast(data.title, data.message, data.level);
+        toast(data.title, data.message, data.level, relatedUrl(data));
         refreshPanel();
       } else if (message.type === "unread_count") {
         var before = unread;
@@ -199,18 +262,42 @@
     }
   });
 
-  /* The bell closes on Escape and on a click elsewhere. */
+  /* --- The phone's menu: a disclosure button for the main navigation ---------------------- */
+
+  var menuButton = document.querySelector("[data-menu-button]");
+  var menu = menuButton && document.getElementById(menuButton.getAttribute("aria-controls"));
+
+  function menuOpen() { return menuButton.getAttribute("aria-expanded") === "true"; }
+
+  function setMenu(open) {
+    menuButton.setAttribute("aria-expanded", String(open));
+    menu.dataset.menu = open ? "open" : "closed";
+  }
+
+  if (menu) {
+    /* Without this script the links wrap under the brand instead (app.css). */
+    menuButton.hidden = false;
+    setMenu(false);
+    menuButton.addEventListener("click", function () { setMenu(!menuOpen()); });
+  }
+
+  /* The bell and the menu close on Escape and on a click elsewhere. */
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     document.querySelectorAll("details[data-bell][open]").forEach(function (bell) {
       bell.open = false;
       bell.querySelector("summary").focus();
     });
+    if (menu && menuOpen()) {
+      setMenu(false);
+      menuButton.focus();
+    }
   });
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details[data-bell][open]").forEach(function (bell) {
       if (!bell.contains(event.target)) bell.open = false;
     });
+    if (menu && menuOpen() && !menu.contains(event.target) && !menuButton.contains(event.target)) setMenu(false);
   });
 
   /* --- Forms that save without reloading the page --------------------------------------- */
@@ -257,6 +344,7 @@
         var holder = form.closest("[id]");
         var holderId = holder ? holder.id : null;
         main.innerHTML = fresh.innerHTML;
+        placeToasts();
         var invalid = main.querySelector("[aria-invalid=true]");
         var again = holderId ? document.getElementById(holderId) : null;
         if (invalid) invalid.focus();
