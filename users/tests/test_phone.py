@@ -271,6 +271,9 @@ def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_on
         menu.click()
         expect(menu).to_have_attribute("aria-expanded", "true")
         link = nav.get_by_role("link", name=label, exact=True)
+        if label == "Dashboard":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "menu-phone-390x844.png"))
         box = link.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["height"] >= MIN_TAP, (label, box)
         link.tap()
@@ -292,6 +295,17 @@ def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_on
     menu.click()
     page.locator("h1").first.click()
     expect(menu).to_have_attribute("aria-expanded", "false")
+    context.close()
+
+    # Without JavaScript there is no menu button: the links wrap under the brand, all on screen.
+    context = signed_in(browser, person, PHONE, java_script_enabled=False)
+    page = errors.watch(context.new_page())
+    page.goto(f"{base}/budgets/")
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    for label, _path in SECTIONS:
+        box = page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["height"] >= MIN_TAP, (label, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
 
     # On a desktop every section is in the bar itself; there is no menu button.
@@ -386,6 +400,8 @@ def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(brows
             for other in buttons:
                 box, toast_box = other.bounding_box(), toast.bounding_box()
                 assert not overlap(box, toast_box), (block, other, box, toast_box)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"toast-{category.lower()}-{viewport['width']}x{viewport['height']}.png"))
     # The toast's link leads to the budget.
     link.click()
     page.wait_for_url(f"{base}{budget_url}")

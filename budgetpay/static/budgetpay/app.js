@@ -62,18 +62,26 @@
     var highest = Math.max(TOAST_GAP, header ? header.getBoundingClientRect().bottom + TOAST_GAP : TOAST_GAP);
     var lowest = view - TOAST_GAP - height;
     var blocked = [];
-    document.querySelectorAll(PRIMARY_ACTIONS).forEach(function (node) {
+    var nodes = Array.prototype.slice.call(document.querySelectorAll(PRIMARY_ACTIONS));
+    var focused = document.activeElement;
+    if (focused && focused.closest("main")) nodes.push(focused);  // nor what the person is typing in
+    nodes.forEach(function (node) {
       var r = node.getBoundingClientRect();
       if (!r.width || !r.height || r.bottom < 0 || r.top > view || r.right <= column.left || r.left >= column.right) return;
       blocked.push([r.top - TOAST_GAP, r.bottom + TOAST_GAP]);
     });
+    /* Candidates: either edge, or just above or below a button. The one covering the least
+     * (nothing, wherever there is room), and of those the lowest. */
     var candidates = [lowest, highest];
     blocked.forEach(function (band) { candidates.push(band[0] - height, band[1]); });
-    var free = candidates.filter(function (top) {
-      return top >= highest && top <= lowest && blocked.every(function (band) { return top + height <= band[0] || top >= band[1]; });
+    var best = null, bestCovered = Infinity;
+    candidates.forEach(function (top) {
+      top = Math.min(Math.max(top, highest), lowest);
+      var covered = 0;
+      blocked.forEach(function (band) { covered += Math.max(0, Math.min(top + height, band[1]) - Math.max(top, band[0])); });
+      if (covered < bestCovered || (covered === bestCovered && top > best)) { best = top; bestCovered = covered; }
     });
-    var top = free.length ? Math.max.apply(null, free) : lowest;
-    box.style.top = Math.round(top) + "px";
+    box.style.top = Math.round(best) + "px";
     box.style.bottom = "auto";
   }
 
