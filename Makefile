@@ -33,9 +33,11 @@ demo: $(STAMP)
 # the npm registry, once, into .venv/node (nothing is saved to a package.json).
 AXE_CORE_VERSION := 4.10.3
 AXE_STAMP := $(VENV)/node/.axe-core-$(AXE_CORE_VERSION)
+# Without npm the accessibility checks are skipped on a laptop (they fail in CI, which has npm).
 $(AXE_STAMP):
-	npm install --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_CORE_VERSION)
-	touch $(AXE_STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_CORE_VERSION) && touch $(AXE_STAMP); \
+	else echo "make: npm not found; the browser tests' axe-core checks will be skipped"; fi
 
 test: $(STAMP) $(AXE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
