@@ -27,7 +27,7 @@ from conftest import REQUIRE_SERVICES
 from notifications.models import Notification
 from transactions.models import Account, Category, Transaction
 from transactions.tests.conftest import client_for
-from transactions.tests.factories import make_transaction
+from transactions.tests.factories import make_account, make_transaction
 
 pytestmark = [
     pytest.mark.services,
@@ -182,3 +182,59 @@ def test_an_import_racing_an_edit_that_cross_a_threshold_together_notify_once(cl
     # 45 + 10 + 30: alone, the edit makes 55.00 and the import 50.00, both under 80 %.
     assert sum(Transaction.objects.values_list("amount", flat=True)) == Decimal("85.00")
     assert threshold_notifications() == [(Notification.Type.BUDGET_THRESHOLD, 80)]
+
+
+def _is_inbox_lock(sql: str) -> bool:
+    return sql.lstrip().startswith("SELECT 1 FROM users_user WHERE id =") and " FOR " in sql  # notifications.services
+
+
+def test_two_concurrent_expenses_of_one_person_both_land(clients, user, books):
+    """Each create inserts its row before the rules take the person's inbox lock (FOR UPDATE on
+    their row). A foreign-key check holds FOR KEY SHARE on that row, which FOR UPDATE conflicts
+    with: were the check made at the INSERT, two creates that both inserted before either locked
+    would deadlock. Django creates PostgreSQL foreign keys DEFERRABLE INITIALLY DEFERRED, so the
+    check runs at commit, under the lock the transaction already holds, and both land. Both
+    requests are held at the lock until both have inserted (two accounts, so nothing orders
+    them earlier); this pins that the order stays safe."""
+    account, food, _, _ = books
+    card = make_account(user, name="Card", currency=account.currency)
+    arrived = threading.Barrier(2)
+
+    def wrapper(execute, sql, params, many, context):
+        if _is_inbox_lock(sql) and not getattr(local, "waited", False):
+            local.waited = True
+            try:
+                arrived.wait(timeout=PAUSE_SECONDS)
+                met.append(True)
+            except threading.BrokenBarrierError:
+                pass
+        return execute(sql, params, many, context)
+
+    local = threading.local()
+    met: list[bool] = []
+    responses: list = [None, None]
+    failures: list[str] = []
+
+    def spend(index: int, client, on_account) -> None:
+        try:
+            with connection.execute_wrapper(wrapper):
+                responses[index] = client.post(
+                    "/api/v1/transactions",
+                    {"account": on_account.pk, "kind": "expense", "amount": "12.00", "category": food.pk},
+                    format="json",
+                )
+        except Exception as error:  # pragma: no cover - the assertion below reports it
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=spend, args=(0, clients[0], account)),
+               threading.Thread(target=spend, args=(1, clients[1], card))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert met == [True, True], "both requests reached the lock with their rows inserted"
+    assert [response.status_code for response in responses] == [201, 201], [r.content for r in responses]
+    assert Transaction.objects.filter(amount=Decimal("12.00")).count() == 2
