@@ -159,7 +159,13 @@ class JWTAuthMiddleware(BaseMiddleware):
 
     async def __call__(self, scope, receive, send):
         scope = dict(scope)
-        scope.update(user=AnonymousUser(), auth_error=None, token_expires_at=None, auth_token=None, session_key=None)
+        # Stamped before the credentials are read: a password change that commits while
+        # they are being read is later than this, so its close message still reaches
+        # the socket (stamped after the read, the socket would look newer than it).
+        scope.update(
+            user=AnonymousUser(), auth_error=None, token_expires_at=None, auth_token=None, session_key=None,
+            authenticated_at=time.time(),
+        )
         raw = _token_from_query(scope.get("query_string", b""))
         if raw is not None:
             await self._authenticate_token(scope, raw)
@@ -312,11 +318,18 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
             await self.end(*AUTH_CLOSE[auth_error])
             return
         user = self.scope["user"]
-        self.authenticated_at = time.time()
+        self.authenticated_at = self.scope.get("authenticated_at") or time.time()
         if not await self._join_socket_control(user.pk):
             await self.end(*UNAVAILABLE_CLOSE)
             return
         self.user = user
+        # A password change that committed between reading the credentials and joining
+        # the control groups sent its close message to no one: check once more, now
+        # that the socket listens (a change after this point reaches it as a message).
+        verdict = await database_sync_to_async(self._credentials_verdict)()
+        if verdict is not None:
+            await self.end(*verdict)
+            return
         expires_at = self.scope.get("token_expires_at")
         if expires_at:
             self.expiry_task = asyncio.ensure_future(self._close_when_token_expires(expires_at))

@@ -242,3 +242,23 @@ async def test_control_groups_carry_no_notifications(user):
     assert await still_open(chat)
     await chat.disconnect()
     await bell.disconnect()
+
+
+async def test_a_password_change_while_a_socket_is_joining_still_closes_it(user, monkeypatch):
+    """The change commits after the handshake read the session but before the socket joined
+    the groups its close message goes to: the check after joining closes it."""
+    from users.websocket import AuthenticatedJsonConsumer
+
+    browser = await signed_in_browser(user)
+    join = AuthenticatedJsonConsumer._join_socket_control
+
+    async def change_password_then_join(self, user_id):
+        changed = await sync_to_async(type(user).objects.get)(pk=user_id)
+        changed.set_password(NEW_PASSWORD)
+        await sync_to_async(changed.save)()
+        return await join(self, user_id)
+
+    monkeypatch.setattr(AuthenticatedJsonConsumer, "_join_socket_control", change_password_then_join)
+    bell = await open_socket(headers=browser_headers(browser))
+    code, _ = await closed_with(bell)
+    assert code == 4001
