@@ -140,7 +140,12 @@ def refresh_token_rotate(*, raw_token: str) -> dict[str, str]:
             # access tokens would be refused too.
             refusal = REFRESH_REVOKED
         else:
-            return _rotate(refresh, row=row, user=user)
+            pair = _rotate(refresh, row=row, user=user)
+            if pair is not None:
+                return pair
+            # Another exchange blacklisted it after the check (on SQLite the row lock is a
+            # no-op, so only the blacklist's unique row decides): this one lost the race.
+            refusal = _refuse_used_token(row=row, user=user)
     raise TokenRefused(refusal)
 
 
@@ -170,8 +175,11 @@ def _refuse_used_token(*, row: OutstandingToken, user: User) -> str:
     return REFRESH_REVOKED
 
 
-def _rotate(refresh: RefreshToken, *, row: OutstandingToken, user: User) -> dict[str, str]:
-    BlacklistedToken.objects.create(token=row)
+def _rotate(refresh: RefreshToken, *, row: OutstandingToken, user: User) -> dict[str, str] | None:
+    """The successor pair, or None when another exchange blacklisted `row` first."""
+    _, won = BlacklistedToken.objects.get_or_create(token=row)
+    if not won:
+        return None
     now = timezone.now()
     lineage, created = RefreshTokenLineage.objects.get_or_create(
         token=row, defaults={"family": row.jti, "rotated_at": now}

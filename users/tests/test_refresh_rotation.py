@@ -135,3 +135,25 @@ def test_ten_parallel_refreshes_of_one_token_make_one_winner(user):
     assert OutstandingToken.objects.filter(user=user).count() == 2
     assert refresh_with(winner["refresh"]).status_code == 200
     assert not reuse_alerts(user).exists()
+
+
+@pytest.mark.django_db
+def test_an_exchange_that_loses_after_its_check_is_refused_not_an_error(user, monkeypatch):
+    """Where the row lock does nothing (SQLite), a parallel exchange can blacklist the token
+    between this one's check and its own blacklisting: the unique blacklist row decides,
+    and the loser gets the 401 of a used token, not a 500 from the unique constraint."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    from users import services
+
+    first = sign_in(user)
+    rotate = services._rotate
+
+    def a_parallel_exchange_wins_first(refresh, *, row, user):
+        BlacklistedToken.objects.create(token=row)
+        return rotate(refresh, row=row, user=user)
+
+    monkeypatch.setattr(services, "_rotate", a_parallel_exchange_wins_first)
+    late = refresh_with(first["refresh"])
+    assert late.status_code == 401
+    assert late.json()["code"] == "token_not_valid"
