@@ -96,6 +96,7 @@ def _tag(locale: Locale) -> str:
     return "-".join(part for part in (locale.language, locale.script, locale.territory, locale.variant) if part)
 
 
+@lru_cache(maxsize=256)  # every amount on a page asks for it; parsing a locale is not free
 def _babel_locale(locale: str | None) -> Locale:
     """The Babel locale for a stored or passed name; DEFAULT_LOCALE for one it cannot read,
     so showing an amount never fails."""

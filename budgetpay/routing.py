@@ -7,6 +7,7 @@ EnhanceFund setup guide's `ws/notifications/` is such a path; its paths are not 
 
 from django.urls import re_path
 
+from budgetpay.sockets import accept_then_close
 from chatbot.routing import websocket_urlpatterns as chatbot_routes
 from notifications.routing import websocket_urlpatterns as notification_routes
 
@@ -19,11 +20,7 @@ NOT_FOUND_REASON = "no socket at this path: the sockets are /api/v1/notification
 async def unrouted_socket(scope, receive, send) -> None:
     """The ASGI answer for a socket path no app serves. It touches neither the channel
     layer nor the database, so it answers the same with Redis down."""
-    message = await receive()
-    if message["type"] != "websocket.connect":
-        return
-    await send({"type": "websocket.accept"})
-    await send({"type": "websocket.close", "code": NOT_FOUND_CLOSE_CODE, "reason": NOT_FOUND_REASON})
+    await accept_then_close(receive, send, NOT_FOUND_CLOSE_CODE, NOT_FOUND_REASON)
 
 
 websocket_urlpatterns = [*notification_routes, *chatbot_routes, re_path(r"", unrouted_socket)]

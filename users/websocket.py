@@ -34,6 +34,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.origin import SOCKET_ORIGIN_SCOPE_KEY, SocketOrigin
 from budgetpay.socket_limits import recheck_seconds, socket_registry
+from budgetpay.sockets import accept_then_close
 from users.tokens import token_matches_credentials
 
 logger = logging.getLogger(__name__)
@@ -250,15 +251,6 @@ def close_session_sockets(*, session_key: str, code: int, reason: str) -> None:
 # --- the consumer base -------------------------------------------------------------
 
 
-async def _accept_then_close(receive, send, code: int, reason: str) -> None:
-    """Answer a handshake with a close code from outside a consumer."""
-    message = await receive()
-    if message["type"] != "websocket.connect":
-        return
-    await send({"type": "websocket.accept"})
-    await send({"type": "websocket.close", "code": code, "reason": reason})
-
-
 class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
     """What every Budget Pay socket shares: authentication answered with a close
     code; a close with 4002 when the token runs out; the socket-control groups and
@@ -300,7 +292,7 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
             # layer subscribes to Redis for it before the handshake): answer with the
             # documented close code instead of letting Daphne refuse with HTTP 500.
             logger.warning("no channel for a new socket, closing it with 4013: %r", exc)
-            await _accept_then_close(receive, send, *UNAVAILABLE_CLOSE)
+            await accept_then_close(receive, send, *UNAVAILABLE_CLOSE)
 
     async def dispatch(self, message: dict) -> None:
         # Once the server has ended a socket, nothing more reaches its handlers: no
