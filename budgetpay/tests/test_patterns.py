@@ -16,7 +16,7 @@ of seconds enforced by an alarm that interrupts the regex engine.
 import ast
 import importlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 

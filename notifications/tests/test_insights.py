@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from budgets.models import Budget
 from chatbot.context import financial_context
-from goals.models import Goal, GoalEntry
+from goals.models import Goal
 from notifications.insights import choose_insight_type
 from notifications.models import Notification
 from transactions.models import Transaction
