@@ -207,6 +207,12 @@ def format_money(
     return text
 
 
+def currency_symbol(currency: str, locale: str | None = None) -> str:
+    """The currency's symbol in `locale` (the request's, when None): "$", "€", "CA$";
+    the ISO code itself where CLDR has no symbol for it there ("CHF")."""
+    return get_currency_symbol(currency, locale=_babel_locale(locale or active_locale()))
+
+
 def _space_letters_from_digits(text: str, symbol: str) -> str:
     """CLDR's currency spacing, which Babel leaves out: a symbol written in letters ("BHD",
     "CHF") is kept apart from the digits by a no-break space ("BHD 1,234.500", not

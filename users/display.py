@@ -4,29 +4,9 @@ Amounts stay Decimal until they become text."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from budgetpay.formatting import currency_symbol
 from budgetpay.formatting import format_money as platform_format_money
 
-# Symbols for the charts' compact axis labels; any other currency is shown by its ISO code.
-CURRENCY_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "INR": "₹",
-    "CNY": "CN¥",
-    "KRW": "₩",
-    "NGN": "₦",
-    "BRL": "R$",
-    "CAD": "CA$",
-    "AUD": "A$",
-    "NZD": "NZ$",
-    "MXN": "MX$",
-    "ILS": "₪",
-    "PHP": "₱",
-    "VND": "₫",
-    "UAH": "₴",
-    "TRY": "₺",
-}
 NBSP = "\u00a0"
 
 
@@ -50,5 +30,5 @@ def format_money_short(amount: Decimal | int, currency: str) -> str:
         digits = _trimmed(value / 1000, "0.1") + "k"
     else:
         digits = _trimmed(value, "1")
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{digits}" if symbol else f"{digits}{NBSP}{currency}"
+    symbol = currency_symbol(currency)  # CLDR's, in the request's locale
+    return f"{digits}{NBSP}{currency}" if symbol == currency else f"{symbol}{digits}"

@@ -20,6 +20,8 @@ def test_amounts_read_with_symbol_grouping_and_a_true_minus():
     assert format_money(None, "USD") == "$0.00"
     assert format_money_short(Decimal("1250"), "USD") == "$1.3k"
     assert format_money_short(Decimal("250"), "INR") == "₹250"
+    assert format_money_short(Decimal("40000"), "CHF") == "40k\u00a0CHF"  # no symbol in CLDR English
+    assert format_money_short(Decimal("2500000"), "CAD") == "CA$2.5M"
 
 
 def test_the_donut_shows_the_biggest_categories_and_folds_the_rest_into_other():
