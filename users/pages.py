@@ -65,7 +65,7 @@ CHAT_CONVERSATIONS = 30
 HEALTH_ORDER = {Health.OVER: 0, Health.WARNING: 1, Health.OK: 2}
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
+def next_url(request: HttpRequest, default: str) -> str:
     """The `next` field or parameter when it points back into this site, else `default`."""
     candidate = request.POST.get("next") or request.GET.get("next")
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
@@ -186,8 +186,8 @@ def transaction_create_page(request: HttpRequest) -> HttpResponse:
         tx = _save_transaction(form)
         if tx is not None:
             messages.success(request, _saved_message(tx))
-            return redirect(_next_url(request, reverse("transactions")))
-    return render(request, "pages/transaction_form.html", {"form": form, "next": _next_url(request, "")})
+            return redirect(next_url(request, reverse("transactions")))
+    return render(request, "pages/transaction_form.html", {"form": form, "next": next_url(request, "")})
 
 
 @login_required
@@ -547,8 +547,8 @@ def notification_list_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 def notification_panel(request: HttpRequest) -> HttpResponse:
     """The bell's list, re-fetched by the page when the socket says something changed."""
-    next_url = _next_url(request, reverse("notifications"))
-    return render(request, "includes/notification_panel.html", {"bell": bell_for(request.user), "next_url": next_url})
+    back = next_url(request, reverse("notifications"))
+    return render(request, "includes/notification_panel.html", {"bell": bell_for(request.user), "next_url": back})
 
 
 @login_required
@@ -556,7 +556,7 @@ def notification_panel(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(notifications_for(user=request.user), pk=pk)
     notification_services.notification_mark_read(notification=notification)
-    return HttpResponseRedirect(_next_url(request, reverse("notifications")))
+    return HttpResponseRedirect(next_url(request, reverse("notifications")))
 
 
 @login_required
@@ -565,7 +565,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     marked = notification_services.notification_mark_all_read(user=request.user)
     if marked:
         messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
-    return HttpResponseRedirect(_next_url(request, reverse("notifications")))
+    return HttpResponseRedirect(next_url(request, reverse("notifications")))
 
 
 # --- Account -----------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -171,11 +170,10 @@ def locale_settings_check(request: HttpRequest) -> HttpResponse:
     """Asked once after signing in, of people who may never have chosen their currency and
     time zone (users.adapters.AccountAdapter.post_login sends them here); saving it
     confirms them, and the page is not shown again."""
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("home")
+    # A URL, never a view name: redirect() would also resolve "next=account_logout".
+    next_url = pages.next_url(request, default=reverse("home"))
     if request.user.confirmed_locale_settings:
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     form = LocaleSettingsForm(
         request.POST or None, instance=request.user, browser_currency=browser_locale_settings(request).get("currency")
     )
@@ -187,7 +185,7 @@ def locale_settings_check(request: HttpRequest) -> HttpResponse:
             confirmed_locale_settings=True,
         )
         messages.success(request, f"Saved: your money is in {user.currency} and your days are in {user.timezone}.")
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     return render(request, "users/locale_settings_check.html", {"form": form, "next": next_url})
 
 

@@ -273,3 +273,16 @@ def test_a_notification_is_written_in_the_persons_locale_when_it_is_created():
     notification.refresh_from_db()
     assert notification.title == f"Income received: 2.500,00{NBSP}€"
     assert Decimal(notification.data["amount"]) == Decimal("2500.00")
+
+
+def test_the_check_never_follows_a_view_name_or_another_site(user):
+    """`next` is a URL on this site or nothing: a view name ("account_logout") is not
+    resolved into a sign-out, and another host is not followed."""
+    client = Client()
+    client.force_login(user)  # already confirmed: the page sends them on at once
+    response = client.get(CHECK, {"next": "account_logout"})
+    assert response.status_code == 302 and response["Location"] == "account_logout"  # a path, never reversed
+    for bad in ("https://evil.example/", "//evil.example/"):
+        response = client.get(CHECK, {"next": bad})
+        assert response.status_code == 302
+        assert response["Location"] == "/", (bad, response["Location"])
