@@ -29,13 +29,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
-from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.origin import SOCKET_ORIGIN_SCOPE_KEY, SocketOrigin
 from budgetpay.socket_limits import recheck_seconds, socket_registry
 from budgetpay.sockets import accept_then_close
-from users.tokens import token_matches_credentials
+from users import tokens
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -130,17 +129,18 @@ def session_user(session) -> tuple[Any, str | None]:
     return user, None
 
 
+_TOKEN_REFUSALS = {
+    tokens.USER_NOT_FOUND: AuthError.INVALID,
+    tokens.USER_INACTIVE: AuthError.INACTIVE,
+    tokens.PASSWORD_CHANGED: AuthError.REVOKED,
+}
+
+
 def token_user(token: AccessToken) -> tuple[Any, str | None]:
-    """(user, None) when the token's person exists, is active and has not changed the
-    password since it was issued, else (None, the AuthError). Runs a database query."""
-    user = User._default_manager.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
-    if user is None:
-        return None, AuthError.INVALID
-    if not user.is_active:
-        return None, AuthError.INACTIVE
-    if not token_matches_credentials(token=token, user=user):
-        return None, AuthError.REVOKED
-    return user, None
+    """(user, None) when the token still speaks for its person (users.tokens.token_person,
+    the REST authentication's check), else (None, the AuthError). Runs a database query."""
+    user, refusal = tokens.token_person(token=token)
+    return user, _TOKEN_REFUSALS[refusal] if refusal else None
 
 
 def _session_store(session_key: str):
