@@ -3,6 +3,7 @@ and access to the PostgreSQL/Redis the suite runs against in CI."""
 
 import json
 import os
+import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -528,3 +529,24 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     server = PrivatePostgres().init()
     yield server
     server.remove()
+
+
+CHROMIUM = os.environ.get("BUDGETPAY_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flag Chromium reaches for Google's hosts at start, which
+# this machine's closed network refuses.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (no `playwright install`), one per test module."""
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        service_unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_unavailable("Playwright for Python is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -5,19 +5,15 @@ headers; it lets the page read `Retry-After`/`Content-Disposition` only when exp
 the socket accepts the origin because it authenticates with a token. A front-end on an
 origin the API does not list gets nothing."""
 
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from conftest import DaphneServer, FakeHTTPServer, service_unavailable
+from conftest import DaphneServer, FakeHTTPServer
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("BUDGETPAY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BLANK = b"<!doctype html><title>front-end</title>"
 
 # Runs in the front-end's page: sign up, write with an Idempotency-Key (twice: the replay),
@@ -62,17 +58,6 @@ async ({api, ws, email}) => {
 }
 """
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        service_unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

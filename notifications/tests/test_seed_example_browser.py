@@ -14,8 +14,6 @@ example authenticates with its token (item 6).
 """
 
 import json
-import os
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,28 +24,13 @@ from urllib.parse import urlencode
 import pytest
 from websockets.sync.client import connect
 
-from conftest import DaphneServer, FakeHTTPServer, http_json, service_unavailable
+from conftest import DaphneServer, FakeHTTPServer, http_json
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("BUDGETPAY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGE = Path(__file__).parent / "pages" / "seed_example.html"
 TIMEOUT_S = 15
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        service_unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        service_unavailable("Playwright for Python is not installed (pip install -r requirements-dev.txt)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

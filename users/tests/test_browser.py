@@ -7,20 +7,16 @@ it); Playwright never downloads a browser. Without Chromium these tests fail in 
 (BUDGETPAY_REQUIRE_SERVICES=1) and are skipped elsewhere.
 """
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, DaphneServer, prepare_e2e_database, service_unavailable
+from conftest import ROOT, DaphneServer, prepare_e2e_database
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("BUDGETPAY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(ROOT) / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -44,19 +40,6 @@ def site(tmp_path_factory) -> Iterator[DaphneServer]:
     yield server
     server.stop()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        service_unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        service_unavailable("Playwright for Python is not installed (pip install -r requirements-dev.txt)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class PageErrors:

@@ -25,7 +25,6 @@ from users.tests.test_browser import (
     TIMEOUT_MS,
     CspViolations,
     PageErrors,
-    browser,  # noqa: F401 (the module's browser fixture)
     quick_add,
     sign_in,
     wait_live,

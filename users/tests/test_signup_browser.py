@@ -8,13 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import DaphneServer, prepare_e2e_database
-from users.tests.test_browser import (  # noqa: F401 (browser is a fixture)
+from users.tests.test_browser import (
     DESKTOP,
     PASSWORD,
     TIMEOUT_MS,
     CspViolations,
     PageErrors,
-    browser,
 )
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,6 @@ import pytest
 
 from conftest import DaphneServer, prepare_e2e_database
 from users.tests.test_browser import DESKTOP, PASSWORD, TIMEOUT_MS, PageErrors, sign_in, sign_up, wait_live
-from users.tests.test_browser import browser as browser  # noqa: PLC0414 (the fixture)
 
 pytestmark = pytest.mark.e2e
 
