@@ -26,15 +26,9 @@ class ConversationAdmin(admin.ModelAdmin):
     inlines = [MessageInline]
 
 
-@admin.register(ProposedAction)
-class ProposedActionAdmin(admin.ModelAdmin):
-    """Read-only: a change is applied only by its owner's confirmation, never from here."""
-
-    list_display = ("id", "user", "operation", "status", "summary", "created_at", "decided_at")
-    list_filter = ("operation", "status")
-    search_fields = ("summary", "user__email")
-    list_select_related = ("user",)
-    date_hierarchy = "created_at"
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Staff can list, open and delete these rows but never add or change them: the
+    product writes them (deleting stays, so a person who has them can still be deleted)."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -43,8 +37,19 @@ class ProposedActionAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ProposedAction)
+class ProposedActionAdmin(ViewOnlyAdmin):
+    """Read-only: a change is applied only by its owner's confirmation, never from here."""
+
+    list_display = ("id", "user", "operation", "status", "summary", "created_at", "decided_at")
+    list_filter = ("operation", "status")
+    search_fields = ("summary", "user__email")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+
 @admin.register(AIDailyUsage)
-class AIDailyUsageAdmin(admin.ModelAdmin):
+class AIDailyUsageAdmin(ViewOnlyAdmin):
     """Read-only: the counter AI_DAILY_LIMIT is checked against is written by the limiter's
     one conditional UPDATE, never by hand. Deleting stays allowed, as for proposed actions:
     without it the admin could not delete a person who has used the assistant."""
@@ -55,15 +60,9 @@ class AIDailyUsageAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     ordering = ("-day", "user")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AIRequest)
-class AIRequestAdmin(admin.ModelAdmin):
+class AIRequestAdmin(ViewOnlyAdmin):
     """Read-only: the log of each model call (what for, which model, its tokens, how it ended)
     is written by the LLM gateway as the call is made. Deleting stays allowed, as for AI usage,
     so that a person who used the assistant can still be deleted here."""
@@ -73,9 +72,3 @@ class AIRequestAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "purpose", "model", "error")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
