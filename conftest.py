@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -550,3 +551,20 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@contextmanager
+def site_server(tmp_path_factory, name: str, **env: str) -> Iterator[DaphneServer]:
+    """A real Daphne on a database of its own, for one module's browser tests. Its channel
+    layer prefix is its own too, so a shared Redis never mixes its people's groups with
+    another test server's."""
+    workdir = tmp_path_factory.mktemp(name)
+    server = DaphneServer(
+        workdir, database_url=prepare_e2e_database(workdir, name.replace("-", "_")), name=name,
+        CHANNEL_LAYER_PREFIX=f"budgetpay-{name}", **env,
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

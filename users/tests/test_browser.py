@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, DaphneServer, prepare_e2e_database
+from conftest import ROOT, DaphneServer, site_server
 
 pytestmark = pytest.mark.e2e
 
@@ -28,17 +28,11 @@ RECONNECT_MS = 45_000
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[DaphneServer]:
-    workdir = tmp_path_factory.mktemp("browser")
-    database_url = prepare_e2e_database(workdir, "browser")
-    # A prefix of its own, so a shared Redis never mixes its users' groups with another test server's.
     # A Google app configured (GOOGLE_CLIENT_ID) so the provider sign-in can be followed under the CSP.
-    server = DaphneServer(
-        workdir, database_url=database_url, name="browser", CHANNEL_LAYER_PREFIX="budgetpay-browser",
-        GOOGLE_CLIENT_ID="browser-test-client", GOOGLE_CLIENT_SECRET="browser-test-secret",
-    )
-    server.start()
-    yield server
-    server.stop()
+    with site_server(
+        tmp_path_factory, "browser", GOOGLE_CLIENT_ID="browser-test-client", GOOGLE_CLIENT_SECRET="browser-test-secret"
+    ) as server:
+        yield server
 
 
 

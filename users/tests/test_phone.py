@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, DaphneServer, prepare_e2e_database, service_unavailable
+from conftest import ROOT, DaphneServer, service_unavailable, site_server
 from users.tests.test_browser import (
     DESKTOP,
     PASSWORD,
@@ -122,12 +122,8 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[DaphneServer]:
-    workdir = tmp_path_factory.mktemp("phone")
-    database_url = prepare_e2e_database(workdir, "phone")
-    server = DaphneServer(workdir, database_url=database_url, name="phone", CHANNEL_LAYER_PREFIX="budgetpay-phone")
-    server.start()
-    yield server
-    server.stop()
+    with site_server(tmp_path_factory, "phone") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +134,7 @@ def axe_source() -> str:
 
 
 @pytest.fixture(scope="module")
-def person(browser, site) -> dict:  # noqa: F811
+def person(browser, site) -> dict:
     """A person with long names, seven-digit amounts, a transfer, a budget alert, a goal
     milestone and a dozen conversations; their signed-in browser state."""
     result = subprocess.run(
@@ -158,7 +154,7 @@ def person(browser, site) -> dict:  # noqa: F811
     return ids
 
 
-def checked_context(browser, viewport, axe_source: str, **options):  # noqa: F811
+def checked_context(browser, viewport, axe_source: str, **options):
     context = browser.new_context(viewport=viewport, **options)
     context.add_init_script(axe_source)
     return context
@@ -197,7 +193,7 @@ SIGNED_OUT_PAGES = ["/accounts/login/", "/accounts/signup/", "/accounts/password
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violation(browser, site, person, axe_source, viewport):  # noqa: F811
+def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violation(browser, site, person, axe_source, viewport):
     base = site.url
     errors = PageErrors()
     phone = viewport == PHONE
@@ -241,7 +237,7 @@ def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violatio
     assert errors.errors == []
 
 
-def signed_in(browser, person, viewport, **options):  # noqa: F811
+def signed_in(browser, person, viewport, **options):
     phone = viewport == PHONE
     return browser.new_context(viewport=viewport, storage_state=person["state"], is_mobile=phone, has_touch=phone, **options)
 
@@ -250,7 +246,7 @@ SECTIONS = [("Dashboard", "/"), ("Transactions", "/transactions/"), ("Accounts",
             ("Budgets", "/budgets/"), ("Goals", "/goals/"), ("Assistant", "/chat/")]
 
 
-def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_one_tap(browser, site, person):  # noqa: F811
+def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_one_tap(browser, site, person):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -318,7 +314,7 @@ def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_on
     assert errors.errors == []
 
 
-def test_the_phone_transaction_cards_name_transfers_and_keep_edit_in_reach(browser, site, person):  # noqa: F811
+def test_the_phone_transaction_cards_name_transfers_and_keep_edit_in_reach(browser, site, person):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -340,7 +336,7 @@ def test_the_phone_transaction_cards_name_transfers_and_keep_edit_in_reach(brows
     assert errors.errors == []
 
 
-def test_the_conversation_list_is_reachable_on_a_phone(browser, site, person):  # noqa: F811
+def test_the_conversation_list_is_reachable_on_a_phone(browser, site, person):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -370,7 +366,7 @@ def overlap(a: dict, b: dict) -> bool:
 
 
 @pytest.mark.parametrize(("viewport", "category"), [(PHONE, "Travel"), (DESKTOP, "Shopping")], ids=["phone", "desktop"])
-def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(browser, site, person, viewport, category):  # noqa: F811
+def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(browser, site, person, viewport, category):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -409,7 +405,7 @@ def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(brows
     assert errors.errors == []
 
 
-def test_notifications_in_the_list_and_the_bell_link_to_what_they_are_about(browser, site, person):  # noqa: F811
+def test_notifications_in_the_list_and_the_bell_link_to_what_they_are_about(browser, site, person):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import DaphneServer, prepare_e2e_database
+from conftest import DaphneServer, site_server
 from users.tests.test_browser import (
     DESKTOP,
     PASSWORD,
@@ -23,16 +23,8 @@ NBSP = "\u00a0"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[DaphneServer]:
-    workdir = tmp_path_factory.mktemp("signup-browser")
-    server = DaphneServer(
-        workdir,
-        database_url=prepare_e2e_database(workdir, "signup_browser"),
-        name="signup-browser",
-        CHANNEL_LAYER_PREFIX="budgetpay-signup-browser",
-    )
-    server.start()
-    yield server
-    server.stop()
+    with site_server(tmp_path_factory, "signup-browser") as server:
+        yield server
 
 
 def german_browser_in_berlin(browser):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import DaphneServer, prepare_e2e_database
+from conftest import DaphneServer, site_server
 from users.tests.test_browser import DESKTOP, PASSWORD, TIMEOUT_MS, PageErrors, sign_in, sign_up, wait_live
 
 pytestmark = pytest.mark.e2e
@@ -17,12 +17,8 @@ NEW_PASSWORD = "browser-new-password-58"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[DaphneServer]:
-    workdir = tmp_path_factory.mktemp("socket-browser")
-    database_url = prepare_e2e_database(workdir, "socket_browser")
-    server = DaphneServer(workdir, database_url=database_url, name="socket-browser", CHANNEL_LAYER_PREFIX="budgetpay-socket-browser")
-    server.start()
-    yield server
-    server.stop()
+    with site_server(tmp_path_factory, "socket-browser") as server:
+        yield server
 
 
 def test_a_password_change_signs_other_devices_out_and_keeps_this_browsers_bell(browser, site):
