@@ -16,7 +16,7 @@ from budgetpay.origin import SameOriginWebSocketValidator  # noqa: E402
 from budgetpay.routing import websocket_urlpatterns  # noqa: E402
 from budgetpay.runtime import settle_garbage_collector  # noqa: E402
 from budgetpay.websocket_server import install_closing_websocket_protocol  # noqa: E402
-from users.websocket import JWTAuthMiddleware  # noqa: E402
+from users.socket_auth import JWTAuthMiddleware  # noqa: E402
 
 # Sockets: a browser page of another origin is refused at the handshake; the session
 # is loaded (not verified: JWTAuthMiddleware authenticates a token or the session

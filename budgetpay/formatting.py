@@ -268,3 +268,21 @@ class RequestLocaleMiddleware:
             return self.get_response(request)
         finally:
             _request_locale.reset(token)
+
+
+def _trimmed(number: Decimal, places: str) -> str:
+    text = f"{number.quantize(Decimal(places), rounding=ROUND_HALF_UP):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_money_short(amount: Decimal | int, currency: str) -> str:
+    """A compact label for chart axes: "$1.3k", "$350", "40k CHF"."""
+    value = Decimal(amount)
+    if abs(value) >= 1_000_000:
+        digits = _trimmed(value / 1_000_000, "0.1") + "M"
+    elif abs(value) >= 1000:
+        digits = _trimmed(value / 1000, "0.1") + "k"
+    else:
+        digits = _trimmed(value, "1")
+    symbol = currency_symbol(currency)  # CLDR's, in the request's locale
+    return f"{digits}{NBSP}{currency}" if symbol == currency else f"{symbol}{digits}"

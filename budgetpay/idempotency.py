@@ -19,6 +19,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from budgetpay.models import IdempotencyKey
+
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -60,8 +62,6 @@ def idempotent(view_method: Callable) -> Callable:
 
     @functools.wraps(view_method)
     def wrapper(self, request: Request, *args, **kwargs) -> Response:
-        from users.models import IdempotencyKey
-
         key = request.headers.get(HEADER)
         if key is None:
             return view_method(self, request, *args, **kwargs)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
+    "budgetpay",
     "users",
     "transactions",
     "budgets",

@@ -23,7 +23,7 @@ from typing import Literal
 from django.db.models import Q, QuerySet, Sum
 
 from budgetpay.periods import Period, PeriodKind, period_containing, previous_period
-from budgets.money import SUM_FIELD, ZERO, change_percent, percent, summed
+from budgetpay.money import SUM_FIELD, ZERO, change_percent, percent, summed
 from budgets.selectors import PERIOD_KINDS, BudgetStatus, budget_statuses
 from transactions.models import Transaction
 

@@ -33,7 +33,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from budgetpay.periods import Period, PeriodKind, period_containing
 from budgets.models import Budget
-from budgets.money import HUNDRED, SUM_FIELD, ZERO, cents, percent, summed
+from budgetpay.money import HUNDRED, SUM_FIELD, ZERO, cents, percent, summed
 from transactions.models import Transaction
 
 PERIOD_KINDS: dict[str, PeriodKind] = {

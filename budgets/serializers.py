@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from budgetpay.money import MoneyField
-from budgets.fields import choice_field, local_date_field, money_field, percent_field
+from budgetpay.fields import choice_field, local_date_field, money_field, percent_field
 from budgets.models import Budget
 from budgets.reports import MAX_CASHFLOW_DAYS, REPORT_PERIODS, default_cashflow_start
 from budgets.selectors import EARLY_DAYS, ONE_OFF_SHARE, Health, Pace, ProjectionState

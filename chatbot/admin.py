@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from chatbot.models import AIDailyUsage, AIRequest, Conversation, Message, ProposedAction
+from budgetpay.admin import ViewOnlyAdmin
+from chatbot.models import Conversation, Message, ProposedAction
 
 
 class MessageInline(admin.TabularInline):
@@ -26,17 +27,6 @@ class ConversationAdmin(admin.ModelAdmin):
     inlines = [MessageInline]
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Staff can list, open and delete these rows but never add or change them: the
-    product writes them (deleting stays, so a person who has them can still be deleted)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(ProposedAction)
 class ProposedActionAdmin(ViewOnlyAdmin):
     """Read-only: a change is applied only by its owner's confirmation, never from here."""
@@ -44,31 +34,5 @@ class ProposedActionAdmin(ViewOnlyAdmin):
     list_display = ("id", "user", "operation", "status", "summary", "created_at", "decided_at")
     list_filter = ("operation", "status")
     search_fields = ("summary", "user__email")
-    list_select_related = ("user",)
-    date_hierarchy = "created_at"
-
-
-@admin.register(AIDailyUsage)
-class AIDailyUsageAdmin(ViewOnlyAdmin):
-    """Read-only: the counter AI_DAILY_LIMIT is checked against is written by the limiter's
-    one conditional UPDATE, never by hand. Deleting stays allowed, as for proposed actions:
-    without it the admin could not delete a person who has used the assistant."""
-
-    list_display = ("day", "user", "used")
-    search_fields = ("user__email",)
-    list_select_related = ("user",)
-    date_hierarchy = "day"
-    ordering = ("-day", "user")
-
-
-@admin.register(AIRequest)
-class AIRequestAdmin(ViewOnlyAdmin):
-    """Read-only: the log of each model call (what for, which model, its tokens, how it ended)
-    is written by the LLM gateway as the call is made. Deleting stays allowed, as for AI usage,
-    so that a person who used the assistant can still be deleted here."""
-
-    list_display = ("created_at", "user", "purpose", "model", "prompt_tokens", "completion_tokens", "succeeded", "error")
-    list_filter = ("succeeded", "purpose", "model")
-    search_fields = ("user__email", "purpose", "model", "error")
     list_select_related = ("user",)
     date_hierarchy = "created_at"

@@ -10,7 +10,7 @@ fails, chatbot.rules answers and says so. The stored answer says which one it wa
 data.source is "ai" (with data.model) or "rules" (with data.reason).
 
 Every model call (each tool round) reserves one unit of the person's daily AI budget
-in the gateway (chatbot.llm, budgetpay.ai_limit). When the day is spent midway, the
+in the gateway (budgetpay.llm, budgetpay.ai_limit). When the day is spent midway, the
 turn is undone and llm.DailyLimitReached raised, as when it is refused up front.
 """
 
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
-from chatbot import llm, rules, selectors, services
+from budgetpay import llm
+from chatbot import rules, selectors, services
 from chatbot.models import Conversation, Message
 from chatbot.tools import MAX_ARGUMENT_CHARS, TOOL_SPECS, Turn, run_tool
 

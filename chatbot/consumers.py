@@ -24,11 +24,12 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 
 from budgetpay import ai_limit
-from chatbot import llm, selectors
+from budgetpay import llm
+from chatbot import selectors
 from chatbot.chat import chat_send
 from chatbot.models import Conversation
 from chatbot.serializers import MessageSerializer, NewChatMessageSerializer
-from users.websocket import AuthenticatedJsonConsumer
+from budgetpay.websocket import AuthenticatedJsonConsumer
 
 MAX_FRAME_BYTES = 32 * 1024
 

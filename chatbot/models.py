@@ -2,44 +2,6 @@ from django.conf import settings
 from django.db import models
 
 
-class AIRequest(models.Model):
-    """One AI request made for a user: what it was for, which model answered
-    (empty when the rule-based fallback did) and the tokens it cost."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_requests")
-    purpose = models.CharField(max_length=32)
-    model = models.CharField(max_length=100, blank=True)
-    prompt_tokens = models.PositiveIntegerField(default=0)
-    completion_tokens = models.PositiveIntegerField(default=0)
-    succeeded = models.BooleanField(default=False)
-    error = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ("-id",)
-        indexes = [models.Index(fields=["user", "created_at"], name="airequest_user_created")]
-
-    def __str__(self) -> str:
-        return f"{self.purpose} {self.model or 'rules'}"
-
-
-class AIDailyUsage(models.Model):
-    """How many model calls a user has reserved on one of their days (their own
-    timezone): the counter budgetpay.ai_limit.DailyBudget takes AI_DAILY_LIMIT from.
-    AIRequest keeps the log of each call; this row is what the limit is checked against,
-    so that a reservation is one conditional UPDATE of one row."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    used = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "day"], name="aidailyusage_user_day")]
-
-    def __str__(self) -> str:
-        return f"{self.day}: {self.used}"
-
-
 class Conversation(models.Model):
     """A chat between one user and the assistant."""
 

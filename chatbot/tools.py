@@ -21,7 +21,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from budgetpay.periods import Period, period_containing, previous_period
 from budgetpay.validators import validate_user_date
-from budgets.money import SUM_FIELD, summed
+from budgetpay.money import SUM_FIELD, summed
 from budgets.selectors import budget_statuses
 from chatbot import services
 from chatbot.context import financial_context

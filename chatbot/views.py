@@ -6,7 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from budgetpay.api import UserRateThrottleForAI
-from chatbot import llm, selectors, services
+from budgetpay import llm
+from chatbot import selectors, services
 from chatbot.chat import ChatResult, chat_send
 from chatbot.models import Conversation, ProposedAction
 from chatbot.serializers import (

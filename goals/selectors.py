@@ -27,7 +27,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.expressions import CombinedExpression
 
 from budgetpay.periods import Period, period_containing
-from budgets.money import SUM_FIELD, ZERO, cents, percent, summed
+from budgetpay.money import SUM_FIELD, ZERO, cents, percent, summed
 from budgets.reports import Totals, cashflow_totals
 from goals.models import Goal, GoalEntry
 

@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
+        from budgetpay import personal_data
         from budgets.models import Budget
         from goals.models import Goal, GoalEntry
         from notifications import receivers
@@ -22,3 +23,6 @@ class NotificationsConfig(AppConfig):
         transactions_imported.connect(receivers.transactions_imported, dispatch_uid="notify_transactions_imported")
         post_delete.connect(receivers.goal_entry_deleted, sender=GoalEntry, dispatch_uid="notify_goal_entry_deleted")
         refresh_token_reused.connect(receivers.refresh_token_reused, dispatch_uid="notify_refresh_token_reused")
+
+        personal_data.register("notifications", self.get_model("Notification"), left_out={"dedupe_key"})
+        personal_data.register("notification_preferences", self.get_model("NotificationPreference"))

@@ -17,7 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from notifications import services
 from notifications.models import Notification
 from notifications.selectors import latest_notification_id, notification_payload, notifications_after, unread_count
-from users.websocket import LAYER_TIMEOUT_SECONDS, AuthenticatedJsonConsumer, CloseCode
+from budgetpay.websocket import LAYER_TIMEOUT_SECONDS, AuthenticatedJsonConsumer, CloseCode
 
 logger = logging.getLogger(__name__)
 

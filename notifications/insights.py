@@ -10,7 +10,7 @@ from django.utils.html import strip_tags
 
 from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
-from chatbot import llm
+from budgetpay import llm
 from chatbot.context import financial_context
 from notifications.models import Notification
 from notifications.services import notify, type_enabled

@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from budgetpay.api import Pagination, UserRateThrottleForAI
-from chatbot.llm import DailyLimitReached
+from budgetpay.llm import DailyLimitReached
 from notifications import insights, selectors, services
 from notifications.filters import NotificationFilter
 from notifications.serializers import (

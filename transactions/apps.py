@@ -8,7 +8,12 @@ class TransactionsConfig(AppConfig):
     name = "transactions"
 
     def ready(self) -> None:
+        from budgetpay import personal_data
         from transactions.receivers import give_new_user_a_starter_ledger
+
+        personal_data.register("accounts", self.get_model("Account"))
+        personal_data.register("categories", self.get_model("Category"))
+        personal_data.register("transactions", self.get_model("Transaction"), left_out={"import_hash"})
 
         post_save.connect(
             give_new_user_a_starter_ledger,

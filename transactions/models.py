@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from users.validators import validate_currency
+from budgetpay.validators import validate_currency
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 OWN_ROW_REQUIRED = "Choose one of your own."

@@ -7,6 +7,17 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         self.connect_socket_receivers()
+        self.register_personal_data()
+
+    def register_personal_data(self) -> None:
+        from allauth.account.models import EmailAddress
+        from allauth.socialaccount.models import SocialAccount
+
+        from budgetpay import personal_data
+
+        personal_data.register("profile", self.get_model("User"), owner="pk", left_out={"password", "is_superuser", "is_staff"})
+        personal_data.register("email_addresses", EmailAddress)
+        personal_data.register("connected_accounts", SocialAccount, left_out={"extra_data"})
 
     def connect_socket_receivers(self) -> None:
         """Open sockets close when what they signed in with ends (users/socket_receivers.py)."""

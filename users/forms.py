@@ -21,7 +21,7 @@ from notifications.models import Notification
 from transactions.csv_import import DATE_FORMATS
 from transactions.models import Account, Category, Transaction
 from users.models import User
-from users.validators import validate_timezone
+from budgetpay.validators import validate_timezone
 
 MONEY_LIMIT = Decimal("999999999999.99")  # 14 digits, 2 after the point (the models' MONEY)
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
 
 from budgetpay.formatting import DEFAULT_LOCALE, MAX_LOCALE_CHARS
-from users.validators import validate_currency, validate_locale, validate_timezone
+from budgetpay.validators import validate_currency, validate_locale, validate_timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -123,21 +123,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
-
-
-class IdempotencyKey(models.Model):
-    """The first answer to a POST sent with an `Idempotency-Key` header, so that a
-    client retrying after a lost response gets it again instead of a second record."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="idempotency_keys")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="sha256 of the method, path and body.")
-    status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="users_unique_idempotency_key")]
 
 
 class RefreshTokenLineage(models.Model):

@@ -27,7 +27,7 @@ from budgetpay.validators import validate_user_date
 from budgets import services as budget_services
 from budgets.reports import report_summary
 from budgets.selectors import Health, budget_list, budget_statuses
-from chatbot import llm
+from budgetpay import llm
 from chatbot import selectors as chat_selectors
 from chatbot import services as chat_services
 from chatbot.chat import chat_send
@@ -40,8 +40,8 @@ from transactions import services as ledger
 from transactions.models import Transaction
 from transactions.selectors import account_list, category_list, transaction_list
 from users import services as user_services
-from users.charts import daily_spending_line, spending_donut
-from users.display import format_money
+from budgetpay.charts import daily_spending_line, spending_donut
+from budgetpay.formatting import format_money
 from users.forms import (
     AccountForm,
     BudgetForm,
@@ -55,7 +55,7 @@ from users.forms import (
     add_service_errors,
 )
 from users.selectors import active_refresh_tokens
-from users.templatetags.ui import bell_for
+from notifications.templatetags.notification_tags import bell_for
 
 RECENT_TRANSACTIONS = 6
 DASHBOARD_GOALS = 4

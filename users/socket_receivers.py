@@ -1,13 +1,13 @@
 """Receivers that close a person's open sockets when what they signed in with ends.
 
-Each forwards to users.websocket's close_*_sockets(), which reach every process
+Each forwards to budgetpay.websocket's close_*_sockets(), which reach every process
 through channel-layer groups; the sockets' periodic re-check is the backstop when
 a message is lost. Connected in UsersConfig.ready().
 """
 
 from django.db import transaction
 
-from users.websocket import (
+from budgetpay.websocket import (
     AUTH_CLOSE,
     CREDENTIALS_CHANGED_CLOSE,
     AuthError,

@@ -16,7 +16,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from budgetpay.periods import user_today
 from budgetpay.throttling import ClientScopedRateThrottle
-from users import data_export, pages, services
+from budgetpay import personal_data
+from users import pages, services
 from users.adapters import browser_locale_settings
 from users.forms import LocaleSettingsForm, ProfileForm
 from users.serializers import (
@@ -128,10 +129,10 @@ class DataExportView(APIView):
         kind = request.query_params.get("format", "json")
         stamp = user_today(request.user).isoformat()
         if kind == "json":
-            response = HttpResponse(data_export.export_json(user=request.user), content_type="application/json")
+            response = HttpResponse(personal_data.export_json(user=request.user), content_type="application/json")
             response["Content-Disposition"] = f'attachment; filename="budgetpay-data-{stamp}.json"'
         elif kind == "csv":
-            response = HttpResponse(data_export.export_csv_zip(user=request.user), content_type="application/zip")
+            response = HttpResponse(personal_data.export_csv_zip(user=request.user), content_type="application/zip")
             response["Content-Disposition"] = f'attachment; filename="budgetpay-data-{stamp}.zip"'
         else:
             return Response(

@@ -20,7 +20,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from transactions.models import Account, Category, Transaction
 from transactions.tests.factories import make_account, make_category, make_transaction
-from users.data_export import export_json
+from budgetpay.personal_data import export_json
 from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db

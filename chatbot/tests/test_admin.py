@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from chatbot.models import AIDailyUsage, ProposedAction
+from budgetpay.models import AIDailyUsage
+from chatbot.models import ProposedAction
 from chatbot.tests.conftest import send
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +34,12 @@ def test_staff_see_proposed_actions_but_cannot_apply_or_edit_them(admin_client, 
 def test_staff_see_each_persons_ai_usage_but_cannot_write_it(admin_client, user, other_user):
     usage = AIDailyUsage.objects.create(user=user, day=date(2026, 11, 3), used=4)
     AIDailyUsage.objects.create(user=other_user, day=date(2026, 11, 3), used=1)
-    listing = admin_client.get("/admin/chatbot/aidailyusage/", {"q": user.email})
+    listing = admin_client.get("/admin/budgetpay/aidailyusage/", {"q": user.email})
     assert list(listing.context["cl"].result_list) == [usage]
-    page = admin_client.get(f"/admin/chatbot/aidailyusage/{usage.pk}/change/")
+    page = admin_client.get(f"/admin/budgetpay/aidailyusage/{usage.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
-    assert admin_client.get("/admin/chatbot/aidailyusage/add/").status_code == 403
-    assert admin_client.post(f"/admin/chatbot/aidailyusage/{usage.pk}/change/", {"used": "0"}).status_code == 403
+    assert admin_client.get("/admin/budgetpay/aidailyusage/add/").status_code == 403
+    assert admin_client.post(f"/admin/budgetpay/aidailyusage/{usage.pk}/change/", {"used": "0"}).status_code == 403
     usage.refresh_from_db()
     assert usage.used == 4
     # Read-only without taking deletion away: staff can still delete a person who used the assistant.

@@ -16,8 +16,9 @@ from django.db import connection, connections
 from django.test import Client
 from rest_framework.throttling import SimpleRateThrottle
 
-from chatbot import llm
-from chatbot.models import AIDailyUsage, Conversation, Message, ProposedAction
+from budgetpay import llm
+from budgetpay.models import AIDailyUsage
+from chatbot.models import Conversation, Message, ProposedAction
 from chatbot.tests.conftest import client_for, send
 from chatbot.tests.test_consumer import chat, open_socket, receive
 from conftest import REQUIRE_SERVICES

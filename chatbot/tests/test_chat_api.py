@@ -3,7 +3,8 @@
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from chatbot.models import AIRequest, Conversation, Message, ProposedAction
+from budgetpay.models import AIRequest
+from chatbot.models import Conversation, Message, ProposedAction
 from chatbot.tests.conftest import CONVERSATIONS, MESSAGES, send
 
 pytestmark = pytest.mark.django_db

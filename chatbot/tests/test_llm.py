@@ -5,8 +5,8 @@ import json
 import pytest
 from django.db import transaction
 
-from chatbot import llm
-from chatbot.models import AIRequest
+from budgetpay import llm
+from budgetpay.models import AIRequest
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from budgetpay.asgi import application
 from notifications import services
 from notifications.consumers import NotificationConsumer
 from notifications.models import Notification
-from users.websocket import JWTAuthMiddleware
+from users.socket_auth import JWTAuthMiddleware
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

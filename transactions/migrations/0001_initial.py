@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import users.validators
+import budgetpay.validators
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100)),
                 ('kind', models.CharField(choices=[('cash', 'Cash'), ('bank', 'Bank account'), ('card', 'Card'), ('savings', 'Savings'), ('other', 'Other')], default='bank', max_length=16)),
-                ('currency', models.CharField(max_length=3, validators=[users.validators.validate_currency])),
+                ('currency', models.CharField(max_length=3, validators=[budgetpay.validators.validate_currency])),
                 ('opening_balance', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
                 ('is_archived', models.BooleanField(default=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.functions.text
 import django.utils.timezone
 import users.models
-import users.validators
+import budgetpay.validators
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -27,8 +27,8 @@ class Migration(migrations.Migration):
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
                 ('full_name', models.CharField(blank=True, max_length=150)),
-                ('currency', models.CharField(default='USD', help_text='ISO 4217 code, e.g. USD.', max_length=3, validators=[users.validators.validate_currency])),
-                ('timezone', models.CharField(default='UTC', help_text='IANA name, e.g. Europe/Berlin.', max_length=64, validators=[users.validators.validate_timezone])),
+                ('currency', models.CharField(default='USD', help_text='ISO 4217 code, e.g. USD.', max_length=3, validators=[budgetpay.validators.validate_currency])),
+                ('timezone', models.CharField(default='UTC', help_text='IANA name, e.g. Europe/Berlin.', max_length=64, validators=[budgetpay.validators.validate_timezone])),
                 ('monthly_income', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
                 ('is_staff', models.BooleanField(default=False, help_text='Can sign in to the admin.')),
                 ('is_active', models.BooleanField(default=True)),

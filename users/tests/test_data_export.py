@@ -10,14 +10,28 @@ import pytest
 from django.apps import apps
 
 from budgets.models import Budget
-from chatbot.models import AIDailyUsage, AIRequest
+from budgetpay.models import AIDailyUsage, AIRequest
 from conftest import TEST_PASSWORD
 from goals.models import Goal, GoalEntry
 from notifications.services import notify, preferences_update
 from transactions.tests.factories import make_account, make_category, make_transaction
-from users.data_export import PERSONAL_DATA
+from budgetpay import personal_data
 
 pytestmark = pytest.mark.django_db
+
+# What each app registers in its ready() (budgetpay.personal_data.register).
+PERSONAL_DATA = {table.name: table for table in personal_data.tables()}
+
+
+def test_every_app_declares_its_tables_of_personal_data():
+    assert set(PERSONAL_DATA) == {
+        "profile", "email_addresses", "connected_accounts",  # users
+        "accounts", "categories", "transactions",  # transactions
+        "budgets", "goals", "goal_entries",  # budgets, goals
+        "notifications", "notification_preferences",  # notifications
+        "chat_conversations", "chat_messages", "chat_actions",  # chatbot
+        "ai_requests", "ai_daily_usage",  # the platform's AI gateway
+    }
 
 
 @pytest.fixture
@@ -62,7 +76,7 @@ def test_csv_export_is_a_zip_of_tables(auth_client, full_ledger):
 
 def test_deleting_the_account_leaves_nothing_of_it(auth_client, user, other_user, full_ledger):
     def counts(person):
-        return {table: model.objects.filter(**{lookup: person.pk}).count() for table, (model, lookup, _) in PERSONAL_DATA.items()}
+        return {name: table.rows_of(person).count() for name, table in PERSONAL_DATA.items()}
 
     mine, theirs = counts(user), counts(other_user)
     assert sum(1 for count in mine.values() if count) == 11  # all but email, social and chat tables
@@ -75,17 +89,17 @@ def test_deleting_the_account_leaves_nothing_of_it(auth_client, user, other_user
 NOT_EXPORTED = {
     "admin.LogEntry": "staff's record of their own changes in the admin",
     "token_blacklist.OutstandingToken": "sign-in credentials: a file of them would be a file of keys",
-    "users.IdempotencyKey": "a short-lived replay cache of answers whose rows the export already holds",
+    "budgetpay.IdempotencyKey": "a short-lived replay cache of answers whose rows the export already holds",
 }
 
 
 def test_every_table_that_points_at_a_person_is_exported_or_named_as_not_their_data():
-    exported = {model for model, _, _ in PERSONAL_DATA.values()}
-    user_model = PERSONAL_DATA["profile"][0]
+    exported = {table.model for table in PERSONAL_DATA.values()}
+    user_model = PERSONAL_DATA["profile"].model
     pointing = {
         model
         for model in apps.get_models()
         if any(field.concrete and field.is_relation and field.related_model is user_model for field in model._meta.get_fields())
     }
     missing = {model._meta.label for model in pointing - exported} - set(NOT_EXPORTED)
-    assert missing == set(), "add these to users.data_export.PERSONAL_DATA, or to NOT_EXPORTED with a reason"
+    assert missing == set(), "register these in their app's ready() (budgetpay.personal_data), or add them to NOT_EXPORTED with a reason"

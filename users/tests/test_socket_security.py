@@ -18,7 +18,7 @@ from conftest import TEST_PASSWORD
 from notifications import services
 from notifications.models import Notification
 from users import socket_receivers
-from users.websocket import socket_control_group
+from budgetpay.websocket import socket_control_group
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -187,7 +187,7 @@ async def test_deleting_the_account_closes_its_sockets(user):
 @pytest.fixture
 def lost_control_messages(monkeypatch, settings):
     """Every close message is lost (Redis was down when it was sent); re-checks are quick."""
-    monkeypatch.setattr("users.websocket._send_to_group", lambda group, message: None)
+    monkeypatch.setattr("budgetpay.websocket._send_to_group", lambda group, message: None)
     settings.WEBSOCKET_RECHECK_SECONDS = 0.2
 
 
@@ -247,7 +247,7 @@ async def test_control_groups_carry_no_notifications(user):
 async def test_a_password_change_while_a_socket_is_joining_still_closes_it(user, monkeypatch):
     """The change commits after the handshake read the session but before the socket joined
     the groups its close message goes to: the check after joining closes it."""
-    from users.websocket import AuthenticatedJsonConsumer
+    from budgetpay.websocket import AuthenticatedJsonConsumer
 
     browser = await signed_in_browser(user)
     join = AuthenticatedJsonConsumer._join_socket_control

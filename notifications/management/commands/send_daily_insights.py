@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from budgetpay.periods import user_today
-from chatbot.llm import DailyLimitReached
+from budgetpay.llm import DailyLimitReached
 from notifications.insights import insight_generate
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from budgetpay import ai_limit
-from chatbot.models import AIDailyUsage, AIRequest
+from budgetpay.models import AIDailyUsage, AIRequest
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,15 +1,36 @@
 """Geometry for the dashboard's charts, drawn by the server as SVG (templates/charts/).
 
-The numbers come from budgets.reports; this module only turns them into coordinates,
-so the pages need no chart library and no JavaScript to show them.
+The numbers come from the domain's reports (budgets.reports, for the dashboard); this module
+only turns them into coordinates, so the pages need no chart library and no JavaScript to show
+them. It reads the reports' rows by shape (the protocols below) and imports no domain.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
-from budgets.reports import CategoryLine, DayTotals
-from users.display import format_money, format_money_short
+from budgetpay.formatting import format_money, format_money_short
+
+
+class CategoryLine(Protocol):
+    """One category's spending in a period (budgets.reports.CategoryLine)."""
+
+    name: str
+    color: str | None
+    spending: Decimal
+
+
+class _Totals(Protocol):
+    spending: Decimal
+
+
+class DayTotals(Protocol):
+    """One day's totals (budgets.reports.DayTotals)."""
+
+    day: date
+    totals: _Totals
+
 
 DONUT_SLICES = 6
 OTHER_COLOR = "#8c959f"
