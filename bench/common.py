@@ -31,6 +31,20 @@ def monotonic() -> float:
     return time.monotonic()
 
 
+def log(message: str) -> None:
+    """A progress line on stdout, with the time of day."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def add_counts(answers: list[dict[str, Any]], key: str = "errors") -> dict[str, int]:
+    """The counts per reason under `key` in several workers' answers, added up."""
+    total: dict[str, int] = {}
+    for answer in answers:
+        for reason, n in answer[key].items():
+            total[reason] = total.get(reason, 0) + n
+    return total
+
+
 def summarize(values_ms: list[float]) -> dict[str, Any]:
     """count, p50, p95, p99, max and mean of latencies in milliseconds (nearest rank)."""
     if not values_ms:
@@ -212,6 +226,11 @@ class ServerProcess:
             self.log.close()
 
 
+def servers_rss_kib(servers: list[ServerProcess]) -> list[int]:
+    """Resident set size of each server process, in KiB."""
+    return [rss_kib(server.pid) for server in servers]
+
+
 def start_servers(kind: str, count: int, env: dict[str, str], logdir: Path, name: str) -> list[ServerProcess]:
     servers = [ServerProcess(kind, env, logdir, f"{name}-{i}").start() for i in range(count)]
     try:
@@ -273,6 +292,11 @@ def call_all(workers: list[Worker], commands: list[dict[str, Any]]) -> list[dict
     for worker, command in zip(workers, commands):
         worker.send(command)
     return [worker.reply() for worker in workers]
+
+
+def call_each(workers: list[Worker], command: dict[str, Any]) -> list[dict[str, Any]]:
+    """Send every worker the same command (they work in parallel); their answers."""
+    return call_all(workers, [command] * len(workers))
 
 
 def serve_commands(handlers: dict[str, Any]) -> None:
