@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from budgets.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_seed
+from budgetpay.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_seed
 
 REFUSAL = (
     f"DEBUG is off: the demo account ({DEMO_EMAIL}) has a published password, so seed_demo "

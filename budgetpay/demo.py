@@ -16,7 +16,8 @@ goals achieved, on track and behind. The randomness is seeded: the same day give
 data.
 
 This module composes every domain (ledger, budgets, goals, notifications), as a fixture
-would; nothing imports it but the `seed_demo` command and its test.
+would, so it sits with the composition root at the top of the layers (.importlinter);
+nothing imports it but the `seed_demo` command and its test.
 """
 
 import random

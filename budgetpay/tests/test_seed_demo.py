@@ -9,7 +9,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from budgetpay.periods import user_today
-from budgets.demo import CARD_PAYMENT_DAY, DEMO_EMAIL, DEMO_PASSWORD, INBOX_READ_DAYS_AGO
+from budgetpay.demo import CARD_PAYMENT_DAY, DEMO_EMAIL, DEMO_PASSWORD, INBOX_READ_DAYS_AGO
 from budgets.reports import report_summary
 from budgets.selectors import budget_statuses
 from goals.models import GoalEntry
