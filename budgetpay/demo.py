@@ -39,9 +39,9 @@ from budgets.services import budget_create
 from chatbot.context import financial_context
 from goals.models import Goal, GoalEntry
 from goals.services import goal_create, goal_entry_create
-from notifications.insights import LEVELS, choose_insight_type, rules_insight
+from notifications.insights import choose_insight_type, insight_notify, rules_insight
 from notifications.models import Notification
-from notifications.services import notification_mark_all_read, notify
+from notifications.services import notification_mark_all_read
 from transactions.models import Account, Category, Transaction
 from transactions.services import account_create, account_update, category_create, transaction_create
 from users.models import User
@@ -371,15 +371,12 @@ def _daily_insight(*, user: User) -> Notification | None:
     today = user_today(user)
     context = financial_context(user=user, today=today)
     insight_type = choose_insight_type(context)
-    insight = rules_insight(insight_type, context)
-    return notify(
+    return insight_notify(
         user=user,
-        type=insight_type,
-        level=LEVELS[insight_type],
-        title=insight.title,
-        message=insight.message,
-        data={"source": insight.source},
+        insight_type=insight_type,
+        insight=rules_insight(insight_type, context),
         dedupe_key=f"daily-insight:{today.isoformat()}",
+        requested=False,
     )
 
 

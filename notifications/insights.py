@@ -193,7 +193,7 @@ def insight_generate(
     if not requested and not type_enabled(user=user, type=insight_type):
         return None
     insight = write_insight(user=user, insight_type=insight_type, context=context, focus=focus)
-    return _notify_insight(user=user, insight_type=insight_type, insight=insight, dedupe_key=dedupe_key, requested=requested)
+    return insight_notify(user=user, insight_type=insight_type, insight=insight, dedupe_key=dedupe_key, requested=requested)
 
 
 def insight_key(*, insight_type: str, context: dict) -> str:
@@ -242,7 +242,7 @@ def budget_insight_for_now(*, user) -> tuple[Notification, bool]:
     llm.check_daily_limit(user=user)
     insight = write_insight(user=user, insight_type=insight_type, context=context)
     while True:
-        notification = _notify_insight(user=user, insight_type=insight_type, insight=insight, dedupe_key=key, requested=True)
+        notification = insight_notify(user=user, insight_type=insight_type, insight=insight, dedupe_key=key, requested=True)
         if notification is not None:
             return notification, True
         stored = Notification.objects.filter(user=user, dedupe_key=key).first()
@@ -259,7 +259,9 @@ def write_insight(*, user, insight_type: str, context: dict, focus: str = "") ->
         return rules_insight(insight_type, context, locale=user.locale)
 
 
-def _notify_insight(*, user, insight_type: str, insight: Insight, dedupe_key: str, requested: bool) -> Notification | None:
+def insight_notify(*, user, insight_type: str, insight: Insight, dedupe_key: str, requested: bool) -> Notification | None:
+    """Store an insight through notify(): one asked for (`requested`) ignores the person's
+    preferences, a scheduled one respects them."""
     return notify(
         user=user,
         type=insight_type,
