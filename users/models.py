@@ -55,6 +55,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     monthly_income = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
     )
+    # The original Budget Pay's one savings target per month (its `savings_goal_amount`), which
+    # its web client shows and edits through the compatibility API; unset until the person sets it.
+    monthly_savings_goal = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="How much the person aims to save each month, in their currency; empty when not set.",
+    )
     locale = models.CharField(
         max_length=MAX_LOCALE_CHARS,
         default=DEFAULT_LOCALE,
