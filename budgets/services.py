@@ -6,8 +6,14 @@ from decimal import Decimal
 from django.db import transaction
 
 from budgetpay.periods import user_today
+from budgetpay.services import model_update
 from budgets.models import Budget, default_thresholds
 from transactions.models import Category
+
+BUDGET_FIELDS = frozenset({"name", "category", "amount", "period", "start_date", "rollover", "thresholds"})
+# Budget.clean() checks the category is one of the owner's expense categories; the
+# field's own check would look it up once more.
+_NOT_CLEANED = ("user", "category")
 
 
 @transaction.atomic
@@ -34,17 +40,15 @@ def budget_create(
         rollover=rollover,
         thresholds=thresholds if thresholds is not None else default_thresholds(),
     )
-    budget.clean()  # the ownership rule the admin's form applies too
+    budget.full_clean(exclude=_NOT_CLEANED)  # the model's rules, which the admin's form applies too
     budget.save()
     return budget
 
 
 @transaction.atomic
 def budget_update(*, budget: Budget, **fields: object) -> Budget:
-    for name, value in fields.items():
-        setattr(budget, name, value)
-    budget.clean()
-    budget.save(update_fields=[*fields.keys()])
+    """Change a budget (BUDGET_FIELDS); the result keeps every rule of the model."""
+    budget, _ = model_update(instance=budget, fields=fields, allowed=BUDGET_FIELDS, clean_exclude=_NOT_CLEANED)
     return budget
 
 

@@ -8,9 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from budgetpay.periods import user_today
+from budgetpay.services import model_update
 from goals.models import Goal, GoalEntry
 from goals.selectors import goal_saved
 from transactions.models import Account
+
+GOAL_FIELDS = frozenset({"name", "target_amount", "target_date", "account"})
+# Goal.clean() checks the account is the owner's; the field's own check would look it up once more.
+_NOT_CLEANED = ("user", "account")
 
 
 @transaction.atomic
@@ -18,17 +23,15 @@ def goal_create(
     *, user, name: str, target_amount: Decimal, target_date: date | None = None, account: Account | None = None
 ) -> Goal:
     goal = Goal(user=user, name=name, target_amount=target_amount, target_date=target_date, account=account)
-    goal.clean()  # the ownership rule the admin's form applies too
+    goal.full_clean(exclude=_NOT_CLEANED)  # the model's rules, which the admin's form applies too
     goal.save()
     return goal
 
 
 @transaction.atomic
 def goal_update(*, goal: Goal, **fields: object) -> Goal:
-    for name, value in fields.items():
-        setattr(goal, name, value)
-    goal.clean()
-    goal.save(update_fields=[*fields.keys()])
+    """Change a goal (GOAL_FIELDS); the result keeps every rule of the model."""
+    goal, _ = model_update(instance=goal, fields=fields, allowed=GOAL_FIELDS, clean_exclude=_NOT_CLEANED)
     return goal
 
 

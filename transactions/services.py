@@ -2,6 +2,8 @@
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -13,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError, Sum
 
 from budgetpay.periods import user_today
+from budgetpay.services import model_update
 from transactions.csv_import import StatementRow, parse_statement
 from transactions.models import Account, Category, Transaction
 from transactions.signals import transactions_imported
@@ -35,6 +38,8 @@ DEFAULT_FIXED_CATEGORIES = frozenset({"Housing"})
 
 IMPORT_BATCH_SIZE = 1000
 HASH_LOOKUP_CHUNK = 10_000
+ACCOUNT_FIELDS = frozenset({"name", "kind", "currency", "opening_balance", "is_archived"})
+CATEGORY_FIELDS = frozenset({"name", "kind", "color", "income_percentage", "is_fixed"})
 TRANSACTION_FIELDS = frozenset(
     {
         "account",
@@ -52,23 +57,33 @@ TRANSACTION_FIELDS = frozenset(
 )
 
 
+@contextmanager
+def _conflict_is(error: Callable[[], ValidationError]) -> Iterator[None]:
+    """A unique constraint broken by a concurrent write (an IntegrityError) becomes `error()`."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise error() from exc
+
+
 # --- Accounts -------------------------------------------------------------------------------
 
 
+def _account_name_taken(account: Account) -> ValidationError:
+    return ValidationError({"name": [f"You already have an account named {account.name!r}."]})
+
+
 def _check_account_name(account: Account) -> None:
-    duplicates = Account.objects.filter(user=account.user, name__iexact=account.name).exclude(pk=account.pk)
-    if duplicates.exists():
-        raise ValidationError({"name": [f"You already have an account named {account.name!r}."]})
+    if Account.objects.filter(user=account.user, name__iexact=account.name).exclude(pk=account.pk).exists():
+        raise _account_name_taken(account)
 
 
 def _save_account(account: Account) -> Account:
     account.full_clean(exclude=["user"], validate_constraints=False)
     _check_account_name(account)
-    try:
-        with transaction.atomic():
-            account.save()
-    except IntegrityError as exc:  # a concurrent request took the name
-        raise ValidationError({"name": [f"You already have an account named {account.name!r}."]}) from exc
+    with _conflict_is(lambda: _account_name_taken(account)):  # a concurrent request took the name
+        account.save()
     return account
 
 
@@ -107,9 +122,16 @@ def account_update(*, account: Account, **fields: Any) -> Account:
         raise ValidationError(
             {"currency": ["This account already has transactions in its currency; open a new account instead."]}
         )
-    for name, value in fields.items():
-        setattr(account, name, value)
-    return _save_account(account)
+    with _conflict_is(lambda: _account_name_taken(account)):
+        account, _ = model_update(
+            instance=account,
+            fields=fields,
+            allowed=ACCOUNT_FIELDS,
+            clean_exclude=["user"],
+            validate_constraints=False,
+            check=_check_account_name,
+        )
+    return account
 
 
 def _account_has_transactions(account: Account) -> bool:
@@ -174,14 +196,15 @@ def _percent(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')).normalize():f}"
 
 
+def _category_name_taken(category: Category) -> ValidationError:
+    return ValidationError({"name": [f"You already have a category named {category.name!r}."]})
+
+
 def _save_category(category: Category) -> Category:
     category.full_clean(exclude=["user"], validate_constraints=False)
     _check_category(category)
-    try:
-        with transaction.atomic():
-            category.save()
-    except IntegrityError as exc:
-        raise ValidationError({"name": [f"You already have a category named {category.name!r}."]}) from exc
+    with _conflict_is(lambda: _category_name_taken(category)):
+        category.save()
     return category
 
 
@@ -230,9 +253,16 @@ def category_update(*, category: Category, **fields: Any) -> Category:
         raise ValidationError(
             {"kind": ["Transactions use this category; create a new category of the other kind instead."]}
         )
-    for name, value in fields.items():
-        setattr(category, name, value)
-    return _save_category(category)
+    with _conflict_is(lambda: _category_name_taken(category)):
+        category, _ = model_update(
+            instance=category,
+            fields=fields,
+            allowed=CATEGORY_FIELDS,
+            clean_exclude=["user"],
+            validate_constraints=False,
+            check=_check_category,
+        )
+    return category
 
 
 @transaction.atomic
@@ -277,21 +307,25 @@ def _check_transaction(tx: Transaction, *, changed: set[str]) -> None:
         raise ValidationError(errors)
 
 
+# The related fields' own checks would look each row up again; Transaction.clean(), which
+# full_clean() always runs, checks they are the owner's.
+_NOT_CLEANED = ("user", "account", "category", "transfer_account")
+
+
+def _external_id_taken() -> ValidationError:
+    return ValidationError({"external_id": ["Another transaction in this account already has this external id."]})
+
+
+def _external_id_guard(external_id: str):
+    """Only a row with an external id can meet a concurrent write taking it (a savepoint otherwise costs for nothing)."""
+    return _conflict_is(_external_id_taken) if external_id else nullcontext()
+
+
 def _save_transaction(tx: Transaction, *, changed: set[str]) -> Transaction:
-    # The related fields' own checks would look each row up again; Transaction.clean(),
-    # which full_clean() always runs, checks they are the owner's.
-    tx.full_clean(exclude=["user", "account", "category", "transfer_account"], validate_constraints=False)
+    tx.full_clean(exclude=_NOT_CLEANED, validate_constraints=False)
     _check_transaction(tx, changed=changed)
-    if not tx.external_id:
+    with _external_id_guard(tx.external_id):
         tx.save()
-        return tx
-    try:
-        with transaction.atomic():
-            tx.save()
-    except IntegrityError as exc:  # a concurrent write took the external id
-        raise ValidationError(
-            {"external_id": ["Another transaction in this account already has this external id."]}
-        ) from exc
     return tx
 
 
@@ -335,17 +369,21 @@ def transaction_create(
 @transaction.atomic
 def transaction_update(*, transaction: Transaction, **fields: Any) -> Transaction:
     """Change a transaction; the result must keep every rule a new one keeps."""
-    unknown = fields.keys() - TRANSACTION_FIELDS
-    if unknown:
-        raise TypeError(f"transaction_update() got unexpected fields: {', '.join(sorted(unknown))}")
     changed = {
         name
         for name, value in fields.items()
         if name in ("account", "transfer_account") and value != getattr(transaction, name)
     }
-    for name, value in fields.items():
-        setattr(transaction, name, value)
-    return _save_transaction(transaction, changed=changed)
+    with _external_id_guard(fields.get("external_id", transaction.external_id)):
+        transaction, _ = model_update(
+            instance=transaction,
+            fields=fields,
+            allowed=TRANSACTION_FIELDS,
+            clean_exclude=_NOT_CLEANED,
+            validate_constraints=False,
+            check=lambda tx: _check_transaction(tx, changed=changed),
+        )
+    return transaction
 
 
 @transaction.atomic

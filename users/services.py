@@ -19,11 +19,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from budgetpay.formatting import DEFAULT_LOCALE
+from budgetpay.services import model_update
 from users.models import RefreshTokenLineage, User, UserManager
 from users.signals import credentials_changed, refresh_token_reused
 from users.tokens import token_matches_credentials
 
 EMAIL_TAKEN = "A user with this email address already exists."
+# What a person may change about themselves (the email and password have services of their own).
+PROFILE_FIELDS = frozenset(
+    {"full_name", "currency", "timezone", "locale", "monthly_income", "confirmed_locale_settings"}
+)
 
 
 def _validate_password(password: str, user: User, *, field: str) -> None:
@@ -80,11 +85,8 @@ def user_register(
 
 @transaction.atomic
 def user_update(*, user: User, **fields: object) -> User:
-    """Change profile fields. Only fields a person may change reach here."""
-    for name, value in fields.items():
-        setattr(user, name, value)
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=[*fields.keys()])
+    """Change profile fields (PROFILE_FIELDS)."""
+    user, _ = model_update(instance=user, fields=fields, allowed=PROFILE_FIELDS, clean_exclude=["password"])
     return user
 
 

@@ -192,3 +192,33 @@ def test_each_user_lists_only_their_own(user):
     make_budget(stranger, name="Theirs")
     names = [row["name"] for row in client_for(user).get(BUDGETS).json()["results"]]
     assert names == ["Mine"]
+
+
+def test_an_update_is_checked_against_the_whole_model(auth_client, user):
+    """budget_update ran only Budget.clean() before model_update: a row the model refuses
+    (here a period that is not one of the choices, which a write outside the services could
+    leave) was saved again with a 200. Now the whole row is validated: 400 naming the field."""
+    budget = make_budget(user)
+    Budget.objects.filter(pk=budget.pk).update(period="daily")
+    response = auth_client.patch(f"{BUDGETS}/{budget.pk}", {"amount": "120.00"}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"] == {"period": ["Value 'daily' is not a valid choice."]}
+    assert response.json()["message"] == "period: Value 'daily' is not a valid choice."
+    budget.refresh_from_db()
+    assert budget.amount == Decimal("100.00")
+
+
+def test_the_service_refuses_what_the_model_refuses(user):
+    from django.core.exceptions import ValidationError
+
+    from budgets.services import budget_update
+
+    budget = make_budget(user)
+    with pytest.raises(ValidationError) as error:
+        # Saved before model_update (SQLite keeps the 101 characters; PostgreSQL failed with a 500).
+        budget_update(budget=budget, name="x" * 101)
+    assert list(error.value.message_dict) == ["name"]
+    with pytest.raises(TypeError):
+        budget_update(budget=budget, user=user)
+    budget.refresh_from_db()
+    assert budget.name == ""

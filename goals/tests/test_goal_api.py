@@ -210,3 +210,32 @@ def test_goal_list_query_count_does_not_grow_with_goals(django_assert_max_num_qu
 def test_goal_ids_that_are_not_numbers_are_not_found(auth_client):
     assert auth_client.get(f"{GOALS}/abc").status_code == 404
     assert auth_client.get(f"{GOALS}/99999999999999999999/entries").status_code == 404
+
+
+def test_an_update_is_checked_against_the_whole_model(auth_client, user):
+    """goal_update ran only Goal.clean() before model_update: a row the model refuses (here
+    a blank name, which a write outside the services could leave) was saved again with a
+    200. Now the whole row is validated and the update answers 400 naming the field."""
+    goal = make_goal(user, name="Bike", target="700.00")
+    Goal.objects.filter(pk=goal.pk).update(name="")
+    response = auth_client.patch(f"{GOALS}/{goal.pk}", {"target_amount": "800.00"}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"] == {"name": ["This field cannot be blank."]}
+    assert response.json()["message"] == "name: This field cannot be blank."
+    goal.refresh_from_db()
+    assert str(goal.target_amount) == "700.00"
+
+
+def test_the_service_refuses_what_the_model_refuses(user):
+    from django.core.exceptions import ValidationError
+
+    from goals.services import goal_update
+
+    goal = make_goal(user, name="Bike", target="700.00")
+    with pytest.raises(ValidationError) as error:
+        goal_update(goal=goal, name="")  # saved as it was before model_update
+    assert error.value.message_dict == {"name": ["This field cannot be blank."]}
+    with pytest.raises(TypeError):
+        goal_update(goal=goal, user=user)
+    goal.refresh_from_db()
+    assert goal.name == "Bike"
