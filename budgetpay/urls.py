@@ -33,4 +33,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("accounts/", include("allauth.urls")),
     path("", include("users.urls")),
+    path("", include("transactions.urls")),
 ]

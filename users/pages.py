@@ -1,4 +1,5 @@
-"""The signed-in pages: dashboard, transactions, budgets, goals, notifications, account.
+"""The signed-in pages not yet moved into their apps: dashboard, budgets, goals,
+notifications, the assistant and the account's API access.
 
 Each view parses a form, calls one service (the only writers) or selectors, and
 renders. Objects are looked up through the owner's selector, so another person's id
@@ -12,22 +13,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from budgetpay import ai_limit
+from budgetpay import ai_limit, llm
+from budgetpay.charts import daily_spending_line, spending_donut
+from budgetpay.formatting import format_money
+from budgetpay.forms import add_service_errors
+from budgetpay.pages import delete_page as _delete_page
+from budgetpay.pages import form_data as _data
+from budgetpay.pages import form_page as _form_page
+from budgetpay.pages import next_url
 from budgetpay.periods import period_containing, user_today
 from budgetpay.validators import validate_user_date
 from budgets import services as budget_services
 from budgets.reports import report_summary
 from budgets.selectors import Health, budget_list, budget_statuses
-from budgetpay import llm
 from chatbot import selectors as chat_selectors
 from chatbot import services as chat_services
 from chatbot.chat import chat_send
@@ -36,293 +40,27 @@ from goals.selectors import goal_list, goal_progress
 from notifications import services as notification_services
 from notifications.models import Notification
 from notifications.selectors import notifications_for, preferences_for
-from transactions import services as ledger
+from notifications.templatetags.notification_tags import bell_for
 from transactions.models import Transaction
-from transactions.selectors import account_list, category_list, transaction_list
+from transactions.pages import transaction_form as _transaction_form
+from transactions.pages import transaction_save as _save_transaction
+from transactions.pages import transaction_saved_message as _saved_message
+from transactions.selectors import category_list, transaction_list
 from users import services as user_services
-from budgetpay.charts import daily_spending_line, spending_donut
-from budgetpay.formatting import format_money
 from users.forms import (
-    AccountForm,
     BudgetForm,
-    CategoryForm,
     ChatForm,
     GoalEntryForm,
     GoalForm,
-    ImportForm,
     NotificationPreferencesForm,
-    TransactionForm,
-    add_service_errors,
 )
 from users.selectors import active_refresh_tokens
-from notifications.templatetags.notification_tags import bell_for
 
 RECENT_TRANSACTIONS = 6
 DASHBOARD_GOALS = 4
-TRANSACTIONS_PER_PAGE = 25
 NOTIFICATIONS_PER_PAGE = 20
 CHAT_CONVERSATIONS = 30
 HEALTH_ORDER = {Health.OVER: 0, Health.WARNING: 1, Health.OK: 2}
-
-
-def next_url(request: HttpRequest, default: str) -> str:
-    """The `next` field or parameter when it points back into this site, else `default`."""
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
-        return candidate
-    return default
-
-
-def _data(request: HttpRequest):
-    """A form's data: bound on every POST, even an empty one, so a submitted empty
-    form shows its errors instead of coming back blank."""
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(request: HttpRequest, form, *, save, done: str, message, template: str, **context) -> HttpResponse:
-    """Show `form`; on a valid POST call `save(cleaned_data)` (one service) and go to
-    `done` saying `message(saved)`. A service's ValidationError lands next to its field."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, message(saved))
-            return redirect(done)
-    return render(request, template, {"form": form, **context})
-
-
-def _delete_page(request: HttpRequest, obj, *, delete, what: str, done: str) -> HttpResponse:
-    """Confirm, then delete through the service; a refusal it explains (ValidationError)
-    goes back to the list as an error message and deletes nothing."""
-    if request.method == "POST":
-        try:
-            delete(obj)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{what.capitalize()} “{obj}” deleted.")
-        return redirect(done)
-    return render(request, "pages/confirm_delete.html", {"object": obj, "what": what, "cancel": reverse(done)})
-
-
-# --- Transactions ------------------------------------------------------------------------
-
-
-def _transaction_form(
-    request: HttpRequest,
-    *,
-    instance: Transaction | None = None,
-    initial: dict | None = None,
-    prefix: str | None = None,
-    allow_transfer: bool = True,
-) -> TransactionForm:
-    """The form with the person's own categories and open accounts (plus the edited one's accounts)."""
-    user = request.user
-    kept = [pk for pk in (getattr(instance, "account_id", None), getattr(instance, "transfer_account_id", None)) if pk]
-    accounts = list(account_list(user=user).filter(Q(is_archived=False) | Q(pk__in=kept)))
-    return TransactionForm(
-        _data(request),
-        user=user,
-        categories=list(category_list(user=user)),
-        accounts=accounts,
-        today=user_today(user),
-        initial=TransactionForm.initial_from(instance) if instance else initial,
-        prefix=prefix,
-        allow_transfer=allow_transfer,
-    )
-
-
-def _save_transaction(form: TransactionForm, *, instance: Transaction | None = None) -> Transaction | None:
-    """Create or update through the ledger's services; None (with the errors on the form) when refused."""
-    names = ("kind", "amount", "category", "description", "date", "account", "transfer_account", "notes")
-    fields = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
-    try:
-        if instance is None:
-            return ledger.transaction_create(user=form.user, **fields)
-        return ledger.transaction_update(transaction=instance, **fields)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-
-
-def _saved_message(tx: Transaction) -> str:
-    if tx.kind == Transaction.Kind.TRANSFER:
-        return (
-            f"Transfer of {format_money(tx.amount, tx.account.currency)} saved "
-            f"({tx.account.name} → {tx.transfer_account.name}, {tx.date:%-d %b})."
-        )
-    what = tx.category.name if tx.category else "uncategorised"
-    verb = "Expense" if tx.kind == Transaction.Kind.EXPENSE else "Income"
-    return f"{verb} of {format_money(tx.amount, tx.account.currency)} saved ({what}, {tx.date:%-d %b})."
-
-
-@login_required
-@require_GET
-def transaction_list_page(request: HttpRequest) -> HttpResponse:
-    transactions = transaction_list(user=request.user)
-    query = request.GET.get("q", "").strip()[:100]
-    kind = request.GET.get("kind", "")
-    if query:
-        transactions = transactions.filter(Q(description__icontains=query) | Q(payee__icontains=query) | Q(category__name__icontains=query))
-    if kind in Transaction.Kind.values:
-        transactions = transactions.filter(kind=kind)
-    page = Paginator(transactions, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "pages/transactions.html",
-        {"page": page, "query": query, "kind": kind, "kinds": Transaction.Kind.choices, "filtered": bool(query or kind)},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def transaction_create_page(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind")
-    initial = {"kind": kind} if kind in Transaction.Kind.values else None
-    form = _transaction_form(request, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        tx = _save_transaction(form)
-        if tx is not None:
-            messages.success(request, _saved_message(tx))
-            return redirect(next_url(request, reverse("transactions")))
-    return render(request, "pages/transaction_form.html", {"form": form, "next": next_url(request, "")})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def transaction_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    tx = get_object_or_404(transaction_list(user=request.user), pk=pk)
-    form = _transaction_form(request, instance=tx)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_transaction(form, instance=tx)
-        if saved is not None:
-            messages.success(request, _saved_message(saved))
-            return redirect("transactions")
-    return render(request, "pages/transaction_form.html", {"form": form, "transaction": tx})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def transaction_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    tx = get_object_or_404(transaction_list(user=request.user), pk=pk)
-    if request.method == "POST":
-        ledger.transaction_delete(transaction=tx)
-        messages.success(request, "The transaction was deleted.")
-        return redirect("transactions")
-    return render(request, "pages/confirm_delete.html", {"object": tx, "what": "transaction", "cancel": reverse("transactions")})
-
-
-# --- Accounts and categories -------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def account_list_page(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "pages/accounts.html",
-        {"accounts": account_list(user=request.user), "categories": category_list(user=request.user)},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_create_page(request: HttpRequest) -> HttpResponse:
-    form = AccountForm(_data(request), initial={"currency": request.user.currency})
-    return _form_page(
-        request, form, template="pages/account_form.html", done="accounts",
-        save=lambda data: ledger.account_create(user=request.user, **data),
-        message=lambda account: f"Account “{account}” created.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(account_list(user=request.user), pk=pk)
-    form = AccountForm(_data(request), initial=AccountForm.initial_from(account))
-    return _form_page(
-        request, form, template="pages/account_form.html", done="accounts", account=account,
-        save=lambda data: ledger.account_update(account=account, **data),
-        message=lambda saved: f"Account “{saved}” saved.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(account_list(user=request.user), pk=pk)
-    return _delete_page(
-        request, account, what="account", done="accounts", delete=lambda obj: ledger.account_delete(account=obj)
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def category_create_page(request: HttpRequest) -> HttpResponse:
-    return _form_page(
-        request, CategoryForm(_data(request)), template="pages/category_form.html", done="accounts",
-        save=lambda data: ledger.category_create(user=request.user, **data),
-        message=lambda category: f"Category “{category}” created.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def category_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    category = get_object_or_404(category_list(user=request.user), pk=pk)
-    form = CategoryForm(_data(request), initial=CategoryForm.initial_from(category))
-    return _form_page(
-        request, form, template="pages/category_form.html", done="accounts", category=category,
-        save=lambda data: ledger.category_update(category=category, **data),
-        message=lambda saved: f"Category “{saved}” saved.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    category = get_object_or_404(category_list(user=request.user), pk=pk)
-    return _delete_page(
-        request, category, what="category", done="accounts", delete=lambda obj: ledger.category_delete(category=obj)
-    )
-
-
-IMPORT_ROWS_SHOWN = 50
-IMPORT_LAYOUTS = {
-    "signed_amount": "one signed amount column",
-    "debit_credit": "money out and money in columns",
-    "amount_and_kind": "an amount column and a debit/credit column",
-}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def transaction_import_page(request: HttpRequest) -> HttpResponse:
-    """Upload a statement; show what was imported (or, checking only, what would be),
-    the duplicates skipped and each row that could not be read, by line number."""
-    form = ImportForm(_data(request), request.FILES or None, accounts=list(account_list(user=request.user)))
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = ledger.transactions_import(user=request.user, **form.service_arguments())
-        except ValidationError as error:
-            if hasattr(error, "error_dict") and "mapping" in error.error_dict:
-                # The service speaks to API clients ("send a mapping"); here the mapping is the form's fields.
-                found = error.message_dict["mapping"][0].split(". Send a mapping")[0]
-                error = ValidationError(f"{found}. Name them under “My bank names its columns differently”.")
-            add_service_errors(form, error)
-        else:
-            if report.created:
-                messages.success(request, f"{report.created} transaction{pluralize(report.created)} imported.")
-    context = {"form": form, "report": report}
-    if report is not None:
-        context["rows_shown"] = report.rows[:IMPORT_ROWS_SHOWN]
-        context["errors_shown"] = report.errors[:IMPORT_ROWS_SHOWN]
-        context["layout"] = IMPORT_LAYOUTS.get(report.layout, report.layout)
-    return render(request, "pages/transaction_import.html", context)
 
 
 # --- Dashboard ---------------------------------------------------------------------------

@@ -4,18 +4,6 @@ from users import pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("transactions/", pages.transaction_list_page, name="transactions"),
-    path("transactions/new/", pages.transaction_create_page, name="transaction-create"),
-    path("transactions/import/", pages.transaction_import_page, name="transaction-import"),
-    path("transactions/<int:pk>/edit/", pages.transaction_edit_page, name="transaction-edit"),
-    path("transactions/<int:pk>/delete/", pages.transaction_delete_page, name="transaction-delete"),
-    path("ledger/", pages.account_list_page, name="accounts"),
-    path("ledger/accounts/new/", pages.account_create_page, name="account-create"),
-    path("ledger/accounts/<int:pk>/edit/", pages.account_edit_page, name="account-edit"),
-    path("ledger/accounts/<int:pk>/delete/", pages.account_delete_page, name="account-delete"),
-    path("ledger/categories/new/", pages.category_create_page, name="category-create"),
-    path("ledger/categories/<int:pk>/edit/", pages.category_edit_page, name="category-edit"),
-    path("ledger/categories/<int:pk>/delete/", pages.category_delete_page, name="category-delete"),
     path("budgets/", pages.budget_list_page, name="budgets"),
     path("budgets/new/", pages.budget_create_page, name="budget-create"),
     path("budgets/<int:pk>/edit/", pages.budget_edit_page, name="budget-edit"),

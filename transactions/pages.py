@@ -1,0 +1,252 @@
+"""The ledger's pages: transactions (list, add, edit, delete, import a statement), and the
+accounts and categories they are kept in. The dashboard's quick-add form (budgets.pages)
+uses this module's transaction form helpers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from budgetpay.formatting import format_money
+from budgetpay.forms import add_service_errors
+from budgetpay.pages import delete_page, form_data, form_page, next_url
+from budgetpay.periods import user_today
+from transactions import services as ledger
+from transactions.forms import AccountForm, CategoryForm, ImportForm, TransactionForm
+from transactions.models import Transaction
+from transactions.selectors import account_list, category_list, transaction_list
+
+TRANSACTIONS_PER_PAGE = 25
+
+
+# --- Transactions ------------------------------------------------------------------------
+
+
+def transaction_form(
+    request: HttpRequest,
+    *,
+    instance: Transaction | None = None,
+    initial: dict | None = None,
+    prefix: str | None = None,
+    allow_transfer: bool = True,
+) -> TransactionForm:
+    """The form with the person's own categories and open accounts (plus the edited one's accounts)."""
+    user = request.user
+    kept = [pk for pk in (getattr(instance, "account_id", None), getattr(instance, "transfer_account_id", None)) if pk]
+    accounts = list(account_list(user=user).filter(Q(is_archived=False) | Q(pk__in=kept)))
+    return TransactionForm(
+        form_data(request),
+        user=user,
+        categories=list(category_list(user=user)),
+        accounts=accounts,
+        today=user_today(user),
+        initial=TransactionForm.initial_from(instance) if instance else initial,
+        prefix=prefix,
+        allow_transfer=allow_transfer,
+    )
+
+
+def transaction_save(form: TransactionForm, *, instance: Transaction | None = None) -> Transaction | None:
+    """Create or update through the ledger's services; None (with the errors on the form) when refused."""
+    names = ("kind", "amount", "category", "description", "date", "account", "transfer_account", "notes")
+    fields = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+    try:
+        if instance is None:
+            return ledger.transaction_create(user=form.user, **fields)
+        return ledger.transaction_update(transaction=instance, **fields)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+def transaction_saved_message(tx: Transaction) -> str:
+    if tx.kind == Transaction.Kind.TRANSFER:
+        return (
+            f"Transfer of {format_money(tx.amount, tx.account.currency)} saved "
+            f"({tx.account.name} → {tx.transfer_account.name}, {tx.date:%-d %b})."
+        )
+    what = tx.category.name if tx.category else "uncategorised"
+    verb = "Expense" if tx.kind == Transaction.Kind.EXPENSE else "Income"
+    return f"{verb} of {format_money(tx.amount, tx.account.currency)} saved ({what}, {tx.date:%-d %b})."
+
+
+@login_required
+@require_GET
+def transaction_list_page(request: HttpRequest) -> HttpResponse:
+    transactions = transaction_list(user=request.user)
+    query = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    if query:
+        transactions = transactions.filter(Q(description__icontains=query) | Q(payee__icontains=query) | Q(category__name__icontains=query))
+    if kind in Transaction.Kind.values:
+        transactions = transactions.filter(kind=kind)
+    page = Paginator(transactions, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "transactions/transactions.html",
+        {"page": page, "query": query, "kind": kind, "kinds": Transaction.Kind.choices, "filtered": bool(query or kind)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transaction_create_page(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in Transaction.Kind.values else None
+    form = transaction_form(request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        tx = transaction_save(form)
+        if tx is not None:
+            messages.success(request, transaction_saved_message(tx))
+            return redirect(next_url(request, reverse("transactions:list")))
+    return render(request, "transactions/transaction_form.html", {"form": form, "next": next_url(request, "")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transaction_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    tx = get_object_or_404(transaction_list(user=request.user), pk=pk)
+    form = transaction_form(request, instance=tx)
+    if request.method == "POST" and form.is_valid():
+        saved = transaction_save(form, instance=tx)
+        if saved is not None:
+            messages.success(request, transaction_saved_message(saved))
+            return redirect("transactions:list")
+    return render(request, "transactions/transaction_form.html", {"form": form, "transaction": tx})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transaction_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    tx = get_object_or_404(transaction_list(user=request.user), pk=pk)
+    if request.method == "POST":
+        ledger.transaction_delete(transaction=tx)
+        messages.success(request, "The transaction was deleted.")
+        return redirect("transactions:list")
+    return render(
+        request,
+        "includes/confirm_delete.html",
+        {"object": tx, "what": "transaction", "cancel": reverse("transactions:list")},
+    )
+
+
+# --- Accounts and categories -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def account_list_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "transactions/accounts.html",
+        {"accounts": account_list(user=request.user), "categories": category_list(user=request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_create_page(request: HttpRequest) -> HttpResponse:
+    form = AccountForm(form_data(request), initial={"currency": request.user.currency})
+    return form_page(
+        request, form, template="transactions/account_form.html", done="transactions:accounts",
+        save=lambda data: ledger.account_create(user=request.user, **data),
+        message=lambda account: f"Account “{account}” created.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(account_list(user=request.user), pk=pk)
+    form = AccountForm(form_data(request), initial=AccountForm.initial_from(account))
+    return form_page(
+        request, form, template="transactions/account_form.html", done="transactions:accounts", account=account,
+        save=lambda data: ledger.account_update(account=account, **data),
+        message=lambda saved: f"Account “{saved}” saved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(account_list(user=request.user), pk=pk)
+    return delete_page(
+        request, account, what="account", done="transactions:accounts",
+        delete=lambda obj: ledger.account_delete(account=obj),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_create_page(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request, CategoryForm(form_data(request)), template="transactions/category_form.html",
+        done="transactions:accounts",
+        save=lambda data: ledger.category_create(user=request.user, **data),
+        message=lambda category: f"Category “{category}” created.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(category_list(user=request.user), pk=pk)
+    form = CategoryForm(form_data(request), initial=CategoryForm.initial_from(category))
+    return form_page(
+        request, form, template="transactions/category_form.html", done="transactions:accounts", category=category,
+        save=lambda data: ledger.category_update(category=category, **data),
+        message=lambda saved: f"Category “{saved}” saved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(category_list(user=request.user), pk=pk)
+    return delete_page(
+        request, category, what="category", done="transactions:accounts",
+        delete=lambda obj: ledger.category_delete(category=obj),
+    )
+
+
+# --- Import a statement ------------------------------------------------------------------
+
+IMPORT_ROWS_SHOWN = 50
+IMPORT_LAYOUTS = {
+    "signed_amount": "one signed amount column",
+    "debit_credit": "money out and money in columns",
+    "amount_and_kind": "an amount column and a debit/credit column",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transaction_import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a statement; show what was imported (or, checking only, what would be),
+    the duplicates skipped and each row that could not be read, by line number."""
+    form = ImportForm(form_data(request), request.FILES or None, accounts=list(account_list(user=request.user)))
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = ledger.transactions_import(user=request.user, **form.service_arguments())
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "mapping" in error.error_dict:
+                # The service speaks to API clients ("send a mapping"); here the mapping is the form's fields.
+                found = error.message_dict["mapping"][0].split(". Send a mapping")[0]
+                error = ValidationError(f"{found}. Name them under “My bank names its columns differently”.")
+            add_service_errors(form, error)
+        else:
+            if report.created:
+                messages.success(request, f"{report.created} transaction{pluralize(report.created)} imported.")
+    context = {"form": form, "report": report}
+    if report is not None:
+        context["rows_shown"] = report.rows[:IMPORT_ROWS_SHOWN]
+        context["errors_shown"] = report.errors[:IMPORT_ROWS_SHOWN]
+        context["layout"] = IMPORT_LAYOUTS.get(report.layout, report.layout)
+    return render(request, "transactions/transaction_import.html", context)
