@@ -34,4 +34,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("users.urls")),
     path("", include("transactions.urls")),
+    path("", include("goals.urls")),
 ]

@@ -2,19 +2,17 @@
 writes happen in each app's services, whose ValidationErrors land next to the fields."""
 
 import zoneinfo
-from datetime import date
 from functools import cache
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from budgetpay.formatting import LocaleError, active_locale, currency_for_locale, locale_choices, normalize_locale
-from budgetpay.forms import currency_choices, date_field, money_field
+from budgetpay.forms import currency_choices, money_field
 from budgetpay.money import MoneyFormField
 from budgetpay.validators import validate_timezone
 from budgets.models import Budget
 from chatbot.chat import MAX_CONTENT_CHARS
-from goals.models import GoalEntry
 from notifications.models import Notification
 from transactions.models import Category
 from users.models import User
@@ -203,43 +201,6 @@ class BudgetForm(forms.Form):
         if len(set(values)) != len(values):
             raise ValidationError("Each percentage may appear once.")
         return sorted(values)
-
-
-# --- Goals -------------------------------------------------------------------------------
-
-
-class GoalForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Emergency fund"}))
-    target_amount = money_field("Target")
-    target_date = date_field(
-        required=False, label="Target date", help_text="Optional; we'll tell you how much to put aside."
-    )
-
-    def __init__(self, *args, today: date | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.today = today
-
-    def clean_target_date(self) -> date | None:
-        target = self.cleaned_data["target_date"]
-        if target is not None and self.today is not None and target < self.today and self.initial.get("target_date") != target:
-            raise ValidationError("Pick a date from today on.")
-        return target
-
-
-class GoalEntryForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[(GoalEntry.Kind.CONTRIBUTION, "Add money"), (GoalEntry.Kind.WITHDRAWAL, "Take money out")],
-        initial=GoalEntry.Kind.CONTRIBUTION,
-        widget=forms.RadioSelect,
-        label="What",
-    )
-    amount = money_field("Amount")
-    date = date_field(label="Date")
-    note = forms.CharField(max_length=255, required=False, label="Note")
-
-    def __init__(self, *args, today: date, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["date"].initial = today
 
 
 # --- Notification preferences --------------------------------------------------------------

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from budgetpay import ai_limit, llm
 from budgetpay.charts import daily_spending_line, spending_donut
 from budgetpay.formatting import format_money
-from budgetpay.forms import add_service_errors
 from budgetpay.pages import delete_page as _delete_page
 from budgetpay.pages import form_data as _data
 from budgetpay.pages import form_page as _form_page
@@ -35,7 +34,6 @@ from budgets.selectors import Health, budget_list, budget_statuses
 from chatbot import selectors as chat_selectors
 from chatbot import services as chat_services
 from chatbot.chat import chat_send
-from goals import services as goal_services
 from goals.selectors import goal_list, goal_progress
 from notifications import services as notification_services
 from notifications.models import Notification
@@ -50,8 +48,6 @@ from users import services as user_services
 from users.forms import (
     BudgetForm,
     ChatForm,
-    GoalEntryForm,
-    GoalForm,
     NotificationPreferencesForm,
 )
 from users.selectors import active_refresh_tokens
@@ -201,68 +197,6 @@ def budget_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
     return _delete_page(
         request, budget, what="budget", done="budgets", delete=lambda obj: budget_services.budget_delete(budget=obj)
-    )
-
-
-# --- Goals -------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def goal_list_page(request: HttpRequest) -> HttpResponse:
-    today = user_today(request.user)
-    goals = [(goal, goal_progress(goal=goal, today=today)) for goal in goal_list(user=request.user)]
-    return render(request, "pages/goals.html", {"goals": goals})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def goal_create_page(request: HttpRequest) -> HttpResponse:
-    return _form_page(
-        request, GoalForm(_data(request), today=user_today(request.user)), template="pages/goal_form.html",
-        done="goals",
-        save=lambda data: goal_services.goal_create(user=request.user, **data),
-        message=lambda goal: f"Goal “{goal}” created. Add money to it whenever you put some aside.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def goal_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    goal = get_object_or_404(goal_list(user=request.user), pk=pk)
-    initial = {"name": goal.name, "target_amount": goal.target_amount, "target_date": goal.target_date}
-    return _form_page(
-        request, GoalForm(_data(request), initial=initial, today=user_today(request.user)),
-        template="pages/goal_form.html", done="goals", goal=goal,
-        save=lambda data: goal_services.goal_update(goal=goal, **data),
-        message=lambda saved: f"Goal “{saved}” saved.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def goal_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    goal = get_object_or_404(goal_list(user=request.user), pk=pk)
-    return _delete_page(request, goal, what="goal", done="goals", delete=lambda obj: goal_services.goal_delete(goal=obj))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def goal_entry_page(request: HttpRequest, pk: int) -> HttpResponse:
-    goal = get_object_or_404(goal_list(user=request.user), pk=pk)
-    today = user_today(request.user)
-    form = GoalEntryForm(_data(request), today=today)
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = goal_services.goal_entry_create(goal=goal, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            verb = "added to" if entry.kind == "contribution" else "taken out of"
-            messages.success(request, f"{format_money(entry.amount, request.user.currency)} {verb} “{goal}”.")
-            return redirect("goals")
-    return render(
-        request, "pages/goal_entry_form.html", {"form": form, "goal": goal, "progress": goal_progress(goal=goal, today=today)}
     )
 
 

@@ -1,0 +1,42 @@
+"""Every amount a person types into the goals' pages is read by the one money parser
+(budgetpay.money, issue 12 item 13): the goal and money forms refuse "1e3" and "０１２" with
+the parser's message (Decimal() would read them as 1000 and 12)."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from goals.models import Goal, GoalEntry
+
+pytestmark = pytest.mark.django_db
+
+DIGITS_MESSAGE = "Write the amount with the digits 0 to 9, such as 12.50."
+EXPONENT_MESSAGE = "Write the amount as a plain number such as 100000.00, without an exponent."
+NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
+
+
+@pytest.fixture
+def client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def assert_form_refused(response, field: str, message: str) -> None:
+    assert response.status_code == 200, response.get("Location")
+    assert response.context["form"].errors[field] == [message]
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
+def test_the_goal_forms_refuse_amounts_that_are_not_plain(client, amount, message):
+    goal = {"name": "Bike", "target_amount": amount}
+    assert_form_refused(client.post("/goals/new/", goal), "target_amount", message)
+    assert client.post("/goals/new/", {**goal, "target_amount": "500"}).status_code == 302
+    created = Goal.objects.get()
+    assert created.target_amount == Decimal("500.00")
+
+    entry = {"kind": "contribution", "amount": amount, "date": "2026-01-10"}
+    assert_form_refused(client.post(f"/goals/{created.pk}/money/", entry), "amount", message)
+    assert not GoalEntry.objects.exists()
