@@ -9,9 +9,35 @@ from transactions.models import MONEY, Category
 
 EXPENSE_CATEGORY_REQUIRED = "Budgets limit spending: pick one of your expense categories, or none for all spending."
 
+# The alert percentages of a budget: one to five whole percentages of its amount, each
+# once. The services store them ascending (budgets.services).
+MIN_THRESHOLDS, MAX_THRESHOLDS = 1, 5
+LOWEST_THRESHOLD, HIGHEST_THRESHOLD = 1, 1000
+
 
 def default_thresholds() -> list[int]:
     return [80, 100]
+
+
+def validate_thresholds(value: object) -> None:
+    """The one owner of the threshold rule: the API, the pages and the admin all reach it
+    through full_clean(). The messages are the ones the API gave when its serializer held
+    the rule."""
+    if not isinstance(value, list) or not all(isinstance(item, int) and not isinstance(item, bool) for item in value):
+        raise ValidationError("Give the alerts as a list of whole percentages, e.g. [80, 100].", code="invalid")
+    problems = []
+    if any(item < LOWEST_THRESHOLD for item in value):
+        problems.append(f"Ensure this value is greater than or equal to {LOWEST_THRESHOLD}.")
+    if any(item > HIGHEST_THRESHOLD for item in value):
+        problems.append(f"Ensure this value is less than or equal to {HIGHEST_THRESHOLD}.")
+    if problems:
+        raise ValidationError(problems, code="out_of_range")
+    if len(value) < MIN_THRESHOLDS:
+        raise ValidationError(f"Ensure this field has at least {MIN_THRESHOLDS} elements.", code="min_length")
+    if len(value) > MAX_THRESHOLDS:
+        raise ValidationError(f"Ensure this field has no more than {MAX_THRESHOLDS} elements.", code="max_length")
+    if len(set(value)) != len(value):
+        raise ValidationError("Each threshold may appear once.", code="repeated")
 
 
 class Budget(models.Model):
@@ -33,7 +59,12 @@ class Budget(models.Model):
     start_date = models.DateField()
     rollover = models.BooleanField(default=False, help_text="Carry unspent money into the next period.")
     # Percentages of the amount at which the user is alerted, ascending, e.g. [80, 100].
-    thresholds = models.JSONField(default=default_thresholds)
+    thresholds = models.JSONField(
+        default=default_thresholds,
+        validators=[validate_thresholds],
+        # full_clean() refuses an empty list as blank before any validator runs.
+        error_messages={"blank": f"Ensure this field has at least {MIN_THRESHOLDS} elements."},
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

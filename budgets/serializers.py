@@ -1,8 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from budgetpay.money import MoneyField
 from budgetpay.fields import choice_field, local_date_field, money_field, percent_field
-from budgets.models import Budget
+from budgets.models import HIGHEST_THRESHOLD, LOWEST_THRESHOLD, MAX_THRESHOLDS, MIN_THRESHOLDS, Budget
 from budgets.reports import MAX_CASHFLOW_DAYS, REPORT_PERIODS, default_cashflow_start
 from budgets.selectors import EARLY_DAYS, ONE_OFF_SHARE, Health, Pace, ProjectionState
 from transactions.models import Category
@@ -15,16 +16,28 @@ class UserCategoryField(serializers.PrimaryKeyRelatedField):
         return Category.objects.filter(user=self.context["request"].user)
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": LOWEST_THRESHOLD, "maximum": HIGHEST_THRESHOLD},
+        "minItems": MIN_THRESHOLDS,
+        "maxItems": MAX_THRESHOLDS,
+    }
+)
+class ThresholdsField(serializers.ListField):
+    """A list of whole numbers. The rule they keep (budgets.models.validate_thresholds) is
+    the model's, which the service applies; the schema documents it from the same limits."""
+
+    child = serializers.IntegerField()
+
+
 class BudgetSerializer(serializers.ModelSerializer):
     category = UserCategoryField(allow_null=True, default=None, help_text="An expense category; null for all spending.")
     # The platform's money field, not the model's DecimalField, which would take "1e3" and "０１２".
     amount = MoneyField(positive=True, help_text="The limit per period, a plain decimal such as 400.00.")
     period = choice_field(Budget.Period.values, "period", default=Budget.Period.MONTHLY)
     start_date = local_date_field(required=False, help_text="Defaults to today in your timezone.")
-    thresholds = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=1000),
-        min_length=1,
-        max_length=5,
+    thresholds = ThresholdsField(
         required=False,
         help_text="Percentages of the budget at which you are alerted, e.g. [80, 100]; stored ascending.",
     )
@@ -33,11 +46,6 @@ class BudgetSerializer(serializers.ModelSerializer):
         model = Budget
         fields = ("id", "name", "category", "amount", "period", "start_date", "rollover", "thresholds", "created_at")
         read_only_fields = ("id", "created_at")
-
-    def validate_thresholds(self, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value):
-            raise serializers.ValidationError("Each threshold may appear once.")
-        return sorted(value)
 
 
 class DateQuerySerializer(serializers.Serializer):

@@ -16,6 +16,17 @@ BUDGET_FIELDS = frozenset({"name", "category", "amount", "period", "start_date",
 _NOT_CLEANED = ("user", "category")
 
 
+def _ascending(thresholds: object) -> object:
+    """Thresholds are stored ascending; anything but a list of numbers is left for
+    Budget.thresholds' validator (validate_thresholds) to refuse."""
+    if not isinstance(thresholds, list):
+        return thresholds
+    try:
+        return sorted(thresholds)
+    except TypeError:
+        return thresholds
+
+
 @transaction.atomic
 def budget_create(
     *,
@@ -38,7 +49,7 @@ def budget_create(
         period=period,
         start_date=start_date or user_today(user),
         rollover=rollover,
-        thresholds=thresholds if thresholds is not None else default_thresholds(),
+        thresholds=_ascending(thresholds) if thresholds is not None else default_thresholds(),
     )
     budget.full_clean(exclude=_NOT_CLEANED)  # the model's rules, which the admin's form applies too
     budget.save()
@@ -48,6 +59,8 @@ def budget_create(
 @transaction.atomic
 def budget_update(*, budget: Budget, **fields: object) -> Budget:
     """Change a budget (BUDGET_FIELDS); the result keeps every rule of the model."""
+    if "thresholds" in fields:
+        fields["thresholds"] = _ascending(fields["thresholds"])
     budget, _ = model_update(instance=budget, fields=fields, allowed=BUDGET_FIELDS, clean_exclude=_NOT_CLEANED)
     return budget
 

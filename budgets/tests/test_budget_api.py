@@ -222,3 +222,53 @@ def test_the_service_refuses_what_the_model_refuses(user):
         budget_update(budget=budget, user=user)
     budget.refresh_from_db()
     assert budget.name == ""
+
+
+# The threshold rule has one owner, budgets.models.validate_thresholds, which the service
+# runs through full_clean(); the serializer only reads a list of whole numbers. The API
+# answers with the messages its serializer gave when it held the rule (an out-of-range
+# value is no longer nested under its index in the list).
+THRESHOLD_MESSAGES = [
+    ([], ["Ensure this field has at least 1 elements."]),
+    ([0], ["Ensure this value is greater than or equal to 1."]),
+    ([80, 1001], ["Ensure this value is less than or equal to 1000."]),
+    ([0, 1001], ["Ensure this value is greater than or equal to 1.", "Ensure this value is less than or equal to 1000."]),
+    ([80, 80], ["Each threshold may appear once."]),
+    ([1, 2, 3, 4, 5, 6], ["Ensure this field has no more than 5 elements."]),
+]
+
+
+@pytest.mark.parametrize(("thresholds", "messages"), THRESHOLD_MESSAGES)
+def test_the_threshold_rule_answers_a_400_on_create_and_update(auth_client, user, thresholds, messages):
+    created = auth_client.post(BUDGETS, {"amount": "100.00", "thresholds": thresholds}, format="json")
+    assert created.status_code == 400, created.json()
+    assert created.json()["errors"] == {"thresholds": messages}
+    assert created.json()["message"] == f"thresholds: {messages[0]}"
+
+    budget = make_budget(user)
+    updated = auth_client.patch(f"{BUDGETS}/{budget.pk}", {"thresholds": thresholds}, format="json")
+    assert updated.status_code == 400, updated.json()
+    assert updated.json()["errors"] == {"thresholds": messages}
+    budget.refresh_from_db()
+    assert budget.thresholds == [80, 100]
+
+
+def test_thresholds_are_stored_ascending_on_update(auth_client, user):
+    budget = make_budget(user)
+    response = auth_client.patch(f"{BUDGETS}/{budget.pk}", {"thresholds": [100, 50, 75]}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["thresholds"] == [50, 75, 100]
+    budget.refresh_from_db()
+    assert budget.thresholds == [50, 75, 100]
+
+
+@pytest.mark.parametrize("thresholds", [[0], "80", [80, "80"], [True], [80, 80]])
+def test_the_service_applies_the_threshold_rule_to_every_caller(user, thresholds):
+    from django.core.exceptions import ValidationError
+
+    from budgets.services import budget_create
+
+    with pytest.raises(ValidationError) as error:
+        budget_create(user=user, amount=Decimal("10.00"), thresholds=thresholds)
+    assert list(error.value.message_dict) == ["thresholds"]
+    assert not Budget.objects.exists()
