@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from budgetpay.api import api_not_found
 from budgetpay.health import health
+from budgets.pages import home
 
 api_v1 = [
     path("", include("users.api_urls")),
@@ -32,7 +33,11 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),
     path("accounts/", include("allauth.urls")),
+    # The front door: the dashboard once signed in, the landing page before. Named plainly
+    # "home" because settings.LOGIN_REDIRECT_URL and every app's templates lead there.
+    path("", home, name="home"),
     path("", include("users.urls")),
     path("", include("transactions.urls")),
     path("", include("goals.urls")),
+    path("", include("budgets.urls")),
 ]

@@ -8,13 +8,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from budgetpay.formatting import LocaleError, active_locale, currency_for_locale, locale_choices, normalize_locale
-from budgetpay.forms import currency_choices, money_field
+from budgetpay.forms import currency_choices
 from budgetpay.money import MoneyFormField
 from budgetpay.validators import validate_timezone
-from budgets.models import Budget
 from chatbot.chat import MAX_CONTENT_CHARS
 from notifications.models import Notification
-from transactions.models import Category
 from users.models import User
 
 
@@ -145,62 +143,6 @@ class LocaleSettingsForm(ProfileForm):
         self.fields["timezone"].widget = timezone_input(replaces="UTC" if self.instance.timezone == "UTC" else "")
         if browser_currency and browser_currency != self.instance.currency:
             self.fields["currency"].help_text += f" Your browser's region uses {browser_currency}."
-
-
-# --- Budgets -----------------------------------------------------------------------------
-
-
-class BudgetForm(forms.Form):
-    category = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Category", help_text="Or all spending, to cap the total."
-    )
-    amount = money_field("Limit")
-    period = forms.ChoiceField(choices=Budget.Period.choices, initial=Budget.Period.MONTHLY, label="Every")
-    name = forms.CharField(max_length=100, required=False, label="Name", help_text="Optional; the category's name by default.")
-    thresholds = forms.CharField(
-        initial="80, 100",
-        label="Alert me at",
-        help_text="Percentages of the limit, separated by commas.",
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-        error_messages={"required": "Enter at least one percentage, e.g. 80, 100."},
-    )
-    rollover = forms.BooleanField(required=False, label="Carry unspent money into the next period")
-
-    def __init__(self, *args, categories: list[Category], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._categories = {c.pk: c for c in categories if c.kind == Category.Kind.EXPENSE}
-        self.fields["category"].choices = [("", "All spending")] + [(c.pk, c.name) for c in self._categories.values()]
-
-    @classmethod
-    def initial_from(cls, budget: Budget) -> dict:
-        return {
-            "category": budget.category_id,
-            "amount": budget.amount,
-            "period": budget.period,
-            "name": budget.name,
-            "thresholds": ", ".join(str(value) for value in budget.thresholds),
-            "rollover": budget.rollover,
-        }
-
-    def clean_category(self) -> Category | None:
-        pk = self.cleaned_data["category"]
-        return self._categories[pk] if pk is not None else None
-
-    def clean_thresholds(self) -> list[int]:
-        parts = [part.strip().rstrip("%").strip() for part in self.cleaned_data["thresholds"].split(",")]
-        try:
-            values = [int(part) for part in parts if part]
-        except ValueError:
-            raise ValidationError("Use whole percentages separated by commas, e.g. 80, 100.") from None
-        if not values:
-            raise ValidationError("Enter at least one percentage, e.g. 80, 100.")
-        if len(values) > 5:
-            raise ValidationError("Five alerts at most.")
-        if any(not 1 <= value <= 1000 for value in values):
-            raise ValidationError("Each percentage must be between 1 and 1000.")
-        if len(set(values)) != len(values):
-            raise ValidationError("Each percentage may appear once.")
-        return sorted(values)
 
 
 # --- Notification preferences --------------------------------------------------------------

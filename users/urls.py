@@ -3,11 +3,6 @@ from django.urls import path
 from users import pages, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("budgets/", pages.budget_list_page, name="budgets"),
-    path("budgets/new/", pages.budget_create_page, name="budget-create"),
-    path("budgets/<int:pk>/edit/", pages.budget_edit_page, name="budget-edit"),
-    path("budgets/<int:pk>/delete/", pages.budget_delete_page, name="budget-delete"),
     path("notifications/", pages.notification_list_page, name="notifications"),
     path("notifications/panel/", pages.notification_panel, name="notification-panel"),
     path("notifications/<int:pk>/read/", pages.notification_read, name="page-notification-read"),

@@ -14,10 +14,11 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from budgetpay import personal_data
+from budgetpay.pages import next_url as safe_next_url
 from budgetpay.periods import user_today
 from budgetpay.throttling import ClientScopedRateThrottle
-from budgetpay import personal_data
-from users import pages, services
+from users import services
 from users.adapters import browser_locale_settings
 from users.forms import LocaleSettingsForm, ProfileForm
 from users.serializers import (
@@ -142,13 +143,6 @@ class DataExportView(APIView):
         return response
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """The dashboard for a signed-in person, the front page for everyone else."""
-    if request.user.is_authenticated:
-        return pages.dashboard(request)
-    return render(request, "home.html")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
@@ -172,7 +166,7 @@ def locale_settings_check(request: HttpRequest) -> HttpResponse:
     time zone (users.adapters.AccountAdapter.post_login sends them here); saving it
     confirms them, and the page is not shown again."""
     # A URL, never a view name: redirect() would also resolve "next=account_logout".
-    next_url = pages.next_url(request, default=reverse("home"))
+    next_url = safe_next_url(request, default=reverse("home"))
     if request.user.confirmed_locale_settings:
         return HttpResponseRedirect(next_url)
     form = LocaleSettingsForm(

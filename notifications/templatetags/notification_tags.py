@@ -17,7 +17,7 @@ BELL_ITEMS = 6
 # The page a notification is about, by its related_type (the model's name, set by notify()):
 # the one map behind the links in the lists (related_url) and in the live toasts (app.js reads
 # related_url_patterns from the page).
-RELATED_PAGES = {"budget": "budget-edit", "goal": "goals:entry", "transaction": "transactions:edit"}
+RELATED_PAGES = {"budget": "budgets:edit", "goal": "goals:entry", "transaction": "transactions:edit"}
 
 
 

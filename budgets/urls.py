@@ -1,0 +1,15 @@
+"""The budgets' pages (the API is in api_urls.py). The dashboard is the front page, "/",
+named `home` by the composition root (budgetpay/urls.py)."""
+
+from django.urls import path
+
+from budgets import pages
+
+app_name = "budgets"
+
+urlpatterns = [
+    path("budgets/", pages.budget_list_page, name="list"),
+    path("budgets/new/", pages.budget_create_page, name="create"),
+    path("budgets/<int:pk>/edit/", pages.budget_edit_page, name="edit"),
+    path("budgets/<int:pk>/delete/", pages.budget_delete_page, name="delete"),
+]
