@@ -3,7 +3,9 @@
 Income is transactions of kind income, spending of kind expense; transfers are neither.
 The main figures count only accounts held in the user's currency; other currencies are
 reported per currency beside them and never added in. The database does every sum,
-grouped by date (or category, or currency); Python only buckets the grouped rows.
+grouped by date (or category, or currency); Python only buckets the grouped rows. The
+ledger's own sums (totals, spending by category, other currencies) are
+transactions.reports'; this module adds periods, comparisons and budgets to them.
 
 A summary compares like with like (`same_days_before`): the period so far, from its start
 to the report's date, against the same days of the period before. A month to day N against
@@ -20,12 +22,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Sum
 
-from budgetpay.periods import Period, PeriodKind, period_containing, previous_period
 from budgetpay.money import SUM_FIELD, ZERO, change_percent, percent, summed
+from budgetpay.periods import Period, PeriodKind, period_containing, previous_period
 from budgets.selectors import PERIOD_KINDS, BudgetStatus, budget_statuses
 from transactions.models import Transaction
+from transactions.reports import (
+    CurrencyTotals,
+    Totals,
+    in_main_currency,
+    other_currency_totals,
+    spending_by_category,
+)
 
 Granularity = Literal["day", "week", "month"]
 
@@ -35,20 +44,6 @@ REPORT_PERIODS: tuple[PeriodKind, ...] = ("week", "month", "year")
 MAX_CASHFLOW_DAYS: dict[str, int] = {"day": 3 * 366, "week": 10 * 366, "month": 30 * 366}
 DEFAULT_CASHFLOW_BUCKETS = {"day": 30, "week": 12, "month": 12}
 TOP_CATEGORIES = 5
-UNCATEGORISED = "Uncategorised"
-
-
-@dataclass(frozen=True)
-class Totals:
-    income: Decimal = ZERO
-    spending: Decimal = ZERO
-
-    @property
-    def net(self) -> Decimal:
-        return self.income - self.spending
-
-    def __add__(self, other: "Totals") -> "Totals":
-        return Totals(self.income + other.income, self.spending + other.spending)
 
 
 @dataclass(frozen=True)
@@ -88,12 +83,6 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class CurrencyTotals:
-    currency: str
-    totals: Totals
-
-
-@dataclass(frozen=True)
 class Summary:
     period_kind: PeriodKind
     on: date
@@ -116,17 +105,9 @@ class Bucket:
     totals: Totals
 
 
-def _income_and_spending(*, user) -> QuerySet[Transaction]:
-    return Transaction.objects.filter(user=user, kind__in=(Transaction.Kind.INCOME, Transaction.Kind.EXPENSE))
-
-
-def _main_currency(*, user) -> QuerySet[Transaction]:
-    return _income_and_spending(user=user).filter(account__currency=user.currency)
-
-
 def _daily_totals(*, user, start: date, end: date) -> dict[date, Totals]:
     rows = (
-        _main_currency(user=user)
+        in_main_currency(user=user)
         .filter(date__range=(start, end))
         .values("date", "kind")
         .annotate(total=Sum("amount", output_field=SUM_FIELD))
@@ -146,55 +127,17 @@ def _sum_days(days: dict[date, Totals], start: date, end: date) -> Totals:
     return total
 
 
-def cashflow_totals(*, user, start: date, end: date) -> Totals:
-    """Income and spending from `start` to `end` (inclusive) in the user's currency, in one query."""
-    sums = (
-        _main_currency(user=user)
-        .filter(date__range=(start, end))
-        .aggregate(
-            income=Sum("amount", filter=Q(kind=Transaction.Kind.INCOME), output_field=SUM_FIELD),
-            spending=Sum("amount", filter=Q(kind=Transaction.Kind.EXPENSE), output_field=SUM_FIELD),
-        )
-    )
-    return Totals(summed(sums["income"]), summed(sums["spending"]))
-
-
 def _category_lines(*, user, period: Period, total_spending: Decimal) -> list[CategoryLine]:
-    rows = (
-        _main_currency(user=user)
-        .filter(kind=Transaction.Kind.EXPENSE, date__range=(period.start, period.end))
-        .values("category_id", "category__name", "category__color")
-        .annotate(total=Sum("amount", output_field=SUM_FIELD))
-        .order_by()
-    )
-    lines = [
+    return [
         CategoryLine(
-            category_id=row["category_id"],
-            name=row["category__name"] if row["category_id"] is not None else UNCATEGORISED,
-            color=row["category__color"],
-            spending=summed(row["total"]),
-            share=percent(summed(row["total"]), total_spending),
+            category_id=line.category_id,
+            name=line.name,
+            color=line.color,
+            spending=line.spending,
+            share=percent(line.spending, total_spending),
         )
-        for row in rows
+        for line in spending_by_category(user=user, period=period)
     ]
-    return sorted(lines, key=lambda line: (-line.spending, line.name.lower(), line.category_id or 0))
-
-
-def _other_currencies(*, user, period: Period) -> list[CurrencyTotals]:
-    rows = (
-        _income_and_spending(user=user)
-        .exclude(account__currency=user.currency)
-        .filter(date__range=(period.start, period.end))
-        .values("account__currency", "kind")
-        .annotate(total=Sum("amount", output_field=SUM_FIELD))
-        .order_by()
-    )
-    by_currency: dict[str, Totals] = defaultdict(Totals)
-    for row in rows:
-        amount = summed(row["total"])
-        income, spending = (amount, ZERO) if row["kind"] == Transaction.Kind.INCOME else (ZERO, amount)
-        by_currency[row["account__currency"]] += Totals(income, spending)
-    return [CurrencyTotals(currency, by_currency[currency]) for currency in sorted(by_currency)]
 
 
 def _budgets_by_category(statuses: list[BudgetStatus], kind: PeriodKind) -> dict[int | None, BudgetStatus]:
@@ -261,7 +204,7 @@ def report_summary(*, user, period: PeriodKind, on: date) -> Summary:
             spending_change=change_percent(to_date_totals.spending, previous_totals.spending),
             net_change=change_percent(to_date_totals.net, previous_totals.net),
         ),
-        other_currencies=_other_currencies(user=user, period=current),
+        other_currencies=other_currency_totals(user=user, period=current),
         budget=budgets.get(None),
     )
 

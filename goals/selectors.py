@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.expressions import CombinedExpression
 
-from budgetpay.periods import Period, period_containing
 from budgetpay.money import SUM_FIELD, ZERO, cents, percent, summed
-from budgets.reports import Totals, cashflow_totals
+from budgetpay.periods import Period, period_containing
 from goals.models import Goal, GoalEntry
+from transactions.reports import Totals, cashflow_totals
 
 SavingsPeriod = Literal["daily", "weekly", "monthly", "yearly"]
 
