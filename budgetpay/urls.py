@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("transactions.urls")),
     path("", include("goals.urls")),
     path("", include("budgets.urls")),
+    path("", include("notifications.urls")),
 ]

@@ -10,88 +10,24 @@ answers 404; CSRF is checked by Django's middleware on every POST.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from budgetpay import ai_limit, llm
 from budgetpay.pages import form_data as _data
-from budgetpay.pages import next_url
 from chatbot import selectors as chat_selectors
 from chatbot import services as chat_services
 from chatbot.chat import chat_send
-from notifications import services as notification_services
-from notifications.models import Notification
-from notifications.selectors import notifications_for, preferences_for
-from notifications.templatetags.notification_tags import bell_for
 from users import services as user_services
 from users.forms import (
     ChatForm,
-    NotificationPreferencesForm,
 )
 from users.selectors import active_refresh_tokens
 
 NOTIFICATIONS_PER_PAGE = 20
 CHAT_CONVERSATIONS = 30
-
-
-# --- Notifications -----------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def notification_list_page(request: HttpRequest) -> HttpResponse:
-    notifications = notifications_for(user=request.user).order_by("-id")
-    unread_only = request.GET.get("show") == "unread"
-    if unread_only:
-        notifications = notifications.filter(is_read=False)
-    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "pages/notifications.html", {"page": page, "unread_only": unread_only})
-
-
-@login_required
-@require_GET
-@never_cache
-def notification_panel(request: HttpRequest) -> HttpResponse:
-    """The bell's list, re-fetched by the page when the socket says something changed."""
-    back = next_url(request, reverse("notifications"))
-    return render(request, "includes/notification_panel.html", {"bell": bell_for(request.user), "next_url": back})
-
-
-@login_required
-@require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(notifications_for(user=request.user), pk=pk)
-    notification_services.notification_mark_read(notification=notification)
-    return HttpResponseRedirect(next_url(request, reverse("notifications")))
-
-
-@login_required
-@require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
-    marked = notification_services.notification_mark_all_read(user=request.user)
-    if marked:
-        messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
-    return HttpResponseRedirect(next_url(request, reverse("notifications")))
-
-
-# --- Account -----------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def notification_preferences_page(request: HttpRequest) -> HttpResponse:
-    preferences = preferences_for(user=request.user)
-    form = NotificationPreferencesForm(_data(request), preferences=preferences)
-    if request.method == "POST" and form.is_valid():
-        notification_services.preferences_update(user=request.user, changes=form.changes(preferences))
-        messages.success(request, "Your notification choices were saved.")
-        return redirect("page-notification-preferences")
-    types = {value: label for value, label in Notification.Type.choices}
-    return render(request, "users/notification_preferences.html", {"form": form, "types": types})
 
 
 @login_required

@@ -14,7 +14,7 @@ from chatbot import services as chat_services
 from chatbot.models import Conversation, ProposedAction
 from conftest import TEST_PASSWORD, make_user
 from goals.models import Goal
-from notifications.models import Notification, NotificationPreference
+from notifications.models import Notification
 from notifications.services import notify
 from transactions.models import Account, Category, Transaction
 from transactions.tests.factories import make_category, make_transaction
@@ -166,44 +166,6 @@ def test_profile_offers_currencies_and_time_zones(client, user):
 
 
 # --- Notifications ---------------------------------------------------------------------------------
-
-
-def test_marking_read_goes_back_to_the_page_and_never_off_site(client, user):
-    first, second = notification_for(user, "One"), notification_for(user, "Two")
-    response = client.post(f"/notifications/{first.pk}/read/", {"next": "/budgets/"})
-    assert response["Location"] == "/budgets/"
-    first.refresh_from_db()
-    assert first.is_read
-
-    off_site = client.post(f"/notifications/{second.pk}/read/", {"next": "https://evil.example/"})
-    assert off_site["Location"] == "/notifications/"
-
-    notification_for(user, "Three")
-    client.post("/notifications/read-all/", {"next": "/"})
-    assert not Notification.objects.filter(user=user, is_read=False).exists()
-
-
-def test_the_bell_and_its_panel_show_the_latest_and_the_unread_count(client, user):
-    for number in range(8):
-        notification_for(user, f"Alert {number}")
-    page = client.get("/budgets/").content.decode()
-    assert "data-unread-badge>8</span>" in page
-    assert f'data-last-notification-id="{Notification.objects.latest("id").pk}"' in page
-    panel = client.get("/notifications/panel/?next=/budgets/")
-    assert panel.content.decode().count('class="notification ') == 6
-    assert 'name="next" value="/budgets/"' in panel.content.decode()
-    assert "unread" in client.get("/notifications/?show=unread").content.decode()
-
-
-def test_notification_preferences_are_saved(client, user):
-    page = client.get("/account/notifications/")
-    assert page.context["form"]["budget_threshold"].value() is True
-    assert page.context["form"]["expense_recorded"].value() is False
-    data = {name: "on" for name in Notification.Type.values if name not in ("saving_tip", "expense_recorded")}
-    data["expense_recorded"] = "on"
-    assert client.post("/account/notifications/", data).status_code == 302
-    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("type", "enabled"))
-    assert chosen == {"saving_tip": False, "expense_recorded": True}
 
 
 # --- API access --------------------------------------------------------------------------------------

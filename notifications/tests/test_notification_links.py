@@ -1,6 +1,6 @@
 """Notifications link to what they are about, from one map (notifications.templatetags.notification_tags.RELATED_PAGES):
 the list and the bell through the related_url filter, the live toasts through the same map as
-JSON on the page (app.js fills in the id; test_phone.py follows a toast's link in a browser)."""
+JSON on the page (app.js fills in the id; users/tests/test_phone.py follows a toast's link in a browser)."""
 
 import json
 import re
