@@ -1,7 +1,8 @@
 """The tools the assistant may call, and the small selectors behind them.
 
 Every tool runs for the user bound on the server (`Turn.user`); no tool takes a user
-id, and every query starts from that user's rows. Numbers are summed by the database.
+id, and every query starts from that user's rows. Numbers are summed by the database,
+through the same selectors and reports the API and the pages use.
 Arguments arrive as JSON text from the model: anything wrong with them (invalid JSON,
 an unknown tool or argument, a wrong type, a bad date) becomes a result saying what
 was wrong, which goes back to the model, never an exception.
@@ -17,11 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from budgetpay.periods import Period, period_containing, previous_period
 from budgetpay.validators import validate_user_date
-from budgetpay.money import SUM_FIELD, summed
 from budgets.selectors import budget_statuses
 from chatbot import services
 from chatbot.context import financial_context
@@ -29,6 +29,7 @@ from chatbot.models import Conversation, ProposedAction
 from goals.selectors import goal_list, goal_progress
 from transactions.models import Account, Category, Transaction
 from transactions.parsing import AmountError, parse_decimal
+from transactions.reports import other_currency_totals, spending_by_category
 from transactions.selectors import transaction_list
 
 PERIODS = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month", "this_year", "last_year")
@@ -190,41 +191,22 @@ def spending_summary(
     """Spending (expenses) over a period, by category, in the user's currency; other currencies beside it."""
     user = turn.user
     span = resolve_period(today=turn.today, period=period, date_from=date_from, date_to=date_to)
-    spending = Transaction.objects.filter(user=user, kind=Transaction.Kind.EXPENSE, date__range=(span.start, span.end))
-    if category:
-        spending = spending.filter(category=_category(user, category, Category.Kind.EXPENSE))
-    rows = (
-        spending.filter(account__currency=user.currency)
-        .values("category__name")
-        .annotate(total=Sum("amount", output_field=SUM_FIELD), count=Count("id"))
-        .order_by()
-    )
-    lines = sorted(
-        (
-            {
-                "category": row["category__name"] or "Uncategorised",
-                "spent": summed(row["total"]),
-                "transactions": row["count"],
-            }
-            for row in rows
-        ),
-        key=lambda line: (-line["spent"], line["category"].lower()),
-    )
-    others = (
-        spending.exclude(account__currency=user.currency)
-        .values("account__currency")
-        .annotate(total=Sum("amount", output_field=SUM_FIELD))
-        .order_by("account__currency")
-    )
+    only = _category(user, category, Category.Kind.EXPENSE) if category else None
+    lines = spending_by_category(user=user, period=span, category=only)
+    others = other_currency_totals(user=user, period=span, category=only)
     return {
         "period": {"start": span.start.isoformat(), "end": span.end.isoformat()},
         "currency": user.currency,
         "category": category,
-        "total_spent": _money(sum((line["spent"] for line in lines), Decimal("0.00"))),
-        "transactions": sum(line["transactions"] for line in lines),
-        "by_category": [{**line, "spent": _money(line["spent"])} for line in lines],
+        "total_spent": _money(sum((line.spending for line in lines), Decimal("0.00"))),
+        "transactions": sum(line.count for line in lines),
+        "by_category": [
+            {"category": line.name, "spent": _money(line.spending), "transactions": line.count} for line in lines
+        ],
         "other_currencies": [
-            {"currency": row["account__currency"], "spent": _money(summed(row["total"]))} for row in others
+            {"currency": other.currency, "spent": _money(other.totals.spending)}
+            for other in others
+            if other.totals.spending  # a currency with income only spent nothing
         ],
     }
 

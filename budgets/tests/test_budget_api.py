@@ -2,8 +2,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from budgets.models import Budget
+from budgets.services import budget_create, budget_update
 from budgets.tests.helpers import client_for, freeze_now
 from conftest import make_user
 from transactions.models import Category
@@ -209,10 +211,6 @@ def test_an_update_is_checked_against_the_whole_model(auth_client, user):
 
 
 def test_the_service_refuses_what_the_model_refuses(user):
-    from django.core.exceptions import ValidationError
-
-    from budgets.services import budget_update
-
     budget = make_budget(user)
     with pytest.raises(ValidationError) as error:
         # Saved before model_update (SQLite keeps the 101 characters; PostgreSQL failed with a 500).
@@ -264,10 +262,6 @@ def test_thresholds_are_stored_ascending_on_update(auth_client, user):
 
 @pytest.mark.parametrize("thresholds", [[0], "80", [80, "80"], [True], [80, 80]])
 def test_the_service_applies_the_threshold_rule_to_every_caller(user, thresholds):
-    from django.core.exceptions import ValidationError
-
-    from budgets.services import budget_create
-
     with pytest.raises(ValidationError) as error:
         budget_create(user=user, amount=Decimal("10.00"), thresholds=thresholds)
     assert list(error.value.message_dict) == ["thresholds"]

@@ -5,10 +5,12 @@ import json
 
 import pytest
 
+from budgetpay.testing.factories import make_account, make_transaction
+from budgets.reports import report_summary
 from chatbot.chat import MAX_REPLY_CHARS, MAX_TOOL_ROUNDS
 from chatbot.models import Conversation, Message
 from chatbot.tests.conftest import send
-from chatbot.tools import TOOLS
+from chatbot.tools import TOOLS, Turn, spending_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +167,22 @@ def test_budget_and_goal_tools_report_the_ledger(auth_client, ledger, fake_openr
     goals = tool_results(fake_openrouter.calls[2])[1]
     assert goals["goals"][0]["percent"] == "25.00"
     assert (goals["goals"][0]["saved"], goals["goals"][0]["remaining"]) == ("250.00", "750.00")
+
+
+def test_the_spending_tool_answers_with_the_summary_reports_figures(user, ledger):
+    """spending_summary reads transactions.reports, as the summary report (the API and the
+    dashboard) does: the same categories, amounts and other currencies, in the same order."""
+    euros = make_account(user, name="Euro card", currency="EUR")
+    make_transaction(euros, amount="7.00", on=ledger.last_month.start, description="Croissants")
+    pounds = make_account(user, name="Pound savings", currency="GBP")
+    make_transaction(pounds, amount="50.00", kind="income", on=ledger.last_month.start)  # no spending in GBP
+
+    result = spending_summary(Turn(user=user, conversation=None, today=ledger.today), period="last_month")
+    report = report_summary(user=user, period="month", on=ledger.last_month.end)
+
+    assert [(line["category"], line["spent"]) for line in result["by_category"]] == [
+        (line.name, f"{line.spending:.2f}") for line in report.by_category
+    ]
+    assert result["total_spent"] == f"{report.totals.spending:.2f}" == "82.50"
+    assert result["other_currencies"] == [{"currency": "EUR", "spent": "7.00"}]
+    assert [other.currency for other in report.other_currencies] == ["EUR", "GBP"]

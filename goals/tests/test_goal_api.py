@@ -1,9 +1,11 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from budgets.tests.helpers import client_for, freeze_now
 from goals.models import Goal, GoalEntry
+from goals.services import goal_update
 from goals.tests.helpers import CONTRIBUTION, WITHDRAWAL, make_goal
 from transactions.models import Account
 from transactions.tests.factories import make_account
@@ -227,10 +229,6 @@ def test_an_update_is_checked_against_the_whole_model(auth_client, user):
 
 
 def test_the_service_refuses_what_the_model_refuses(user):
-    from django.core.exceptions import ValidationError
-
-    from goals.services import goal_update
-
     goal = make_goal(user, name="Bike", target="700.00")
     with pytest.raises(ValidationError) as error:
         goal_update(goal=goal, name="")  # saved as it was before model_update
