@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 
 from budgetpay.periods import Period, period_containing, previous_period
 from budgetpay.validators import validate_user_date
@@ -30,7 +29,7 @@ from goals.selectors import goal_list, goal_progress
 from transactions.models import Account, Category, Transaction
 from transactions.parsing import AmountError, parse_decimal
 from transactions.reports import other_currency_totals, spending_by_category
-from transactions.selectors import transaction_list
+from transactions.selectors import transaction_list, transaction_search
 
 PERIODS = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month", "this_year", "last_year")
 MAX_RANGE_DAYS = 10 * 366
@@ -155,14 +154,6 @@ def _account(user, name: str) -> Account:
     return found
 
 
-def _search(queryset: QuerySet[Transaction], text: str) -> QuerySet[Transaction]:
-    for word in text.split():
-        queryset = queryset.filter(
-            Q(description__icontains=word) | Q(payee__icontains=word) | Q(notes__icontains=word)
-        )
-    return queryset
-
-
 def _row(tx: Transaction) -> dict[str, Any]:
     return {
         "id": tx.pk,
@@ -279,12 +270,10 @@ def search_transactions(
     limit: int = 10,
 ) -> dict[str, Any]:
     """The user's transactions matching every filter given, newest or largest first, at most SEARCH_LIMIT."""
-    queryset = transaction_list(user=turn.user)
+    queryset = transaction_search(user=turn.user, query=text or "")
     span = resolve_period(today=turn.today, period=period, date_from=date_from, date_to=date_to, default=None)
     if span is not None:
         queryset = queryset.filter(date__range=(span.start, span.end))
-    if text:
-        queryset = _search(queryset, text)
     if amount_min is not None:
         queryset = queryset.filter(amount__gte=_amount(amount_min, "amount_min"))
     if amount_max is not None:
@@ -384,7 +373,7 @@ def _target(turn: Turn, *, transaction_id: int | None, match: str | None) -> Tra
         return found
     if not match or not match.strip():
         raise ToolError("Give transaction_id, or match with words from the transaction's description or payee.")
-    matching = _search(queryset, match).order_by("-date", "-id")
+    matching = transaction_search(user=turn.user, query=match, transactions=queryset).order_by("-date", "-id")
     candidates = list(matching[: CANDIDATE_LIMIT + 1])
     if len(candidates) == 1:
         return candidates[0]

@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 from budgetpay.money import MoneyFormField
 from budgetpay.validators import validate_user_date
 from transactions.models import Account, Category, Transaction
+from transactions.selectors import transaction_search
 
 
 def _own_accounts(request) -> QuerySet[Account]:
@@ -79,8 +80,4 @@ class TransactionFilter(filters.FilterSet):
         return queryset.filter(Q(account=value) | Q(transfer_account=value))
 
     def filter_search(self, queryset: QuerySet[Transaction], name: str, value: str) -> QuerySet[Transaction]:
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(description__icontains=word) | Q(payee__icontains=word) | Q(notes__icontains=word)
-            )
-        return queryset
+        return transaction_search(user=self.request.user, query=value, transactions=queryset)

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
 
 from transactions.models import Account, Category, Transaction
@@ -47,3 +47,20 @@ def category_list(*, user) -> QuerySet[Category]:
 def transaction_list(*, user) -> QuerySet[Transaction]:
     """The user's transactions, newest first, with their accounts and category joined."""
     return Transaction.objects.filter(user=user).select_related("account", "category", "transfer_account")
+
+
+def transaction_search(
+    *, user, query: str, transactions: QuerySet[Transaction] | None = None
+) -> QuerySet[Transaction]:
+    """The user's transactions whose description, payee or notes contain every word of
+    `query` (case-insensitive; words in any order, each in any of the three). A blank
+    query matches every transaction. The one meaning of search: the API's `?search=`, the
+    transactions page and the assistant's tools all use it.
+
+    `transactions` narrows the search to rows already chosen (a filtered list); it
+    defaults to `transaction_list(user=user)`.
+    """
+    found = transaction_list(user=user) if transactions is None else transactions.filter(user=user)
+    for word in query.split():
+        found = found.filter(Q(description__icontains=word) | Q(payee__icontains=word) | Q(notes__icontains=word))
+    return found
