@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # too, for sockets authenticated by token.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = False
-CORS_URLS_REGEX = r"^/api/.*$"
+CORS_URLS_REGEX = r"^/(api|compat)/.*$"  # the API, and the original client's (COMPAT_ORIGINAL_API)
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
 # Readable by the front-end's script: when to retry a 429, and an export's file name.
 CORS_EXPOSE_HEADERS = ("Retry-After", "Content-Disposition")
@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: with COMPAT_ORIGINAL_API off, all of /compat/ is a 404, before CORS sees a preflight.
+    "budgetpay.compat.gate.CompatGateMiddleware",
     # First (before CommonMiddleware and the body-size check's 413): every API answer carries its
     # CORS headers, and a preflight is answered before anything else looks at it.
     "corsheaders.middleware.CorsMiddleware",
@@ -313,8 +315,9 @@ REST_FRAMEWORK = {
 # a different database number from the channel layer's).
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
 
+JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=15)
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
@@ -329,6 +332,14 @@ SIMPLE_JWT = {
 # A refresh token presented again this long after its rotation only gets 401 (two tabs,
 # a retrying phone); later, its whole sign-in's tokens are revoked (users.services).
 JWT_REFRESH_REUSE_GRACE_SECONDS = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
+
+# The original Budget Pay web client's API under /compat/v0/ (docs/compat.md); off: all 404.
+COMPAT_ORIGINAL_API = env.bool("COMPAT_ORIGINAL_API", default=False)
+# That client never refreshes: its session ends with this token. Longer is the operator's choice,
+# for it alone: a stolen token works that long (sign-out, a password change end it). Max 30 days.
+COMPAT_ACCESS_TOKEN_MINUTES = env.int("COMPAT_ACCESS_TOKEN_MINUTES", default=JWT_ACCESS_MINUTES)
+if not 1 <= COMPAT_ACCESS_TOKEN_MINUTES <= 30 * 24 * 60:
+    sys.exit(f"budgetpay: COMPAT_ACCESS_TOKEN_MINUTES must be between 1 and 43200, not {COMPAT_ACCESS_TOKEN_MINUTES}")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Budget Pay API",

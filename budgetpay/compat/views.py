@@ -1,0 +1,169 @@
+"""The person, their categories, their expenses and the assistant, in the original's shapes.
+
+Each view parses with `shapes`, calls one service or selector of the apps, and renders with
+`shapes`. Another person's row, or a row the client does not see (income, a transfer, an
+amount in another currency, an income category), is a 404 as if it did not exist; a
+category of someone else's named in a body is a 400.
+"""
+
+from typing import Any
+
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from budgetpay import llm
+from budgetpay.api import UserRateThrottleForAI
+from budgetpay.compat import selectors, services
+from budgetpay.compat.api import CompatView
+from budgetpay.compat.errors import bad_request, not_found
+from budgetpay.compat.shapes import (
+    AskShape,
+    CategoryShape,
+    ProfileShape,
+    TransactionShape,
+    category_read,
+    object_id,
+    parsed,
+    transaction_read,
+    user_read,
+)
+from chatbot.chat import chat_send
+from transactions import services as ledger
+from transactions.models import Category, Transaction
+from users.models import User
+
+MAX_ROWS = selectors.MAX_ROWS
+
+
+class MeView(CompatView):
+    """GET and PATCH users/me. DELETE is not offered: deleting an account takes its password."""
+
+    def get(self, request: Request) -> Response:
+        return Response(user_read(request.user, is_verified=selectors.is_verified(user=request.user)))
+
+    def patch(self, request: Request) -> Response:
+        data = parsed(ProfileShape, request.data, user=request.user, partial=True).validated_data
+        if not data:
+            raise bad_request("No fields provided for update")
+        changes: dict[str, Any] = {}
+        if "full_name" in data:
+            changes["full_name"] = data["full_name"] or ""
+        if "monthly_income" in data:
+            changes["monthly_income"] = data["monthly_income"]
+        if "savings_goal_amount" in data:
+            changes["monthly_savings_goal"] = data["savings_goal_amount"]
+        user = services.profile_update(user=request.user, **changes)
+        return Response(user_read(user, is_verified=selectors.is_verified(user=user)))
+
+
+class DeactivateView(CompatView):
+    """POST users/deactivate."""
+
+    def post(self, request: Request) -> Response:
+        services.account_deactivate(user=request.user)
+        return Response({"message": "Account deactivated successfully", "user_id": str(request.user.pk)})
+
+
+def _category(user: User, pk: str) -> Category:
+    found = selectors.categories(user=user).filter(pk=object_id(pk)).first() if object_id(pk) is not None else None
+    if found is None:
+        raise not_found("Category")
+    return found
+
+
+class CategoryListView(CompatView):
+    def get(self, request: Request) -> Response:
+        return Response([category_read(c) for c in selectors.categories(user=request.user)[:MAX_ROWS]])
+
+    def post(self, request: Request) -> Response:
+        shape = parsed(CategoryShape, request.data, user=request.user)
+        category = ledger.category_create(user=request.user, kind=Category.Kind.EXPENSE, **shape.to_service())
+        return Response(category_read(category), status=status.HTTP_201_CREATED)
+
+
+class CategoryDetailView(CompatView):
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(category_read(_category(request.user, pk)))
+
+    def patch(self, request: Request, pk: str) -> Response:
+        category = _category(request.user, pk)
+        fields = parsed(CategoryShape, request.data, user=request.user, partial=True).to_service()
+        if fields:
+            category = ledger.category_update(category=category, **fields)
+        return Response(category_read(category))
+
+    def delete(self, request: Request, pk: str) -> Response:
+        ledger.category_delete(category=_category(request.user, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _expense(user: User, pk: str) -> Transaction:
+    found = selectors.expenses(user=user).filter(pk=object_id(pk)).first() if object_id(pk) is not None else None
+    if found is None:
+        raise not_found("Transaction")
+    return found
+
+
+def _transaction_fields(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """The client's fields as transactions.services takes them."""
+    fields: dict[str, Any] = {name: data[name] for name in ("description", "amount") if name in data}
+    if "transaction_date" in data:
+        fields["date"] = data["transaction_date"]
+    if "category_id" in data:
+        category = None
+        if data["category_id"] is not None:
+            category = selectors.categories(user=user).filter(pk=data["category_id"]).first()
+            if category is None:
+                raise bad_request("category_id: choose one of your own categories.")
+        fields["category"] = category
+    return fields
+
+
+class TransactionListView(CompatView):
+    def get(self, request: Request) -> Response:
+        return Response([transaction_read(tx) for tx in selectors.expenses(user=request.user)[:MAX_ROWS]])
+
+    def post(self, request: Request) -> Response:
+        data = parsed(TransactionShape, request.data, user=request.user).validated_data
+        fields = _transaction_fields(request.user, data)
+        account = selectors.main_account(user=request.user)
+        if account is None:
+            raise bad_request(
+                f"You have no open account in {request.user.currency} to record this in; open one in Budget Pay first."
+            )
+        tx = ledger.transaction_create(user=request.user, account=account, kind=Transaction.Kind.EXPENSE, **fields)
+        return Response(transaction_read(tx), status=status.HTTP_201_CREATED)
+
+
+class TransactionDetailView(CompatView):
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(transaction_read(_expense(request.user, pk)))
+
+    def patch(self, request: Request, pk: str) -> Response:
+        tx = _expense(request.user, pk)
+        data = parsed(TransactionShape, request.data, user=request.user, partial=True).validated_data
+        fields = _transaction_fields(request.user, data)
+        if fields:
+            tx = ledger.transaction_update(transaction=tx, **fields)
+        return Response(transaction_read(tx))
+
+    def delete(self, request: Request, pk: str) -> Response:
+        ledger.transaction_delete(transaction=_expense(request.user, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AskView(CompatView):
+    """POST chatbot/ask {query} -> {response}: one turn with our assistant (its rules when no
+    OpenRouter key is set), stored as a conversation of its own like a message sent to
+    chatbot/messages without one; counted in the same per-minute and daily AI limits."""
+
+    throttle_classes = [UserRateThrottleForAI]
+
+    def post(self, request: Request) -> Response:
+        query = parsed(AskShape, request.data).validated_data["query"]
+        try:
+            result = chat_send(user=request.user, conversation=None, content=query)
+        except llm.DailyLimitReached as exc:
+            raise exceptions.Throttled(wait=exc.retry_after, detail=str(exc)) from exc
+        return Response({"response": result.reply.content})
