@@ -11,11 +11,13 @@ notifications, throttles and the Decimal rules are the ones the rest of Budget P
     api         the base view: authentication, parsing, errors, no-store, body size
     errors      the original's error shapes
     auth        the client's access tokens: issued at sign-in, revoked at sign-out
+    accounts    email verification and password reset, through allauth
     shapes      request parsing and response shapes, field by field
     selectors   what the client sees of a person's ledger
     services    the writes the apps have no service for yet
     auth_views  sign-in, sign-out, registration, email verification, password reset
     views       the person, categories, transactions, the assistant
+    urls        the original's paths (mounted at compat/v0/ by budgetpay/urls.py)
 
 It sits at the top of the layer contract (.importlinter): it may import any app, and no app
 imports it.
