@@ -1,10 +1,11 @@
-"""Writes on accounts, categories and transactions. Each runs in one database transaction."""
+"""Writes on accounts, categories and transactions. Each runs in one database transaction.
 
-import hashlib
-from collections import Counter
+Importing statements is transactions.imports'. The import page still calls
+`transactions.services.transactions_import`, so the name is imported here; it goes once
+the page imports it from transactions.imports."""
+
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,9 +17,8 @@ from django.db.models import RestrictedError, Sum
 
 from budgetpay.periods import user_today
 from budgetpay.services import model_update
-from transactions.csv_import import StatementRow, parse_statement
+from transactions.imports import transactions_import  # noqa: F401  (see the docstring)
 from transactions.models import Account, Category, Transaction
-from transactions.signals import transactions_imported
 
 DEFAULT_ACCOUNT_NAME = "Main account"
 # The shares plan 70% of income: the rest is room for saving and for the person's own
@@ -36,8 +36,6 @@ DEFAULT_INCOME_CATEGORIES = (("Salary", "#1a7f37"),)
 # Default categories whose spending is a fixed payment (rent), counted once by projections.
 DEFAULT_FIXED_CATEGORIES = frozenset({"Housing"})
 
-IMPORT_BATCH_SIZE = 1000
-HASH_LOOKUP_CHUNK = 10_000
 ACCOUNT_FIELDS = frozenset({"name", "kind", "currency", "opening_balance", "is_archived"})
 CATEGORY_FIELDS = frozenset({"name", "kind", "color", "income_percentage", "is_fixed"})
 TRANSACTION_FIELDS = frozenset(
@@ -389,184 +387,3 @@ def transaction_update(*, transaction: Transaction, **fields: Any) -> Transactio
 @transaction.atomic
 def transaction_delete(*, transaction: Transaction) -> None:
     transaction.delete()
-
-
-# --- Import ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportedRow:
-    row: int
-    date: date
-    kind: str
-    amount: Decimal
-    description: str
-    payee: str
-    category: int | None
-    transfer_account: int | None
-    status: str  # "created", "new" (dry run) or "duplicate"
-    id: int | None = None
-
-
-@dataclass
-class ImportReport:
-    account: int
-    dry_run: bool
-    layout: str
-    columns: dict[str, str]
-    date_format: str | None
-    date_order: str | None
-    created: int = 0
-    new: int = 0
-    duplicates: int = 0
-    rows: list[ImportedRow] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _row_identity(row: StatementRow) -> tuple[str, str, str, str]:
-    description = " ".join(row.description.split()).casefold()
-    return (row.date.isoformat(), f"{row.amount:.2f}", row.kind, description)
-
-
-def import_hash(*, account: Account, row: StatementRow, occurrence: int) -> str:
-    """The fingerprint of a statement row: the same row of the same file always gets the
-    same one; identical rows within one file differ by `occurrence` (0, 1, ...)."""
-    key = "\x1f".join((str(account.pk), *_row_identity(row), str(occurrence)))
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _existing_hashes(user, hashes: list[str]) -> set[str]:
-    existing: set[str] = set()
-    for start in range(0, len(hashes), HASH_LOOKUP_CHUNK):
-        chunk = hashes[start : start + HASH_LOOKUP_CHUNK]
-        existing.update(
-            Transaction.objects.filter(user=user, import_hash__in=chunk).values_list("import_hash", flat=True)
-        )
-    return existing
-
-
-_TEXT_LIMITS = {name: Transaction._meta.get_field(name).max_length for name in ("description", "payee", "notes")}
-
-
-def _row_transaction(user, account: Account, row: StatementRow, categories: dict, accounts: dict) -> Transaction:
-    """The transaction a statement row becomes, or ValidationError naming its fields."""
-    errors: dict[str, list[str]] = {}
-    for name, limit in _TEXT_LIMITS.items():
-        if len(getattr(row, name)) > limit:
-            errors[name] = [f"At most {limit} characters."]
-    if row.currency and row.currency != account.currency:
-        errors["currency"] = [f"This row is in {row.currency}; the account is in {account.currency}."]
-    transfer_account = None
-    if row.kind == Transaction.Kind.TRANSFER:
-        transfer_account = accounts.get(row.transfer_account.casefold())
-        if transfer_account is None:
-            errors["transfer_account"] = [f"You have no open account named {row.transfer_account[:100]!r}."]
-        elif transfer_account.pk == account.pk:
-            errors["transfer_account"] = ["The money cannot move to the account it leaves."]
-        elif transfer_account.currency != account.currency:
-            errors["transfer_account"] = [
-                f"{transfer_account.name} is in {transfer_account.currency}, not {account.currency}."
-            ]
-    if errors:
-        raise ValidationError(errors)
-    return Transaction(
-        user=user,
-        account=account,
-        transfer_account=transfer_account,
-        category=categories.get((row.kind, row.category.casefold())) if row.category else None,
-        kind=row.kind,
-        amount=row.amount,
-        date=row.date,
-        description=row.description,
-        payee=row.payee,
-        notes=row.notes,
-        tags=row.tags,
-    )
-
-
-@transaction.atomic
-def transactions_import(
-    *,
-    user,
-    account: Account,
-    content: bytes,
-    mapping: dict[str, str] | None = None,
-    date_format: str | None = None,
-    dry_run: bool = False,
-) -> ImportReport:
-    """Import a bank statement CSV into `account`.
-
-    Rows already imported (same import hash) are skipped as duplicates; rows with errors
-    are reported with their line number and skipped; every other row is inserted with
-    bulk_create in this one database transaction, so either all of them are added or,
-    if the insert fails, none. With `dry_run` nothing is written. bulk_create sends no
-    post_save, so imported rows raise no per-row notifications; `transactions_imported`
-    is sent once instead, so budget thresholds are still judged.
-    """
-    if account.user_id != user.pk:
-        raise ValidationError({"account": ["Choose one of your own."]})
-    if account.is_archived:
-        raise ValidationError({"account": ["This account is archived; unarchive it to import into it."]})
-    statement = parse_statement(content, mapping=mapping, date_format=date_format)
-    report = ImportReport(
-        account=account.pk,
-        dry_run=dry_run,
-        layout=statement.layout,
-        columns=statement.columns,
-        date_format=statement.date_format,
-        date_order=statement.date_order,
-        errors=[{"row": error.line, "errors": error.errors} for error in statement.errors],
-    )
-    categories = {(c.kind, c.name.casefold()): c for c in Category.objects.filter(user=user)}
-    accounts = {a.name.casefold(): a for a in Account.objects.filter(user=user, is_archived=False)}
-
-    occurrences: Counter[tuple[str, str, str, str]] = Counter()
-    candidates: list[tuple[StatementRow, Transaction]] = []
-    for row in statement.rows:
-        identity = _row_identity(row)
-        occurrence = occurrences[identity]
-        occurrences[identity] += 1
-        try:
-            tx = _row_transaction(user, account, row, categories, accounts)
-        except ValidationError as exc:
-            report.errors.append({"row": row.line, "errors": exc.message_dict})
-            continue
-        tx.import_hash = import_hash(account=account, row=row, occurrence=occurrence)
-        candidates.append((row, tx))
-    report.errors.sort(key=lambda error: error["row"])
-
-    existing = _existing_hashes(user, [tx.import_hash for _, tx in candidates])
-    new = [tx for _, tx in candidates if tx.import_hash not in existing]
-    if not dry_run and new:
-        try:
-            with transaction.atomic():
-                Transaction.objects.bulk_create(new, batch_size=IMPORT_BATCH_SIZE)
-        except IntegrityError as exc:
-            raise ValidationError(
-                {
-                    "file": [
-                        "Another import added some of these rows at the same moment; nothing was imported. Try again."
-                    ]
-                }
-            ) from exc
-        report.created = len(new)
-        transactions_imported.send(sender=Transaction, user=user, count=len(new))
-    report.new = len(new)
-    report.duplicates = len(candidates) - len(new)
-    new_status = "new" if dry_run else "created"
-    report.rows = [
-        ImportedRow(
-            row=row.line,
-            date=tx.date,
-            kind=tx.kind,
-            amount=tx.amount,
-            description=tx.description,
-            payee=tx.payee,
-            category=tx.category_id,
-            transfer_account=tx.transfer_account_id,
-            status="duplicate" if tx.import_hash in existing else new_status,
-            id=tx.pk,
-        )
-        for row, tx in candidates
-    ]
-    return report

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from budgetpay.api import PayloadTooLarge
 from budgetpay.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from budgetpay.periods import user_today
-from transactions import selectors, services
+from transactions import imports, selectors, services
 from transactions.csv_export import acsv_chunks, csv_chunks
 from transactions.filters import AccountFilter, CategoryFilter, TransactionFilter
 from transactions.models import Account, Category, Transaction
@@ -141,7 +141,7 @@ class TransactionViewSet(viewsets.ModelViewSet):
         serializer = ImportRequestSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        report = services.transactions_import(
+        report = imports.transactions_import(
             user=request.user,
             account=data["account"],
             content=data["file"].read(),

@@ -183,7 +183,7 @@ def test_deleting_the_account_owner_notifies_nothing(user, ledger):
 
 
 def test_an_import_that_crosses_a_budget_notifies_once(user):
-    from transactions.services import transactions_import
+    from transactions.imports import transactions_import
 
     account = make_account(user, name="Imported")
     Budget.objects.create(user=user, amount=Decimal("100.00"), start_date=date(2026, 1, 1))

@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.db.models.signals import post_save
 
-from transactions import services
+from transactions import imports, services
 from transactions.models import Account, Category, Transaction
 from transactions.tests.factories import make_account, make_category, make_transaction
 
@@ -29,7 +29,7 @@ def test_an_account_of_someone_else_is_refused(user, other_user):
         services.transaction_create(user=user, account=theirs, amount=Decimal("1.00"))
     assert list(error.value.message_dict) == ["account"]
     with pytest.raises(ValidationError):
-        services.transactions_import(user=user, account=theirs, content=STATEMENT)
+        imports.transactions_import(user=user, account=theirs, content=STATEMENT)
     assert not Transaction.objects.exists()
 
 
@@ -74,12 +74,12 @@ def test_the_income_share_check_counts_only_the_users_own_categories(user, other
 
 def test_import_hashes_tell_identical_rows_apart_only_by_their_order(user, main_account):
     content = b"Date,Description,Amount\n2026-01-01,Tea,-1.00\n2026-01-01,  tea ,-1.00\n"
-    report = services.transactions_import(user=user, account=main_account, content=content)
+    report = imports.transactions_import(user=user, account=main_account, content=content)
     hashes = list(Transaction.objects.order_by("id").values_list("import_hash", flat=True))
     assert report.created == 2
     assert len(set(hashes)) == 2 and all(len(h) == 64 for h in hashes)
     other = make_account(user, name="Other")
-    services.transactions_import(user=user, account=other, content=content)
+    imports.transactions_import(user=user, account=other, content=content)
     assert not set(hashes) & set(Transaction.objects.filter(account=other).values_list("import_hash", flat=True))
 
 
@@ -94,7 +94,7 @@ def test_an_import_whose_insert_fails_writes_nothing(user, main_account, monkeyp
 
     monkeypatch.setattr(QuerySet, "bulk_create", fail_after_the_first_row)
     with pytest.raises(ValidationError) as error:
-        services.transactions_import(user=user, account=main_account, content=STATEMENT)
+        imports.transactions_import(user=user, account=main_account, content=STATEMENT)
     assert "nothing was imported" in error.value.message_dict["file"][0]
     assert not Transaction.objects.exists()
 
@@ -107,7 +107,7 @@ def test_imported_rows_send_no_post_save(user, main_account):
 
     post_save.connect(record, sender=Transaction)
     try:
-        report = services.transactions_import(user=user, account=main_account, content=STATEMENT)
+        report = imports.transactions_import(user=user, account=main_account, content=STATEMENT)
     finally:
         post_save.disconnect(record, sender=Transaction)
     assert report.created == 3
