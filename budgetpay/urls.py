@@ -41,4 +41,5 @@ urlpatterns = [
     path("", include("goals.urls")),
     path("", include("budgets.urls")),
     path("", include("notifications.urls")),
+    path("", include("chatbot.urls")),
 ]

@@ -1,5 +1,5 @@
-"""Forms of the server-rendered pages. They parse and check what a person typed; the
-writes happen in each app's services, whose ValidationErrors land next to the fields."""
+"""Forms of the account pages: the fields allauth's sign-up page adds, the profile, and the
+once-only check of currency and time zone. The writes happen in users.services."""
 
 import zoneinfo
 from functools import cache
@@ -11,7 +11,6 @@ from budgetpay.formatting import LocaleError, active_locale, currency_for_locale
 from budgetpay.forms import currency_choices
 from budgetpay.money import MoneyFormField
 from budgetpay.validators import validate_timezone
-from chatbot.chat import MAX_CONTENT_CHARS
 from users.models import User
 
 
@@ -131,7 +130,7 @@ class ProfileForm(forms.ModelForm):
 
 class LocaleSettingsForm(ProfileForm):
     """The once-only check of currency and time zone for people who may never have chosen
-    them (users.views.locale_settings_check). The time zone still on UTC is offered the
+    them (users.pages.locale_settings_check). The time zone still on UTC is offered the
     browser's by signup.js; the currency field says what the browser's region uses."""
 
     class Meta(ProfileForm.Meta):
@@ -142,20 +141,3 @@ class LocaleSettingsForm(ProfileForm):
         self.fields["timezone"].widget = timezone_input(replaces="UTC" if self.instance.timezone == "UTC" else "")
         if browser_currency and browser_currency != self.instance.currency:
             self.fields["currency"].help_text += f" Your browser's region uses {browser_currency}."
-
-
-# --- Assistant -----------------------------------------------------------------------------
-
-
-class ChatForm(forms.Form):
-    """A message to the assistant, for the page without JavaScript (with it, the page posts to the REST API)."""
-
-    content = forms.CharField(
-        max_length=MAX_CONTENT_CHARS,
-        label="Message",
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Ask about your spending, budgets or goals…"}),
-        error_messages={
-            "required": "Write a message.",
-            "max_length": f"Messages are at most {MAX_CONTENT_CHARS} characters.",
-        },
-    )

@@ -1,9 +1,4 @@
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -15,12 +10,10 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
 from budgetpay import personal_data
-from budgetpay.pages import next_url as safe_next_url
 from budgetpay.periods import user_today
 from budgetpay.throttling import ClientScopedRateThrottle
 from users import services
 from users.adapters import browser_locale_settings
-from users.forms import LocaleSettingsForm, ProfileForm
 from users.serializers import (
     AccountDeleteSerializer,
     PasswordChangeSerializer,
@@ -141,47 +134,6 @@ class DataExportView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        # Saving the page that shows currency and time zone confirms them.
-        services.user_update(
-            user=request.user,
-            **{name: form.cleaned_data[name] for name in form.changed_data},
-            confirmed_locale_settings=True,
-        )
-        messages.success(request, "Your profile was saved.")
-        return redirect("profile")
-    return render(request, "users/profile.html", {"form": form})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def locale_settings_check(request: HttpRequest) -> HttpResponse:
-    """Asked once after signing in, of people who may never have chosen their currency and
-    time zone (users.adapters.AccountAdapter.post_login sends them here); saving it
-    confirms them, and the page is not shown again."""
-    # A URL, never a view name: redirect() would also resolve "next=account_logout".
-    next_url = safe_next_url(request, default=reverse("home"))
-    if request.user.confirmed_locale_settings:
-        return HttpResponseRedirect(next_url)
-    form = LocaleSettingsForm(
-        request.POST or None, instance=request.user, browser_currency=browser_locale_settings(request).get("currency")
-    )
-    if request.method == "POST" and form.is_valid():
-        user = services.user_update(
-            user=request.user,
-            currency=form.cleaned_data["currency"],
-            timezone=form.cleaned_data["timezone"],
-            confirmed_locale_settings=True,
-        )
-        messages.success(request, f"Saved: your money is in {user.currency} and your days are in {user.timezone}.")
-        return HttpResponseRedirect(next_url)
-    return render(request, "users/locale_settings_check.html", {"form": form, "next": next_url})
 
 
 class LoginView(TokenObtainPairView):

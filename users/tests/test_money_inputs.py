@@ -1,14 +1,13 @@
 """Every amount a person types is read by the one money parser (budgetpay.money, issue 12
-item 13): the pages' forms and the profile API, like the rest of the API, refuse "1e3" and
-"０１２" with the parser's message. Django's forms.DecimalField and DRF's automatic model
-field hand the text to Decimal(), which reads them as 1000 and 12."""
+item 13): the profile page, the profile API and sign-up, like the rest of the API, refuse
+"1e3" and "０１２" with the parser's message. Django's forms.DecimalField and DRF's automatic
+model field hand the text to Decimal(), which reads them as 1000 and 12. The other apps'
+forms are tested in <app>/tests/test_money_inputs.py."""
 
 from decimal import Decimal
 
 import pytest
 from django.test import Client
-
-from transactions.models import Account
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +22,6 @@ def client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def main_account(user) -> Account:
-    return Account.objects.get(user=user, name="Main account")
 
 
 def assert_form_refused(response, field: str, message: str) -> None:

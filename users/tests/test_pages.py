@@ -1,5 +1,7 @@
-"""The signed-in pages with Django's test client: sign-in and ownership, forms that keep
-what was typed, CSRF, writes through the services, and the dashboard's query budget."""
+"""The account pages with Django's test client (profile, API access), and walks over every
+app's pages for what the page kit gives them all: sign-in and back, another person's object
+answering 404 in the shared layout, an empty submitted form showing what is missing.
+Each app's own page tests are in <app>/tests/test_pages.py."""
 
 from decimal import Decimal
 
@@ -11,7 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from budgetpay.periods import user_today
 from budgets.models import Budget
 from chatbot import services as chat_services
-from chatbot.models import Conversation, ProposedAction
+from chatbot.models import ProposedAction
 from conftest import TEST_PASSWORD, make_user
 from goals.models import Goal
 from notifications.models import Notification
@@ -64,7 +66,7 @@ SIGNED_IN_PAGES = [
 ]
 
 
-# --- Sign-in ---------------------------------------------------------------------------------
+# --- Every app's pages: sign-in ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", SIGNED_IN_PAGES)
@@ -91,7 +93,7 @@ def test_an_expired_session_leads_to_sign_in_and_back(client, user):
     assert back["Location"] == "/budgets/?x=1"
 
 
-# --- Ownership ---------------------------------------------------------------------------------
+# --- Every app's pages: ownership ----------------------------------------------------------
 
 
 @pytest.fixture
@@ -148,10 +150,14 @@ def test_another_persons_object_is_not_found(client, others_objects, method, pat
     assert Account.objects.get(pk=others_objects["account"]).name == "Main account"
 
 
-# --- CSRF ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/ledger/accounts/new/", "/ledger/categories/new/", "/budgets/new/", "/goals/new/"])
+def test_an_empty_submitted_form_shows_what_is_missing(client, user, path):
+    response = client.post(path, {})
+    assert response.status_code == 200
+    assert response.context["form"].errors and "Please check the fields marked below." in response.content.decode()
 
 
-# --- Forms: errors next to fields, typed values kept ----------------------------------------------
+# --- Account pages ---------------------------------------------------------------------------
 
 
 def test_profile_offers_currencies_and_time_zones(client, user):
@@ -163,12 +169,6 @@ def test_profile_offers_currencies_and_time_zones(client, user):
     user.refresh_from_db()
     assert (user.currency, user.timezone) == ("EUR", "Asia/Tokyo")
     assert "€0.00" in client.get("/").content.decode()
-
-
-# --- Notifications ---------------------------------------------------------------------------------
-
-
-# --- API access --------------------------------------------------------------------------------------
 
 
 def test_api_access_creates_a_token_pair_once_and_revokes_them_all(client, user):
@@ -188,40 +188,6 @@ def test_api_access_creates_a_token_pair_once_and_revokes_them_all(client, user)
     assert refresh.status_code == 401
 
 
-# --- Assistant ------------------------------------------------------------------------------------
-
-
-def test_the_assistant_page_without_javascript(client, user, ai_off):
-    empty = client.post("/chat/", {"content": ""})
-    assert empty.context["form"].errors["content"] == ["Write a message."]
-    sent = client.post("/chat/", {"content": "How much did I spend this month?"})
-    conversation = Conversation.objects.get(user=user)
-    assert sent["Location"] == f"/chat/{conversation.pk}/"
-    page = client.get(sent["Location"]).content.decode()
-    assert "How much did I spend this month?" in page
-    assert 'class="bubble assistant"' in page
-    assert 'data-api="/api/v1/chatbot/messages"' in page
-
-
-def test_a_proposed_change_is_confirmed_from_the_page(client, user):
-    tx = make_transaction(main_account(user), amount="4.00", description="Typo")
-    conversation = chat_services.conversation_create(user=user)
-    action = ProposedAction.objects.create(user=user, conversation=conversation, operation="delete", summary="Delete Typo", transaction=tx)
-    response = client.post(f"/chat/actions/{action.pk}/confirm/")
-    assert response["Location"] == f"/chat/{conversation.pk}/"
-    assert not Transaction.objects.filter(pk=tx.pk).exists()
-
-
-# --- Dashboard -----------------------------------------------------------------------------------------
-
-
 def test_make_user_has_a_default_account_for_the_forms(db):
     person = make_user("new@example.com")
     assert main_account(person).currency == "USD"
-
-
-@pytest.mark.parametrize("path", ["/ledger/accounts/new/", "/ledger/categories/new/", "/budgets/new/", "/goals/new/"])
-def test_an_empty_submitted_form_shows_what_is_missing(client, user, path):
-    response = client.post(path, {})
-    assert response.status_code == 200
-    assert response.context["form"].errors and "Please check the fields marked below." in response.content.decode()
