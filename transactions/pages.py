@@ -19,8 +19,9 @@ from budgetpay.pages import delete_page, form_data, form_page, next_url
 from budgetpay.periods import user_today
 from transactions import services as ledger
 from transactions.forms import AccountForm, CategoryForm, ImportForm, TransactionForm
+from transactions.imports import transactions_import
 from transactions.models import Transaction
-from transactions.selectors import account_list, category_list, transaction_list
+from transactions.selectors import account_list, category_list, transaction_list, transaction_search
 
 TRANSACTIONS_PER_PAGE = 25
 
@@ -79,11 +80,10 @@ def transaction_saved_message(tx: Transaction) -> str:
 @login_required
 @require_GET
 def transaction_list_page(request: HttpRequest) -> HttpResponse:
-    transactions = transaction_list(user=request.user)
     query = request.GET.get("q", "").strip()[:100]
     kind = request.GET.get("kind", "")
-    if query:
-        transactions = transactions.filter(Q(description__icontains=query) | Q(payee__icontains=query) | Q(category__name__icontains=query))
+    # The API's meaning of search (every word, in the description, payee or notes).
+    transactions = transaction_search(user=request.user, query=query)
     if kind in Transaction.Kind.values:
         transactions = transactions.filter(kind=kind)
     page = Paginator(transactions, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
@@ -234,7 +234,7 @@ def transaction_import_page(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            report = ledger.transactions_import(user=request.user, **form.service_arguments())
+            report = transactions_import(user=request.user, **form.service_arguments())
         except ValidationError as error:
             if hasattr(error, "error_dict") and "mapping" in error.error_dict:
                 # The service speaks to API clients ("send a mapping"); here the mapping is the form's fields.

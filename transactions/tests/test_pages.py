@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from transactions.models import Account, Category, Transaction
+from transactions.selectors import transaction_search
 from transactions.tests.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +143,27 @@ def test_transaction_list_searches_and_pages(client, user):
     assert [tx.description for tx in found.context["page"].object_list] == ["Rent"]
     assert "$800.00" in found.content.decode()
 
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("coffee", {"Coffee with Ana"}),
+        ("ana coffee", {"Coffee with Ana"}),  # words in any order (the page used to match the whole text)
+        ("receipt", {"Rent"}),  # the notes (the page used to skip them)
+        ("housing", set()),  # a category's name (the page used to match it)
+        ("", {"Coffee with Ana", "Rent"}),
+    ],
+)
+def test_the_list_searches_as_the_api_does(client, user, query, expected):
+    account = main_account(user)
+    make_transaction(account, amount="3.50", description="Coffee with Ana")
+    make_transaction(account, amount="800.00", description="Rent", notes="Receipt in the drawer",
+                     category=make_category(user, name="Housing 2"))
+    page = client.get("/transactions/", {"q": query})
+    assert {tx.description for tx in page.context["page"].object_list} == expected
+    api = {tx.description for tx in transaction_search(user=user, query=query)}
+    assert api == expected
 
 
 def test_amounts_in_other_currencies_keep_their_own_symbol(client, user):
