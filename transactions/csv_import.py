@@ -1,8 +1,11 @@
 """Reading bank statement CSV files: encoding, delimiter, column layout, dates, amounts.
 
 Nothing here touches the database: `parse_statement` turns bytes into rows and
-per-row errors, and raises Django's ValidationError for problems with the file
-as a whole (not CSV, empty, columns not recognised, ambiguous dates).
+per-row errors (`RowError`: the line, the column, the message), and raises
+`StatementError` for problems with the file as a whole (not CSV, empty, columns not
+recognised, ambiguous dates): what is wrong and, apart, how an API client puts it right,
+so a page can say that its own way. A StatementError is a Django ValidationError whose
+message is both together, which the API answers as a 400.
 """
 
 import codecs
@@ -130,8 +133,24 @@ class StatementRow:
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem of one line of the file: `column` is the field it concerns (date,
+    amount, debit, kind, tags...), None for the row as a whole."""
+
     line: int
-    errors: dict[str, list[str]]
+    column: str | None
+    message: str
+
+
+class StatementError(ValidationError):
+    """A problem with the file as a whole. `field` is what to change (file, mapping or
+    date_format), `problem` what is wrong, `hint` how an API client puts it right (empty
+    when the problem says it). As a ValidationError it reads {field: ["problem hint"]}."""
+
+    def __init__(self, field: str, problem: str, hint: str = "") -> None:
+        self.field = field
+        self.problem = problem
+        self.hint = hint
+        super().__init__({field: [f"{problem} {hint}" if hint else problem]})
 
 
 @dataclass
@@ -200,7 +219,10 @@ def parse_statement(
     )
     for line, record in records:
         row = _parse_row(line, {name: _cell(record[index]) for name, index in columns.items()}, reader)
-        (statement.errors if isinstance(row, RowError) else statement.rows).append(row)
+        if isinstance(row, StatementRow):
+            statement.rows.append(row)
+        else:
+            statement.errors.extend(row)
     return statement
 
 
@@ -209,8 +231,8 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _decode(content: bytes) -> str:
     if not content.strip():
-        raise ValidationError({"file": ["The file is empty."]})
-    not_csv = ValidationError({"file": ["This is not a CSV text file. Export the statement from your bank as CSV."]})
+        raise StatementError("file", "The file is empty.")
+    not_csv = StatementError("file", "This is not a CSV text file. Export the statement from your bank as CSV.")
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ("utf-16",)
     elif b"\x00" in content:
@@ -243,23 +265,23 @@ def _read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
                 continue
             if headers is None:
                 if len(record) > MAX_COLUMNS:
-                    raise ValidationError(
-                        {"file": [f"The file has {len(record)} columns; a statement has at most {MAX_COLUMNS}."]}
+                    raise StatementError(
+                        "file", f"The file has {len(record)} columns; a statement has at most {MAX_COLUMNS}."
                     )
                 headers = [cell.strip() for cell in record]
             else:
                 if len(records) == MAX_ROWS:
-                    raise ValidationError(
-                        {"file": [f"The file has more than {MAX_ROWS} rows; split it into smaller files."]}
+                    raise StatementError(
+                        "file", f"The file has more than {MAX_ROWS} rows; split it into smaller files."
                     )
                 records.append((line, record))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise ValidationError({"file": [f"The CSV is malformed near line {reader.line_num}: {exc}."]}) from exc
+        raise StatementError("file", f"The CSV is malformed near line {reader.line_num}: {exc}.") from exc
     if headers is None:
-        raise ValidationError({"file": ["The file is empty."]})
+        raise StatementError("file", "The file is empty.")
     if not records:
-        raise ValidationError({"file": ["The file has a header row but no transactions."]})
+        raise StatementError("file", "The file has a header row but no transactions.")
     width = len(headers)
     # Short rows are padded with blank cells; cells past the last header are ignored.
     return headers, [(line, record + [""] * (width - len(record))) for line, record in records]
@@ -302,9 +324,7 @@ def _resolve_columns(
             i for i, found in enumerate(normalized) if found == _normalize_header(header)
         ]
         if not matches:
-            raise ValidationError(
-                {"mapping": [f"There is no column named {_show(header)}; the file has: {_list(headers)}."]}
-            )
+            raise StatementError("mapping", f"There is no column named {_show(header)}; the file has: {_list(headers)}.")
         columns[name] = matches[0]
     amount_given = "amount" in mapping
     debit_credit_given = "debit" in mapping or "credit" in mapping
@@ -323,11 +343,11 @@ def _resolve_columns(
             continue  # a "Type" column of card networks or channels, not a direction
         columns[name] = index
     if "date" not in columns or not ({"amount", "debit", "credit"} & columns.keys()):
-        message = (
-            f"Could not recognise the columns of this file (found: {_list(headers)}). "
-            f"Send a mapping naming your columns, such as {LAYOUT_EXAMPLES[0]} or {LAYOUT_EXAMPLES[1]}."
+        raise StatementError(
+            "mapping",
+            f"Could not recognise the columns of this file (found: {_list(headers)}).",
+            f"Send a mapping naming your columns, such as {LAYOUT_EXAMPLES[0]} or {LAYOUT_EXAMPLES[1]}.",
         )
-        raise ValidationError({"mapping": [message]})
     return columns
 
 
@@ -358,13 +378,10 @@ def _year_last_order(values: list[str]) -> str | None:
         return "day_first" if day_first >= month_first else "month_first"
     example = next((f"{a:02d}/{b:02d}" for a, b in pairs if a != b), None)
     if example:
-        raise ValidationError(
-            {
-                "date_format": [
-                    f"Dates such as {example} could mean day/month or month/day. "
-                    "Send date_format=DD/MM/YYYY or date_format=MM/DD/YYYY."
-                ]
-            }
+        raise StatementError(
+            "date_format",
+            f"Dates such as {example} could mean day/month or month/day.",
+            "Send date_format=DD/MM/YYYY or date_format=MM/DD/YYYY.",
         )
     return "day_first" if pairs else None
 
@@ -479,7 +496,7 @@ def _cell(value: str) -> str:
     return value
 
 
-def _parse_row(line: int, cells: dict[str, str], dates: _DateReader) -> StatementRow | RowError:
+def _parse_row(line: int, cells: dict[str, str], dates: _DateReader) -> StatementRow | list[RowError]:
     errors: dict[str, list[str]] = {}
     parsed_date = None
     if not cells["date"]:
@@ -505,7 +522,7 @@ def _parse_row(line: int, cells: dict[str, str], dates: _DateReader) -> Statemen
         errors["transfer_account"] = ["A transfer row needs the name of the other account."]
 
     if errors or parsed_date is None or amount is None or kind is None:
-        return RowError(line, errors)
+        return [RowError(line, column, message) for column, messages in errors.items() for message in messages]
     return StatementRow(
         line=line,
         date=parsed_date,

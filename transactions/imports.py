@@ -8,17 +8,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from transactions.csv_import import StatementRow, parse_statement
+from transactions.csv_import import RowError, StatementRow, parse_statement
 from transactions.models import Account, Category, Transaction
 from transactions.signals import transactions_imported
 
 IMPORT_BATCH_SIZE = 1000
 HASH_LOOKUP_CHUNK = 10_000
+# Where the report lists a problem of a row as a whole (no one column): the API's name for it.
+WHOLE_ROW = "non_field_errors"
 
 
 @dataclass
@@ -47,7 +48,18 @@ class ImportReport:
     new: int = 0
     duplicates: int = 0
     rows: list[ImportedRow] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    # What is wrong with the rows that were skipped, by line: each RowError names its
+    # column (None: the row as a whole) and says what is wrong.
+    problems: list[RowError] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[dict]:
+        """The problems as the API reports them: per line, the messages by column,
+        [{"row": 4, "errors": {"amount": ["Enter a number such as 12.50."]}}, ...]."""
+        lines: dict[int, dict[str, list[str]]] = {}
+        for problem in self.problems:
+            lines.setdefault(problem.line, {}).setdefault(problem.column or WHOLE_ROW, []).append(problem.message)
+        return [{"row": line, "errors": by_column} for line, by_column in lines.items()]
 
 
 def _row_identity(row: StatementRow) -> tuple[str, str, str, str]:
@@ -75,27 +87,34 @@ def _existing_hashes(user, hashes: list[str]) -> set[str]:
 _TEXT_LIMITS = {name: Transaction._meta.get_field(name).max_length for name in ("description", "payee", "notes")}
 
 
-def _row_transaction(user, account: Account, row: StatementRow, categories: dict, accounts: dict) -> Transaction:
-    """The transaction a statement row becomes, or ValidationError naming its fields."""
-    errors: dict[str, list[str]] = {}
-    for name, limit in _TEXT_LIMITS.items():
-        if len(getattr(row, name)) > limit:
-            errors[name] = [f"At most {limit} characters."]
+def _row_transaction(
+    user, account: Account, row: StatementRow, categories: dict, accounts: dict
+) -> Transaction | list[RowError]:
+    """The transaction a statement row becomes, or what is wrong with it."""
+    problems = [
+        RowError(row.line, name, f"At most {limit} characters.")
+        for name, limit in _TEXT_LIMITS.items()
+        if len(getattr(row, name)) > limit
+    ]
     if row.currency and row.currency != account.currency:
-        errors["currency"] = [f"This row is in {row.currency}; the account is in {account.currency}."]
+        problems.append(
+            RowError(row.line, "currency", f"This row is in {row.currency}; the account is in {account.currency}.")
+        )
     transfer_account = None
     if row.kind == Transaction.Kind.TRANSFER:
         transfer_account = accounts.get(row.transfer_account.casefold())
         if transfer_account is None:
-            errors["transfer_account"] = [f"You have no open account named {row.transfer_account[:100]!r}."]
+            problem = f"You have no open account named {row.transfer_account[:100]!r}."
         elif transfer_account.pk == account.pk:
-            errors["transfer_account"] = ["The money cannot move to the account it leaves."]
+            problem = "The money cannot move to the account it leaves."
         elif transfer_account.currency != account.currency:
-            errors["transfer_account"] = [
-                f"{transfer_account.name} is in {transfer_account.currency}, not {account.currency}."
-            ]
-    if errors:
-        raise ValidationError(errors)
+            problem = f"{transfer_account.name} is in {transfer_account.currency}, not {account.currency}."
+        else:
+            problem = ""
+        if problem:
+            problems.append(RowError(row.line, "transfer_account", problem))
+    if problems:
+        return problems
     return Transaction(
         user=user,
         account=account,
@@ -142,25 +161,24 @@ def transactions_import(
         columns=statement.columns,
         date_format=statement.date_format,
         date_order=statement.date_order,
-        errors=[{"row": error.line, "errors": error.errors} for error in statement.errors],
     )
     categories = {(c.kind, c.name.casefold()): c for c in Category.objects.filter(user=user)}
     accounts = {a.name.casefold(): a for a in Account.objects.filter(user=user, is_archived=False)}
 
+    problems = list(statement.errors)
     occurrences: Counter[tuple[str, str, str, str]] = Counter()
     candidates: list[tuple[StatementRow, Transaction]] = []
     for row in statement.rows:
         identity = _row_identity(row)
         occurrence = occurrences[identity]
         occurrences[identity] += 1
-        try:
-            tx = _row_transaction(user, account, row, categories, accounts)
-        except ValidationError as exc:
-            report.errors.append({"row": row.line, "errors": exc.message_dict})
+        tx = _row_transaction(user, account, row, categories, accounts)
+        if not isinstance(tx, Transaction):
+            problems.extend(tx)
             continue
         tx.import_hash = import_hash(account=account, row=row, occurrence=occurrence)
         candidates.append((row, tx))
-    report.errors.sort(key=lambda error: error["row"])
+    report.problems = sorted(problems, key=lambda problem: problem.line)
 
     existing = _existing_hashes(user, [tx.import_hash for _, tx in candidates])
     new = [tx for _, tx in candidates if tx.import_hash not in existing]
