@@ -1,6 +1,6 @@
-"""What the benchmark's processes share: percentiles, process and port helpers,
-the server launchers, and the JSON-lines protocol between the orchestrator and
-its worker processes."""
+"""What the benchmark's processes share: percentiles, process helpers, the server
+launchers (on budgetpay.testing.servers, which the end-to-end tests use too), and the
+JSON-lines protocol between the orchestrator and its worker processes."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ import json
 import math
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from budgetpay.testing.servers import ROOT, ServerNotReady, ServerProcess, server_environment
+
 # Each notification the benchmark causes carries this marker and its sequence
 # number in its text, so a subscriber finds it without parsing the whole frame.
 MARKER = "bseq="
@@ -94,22 +93,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_status(url: str, timeout: float = 2.0) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
 def machine() -> dict[str, Any]:
     """What the figures came from."""
     model = ""
@@ -141,40 +124,28 @@ def machine() -> dict[str, Any]:
 # --- Servers ---------------------------------------------------------------------------------
 
 
-def server_environment(**overrides: str) -> dict[str, str]:
-    """A production-like Budget Pay process (DEBUG off) for the benchmark."""
-    return {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_COOKIES": "false",
-        "PYTHONUNBUFFERED": "1",
-        "LOG_LEVEL": "WARNING",
-        # Tokens are minted once for the whole run.
-        "JWT_ACCESS_MINUTES": "240",
-        **overrides,
-    }
+def bench_environment(**overrides: str) -> dict[str, str]:
+    """A production-like Budget Pay process (DEBUG off) for the benchmark: quiet logs, and
+    tokens that last the whole run (they are minted once)."""
+    return server_environment(
+        **{
+            "SECRET_KEY": "bench-only-secret-key-not-for-production",
+            "LOG_LEVEL": "WARNING",
+            "JWT_ACCESS_MINUTES": "240",
+            **overrides,
+        }
+    )
 
 
-class ServerProcess:
-    """One server process on 127.0.0.1: Budget Pay under Daphne or Uvicorn, or the
-    bare Redis + websockets server that marks the physical limit."""
+class BenchServer(ServerProcess):
+    """One server process under test: Budget Pay under Daphne or Uvicorn, or the bare
+    Redis + websockets server that marks the physical limit."""
 
     def __init__(self, kind: str, env: dict[str, str], logdir: Path, name: str) -> None:
-        self.kind = kind
-        self.port = free_port()
-        self.env = env
-        self.log_path = logdir / f"{name}-{self.port}.log"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        super().__init__(logdir, name, env)
+        self.kind = self.label = kind
+        if kind == "raw":
+            self.ready_path = "/ready"
 
     def command(self) -> list[str]:
         if self.kind == "daphne":
@@ -194,51 +165,23 @@ class ServerProcess:
             return [sys.executable, "-m", "bench.raw_server", "--port", str(self.port)]
         raise ValueError(self.kind)
 
-    def start(self) -> ServerProcess:
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        return self
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        path = "/ready" if self.kind == "raw" else "/health"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"{self.kind} on port {self.port} exited early:\n{self.log_path.read_text()[-3000:]}")
-            if http_status(self.url + path) == 200:
-                return
-            time.sleep(0.2)
-        raise BenchError(f"{self.kind} on port {self.port} did not become ready:\n{self.log_path.read_text()[-3000:]}")
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if getattr(self, "log", None):
-            self.log.close()
-
-
-def servers_rss_kib(servers: list[ServerProcess]) -> list[int]:
+def servers_rss_kib(servers: list[BenchServer]) -> list[int]:
     """Resident set size of each server process, in KiB."""
     return [rss_kib(server.pid) for server in servers]
 
 
-def start_servers(kind: str, count: int, env: dict[str, str], logdir: Path, name: str) -> list[ServerProcess]:
-    servers = [ServerProcess(kind, env, logdir, f"{name}-{i}").start() for i in range(count)]
+def start_servers(kind: str, count: int, env: dict[str, str], logdir: Path, name: str) -> list[BenchServer]:
+    """`count` servers of one kind, started together; each ready, or none left running."""
+    servers = [BenchServer(kind, env, logdir, f"{name}-{i}").launch() for i in range(count)]
     try:
         for server in servers:
             server.wait_ready()
-    except BaseException:
+    except BaseException as exc:
         for server in servers:
             server.stop()
+        if isinstance(exc, ServerNotReady):
+            raise BenchError(str(exc)) from exc
         raise
     return servers
 

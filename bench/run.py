@@ -30,7 +30,6 @@ from typing import Any
 
 from bench import report
 from bench.common import (
-    ROOT,
     BenchError,
     Worker,
     log,
@@ -48,8 +47,8 @@ from bench.stack import (
     configured_layer,
     forget_redis_keys,
     postgres_max_connections,
-    recreate_database,
 )
+from budgetpay.testing.servers import ROOT, migrate, recreate_postgres_database
 
 SIZES: dict[str, dict[str, Any]] = {
     "default": {
@@ -165,10 +164,9 @@ class Bench:
         self.result["open_files_limit"] = raise_open_files(wanted_files)
         self.result["postgres_max_connections"] = postgres_max_connections(self.admin_url)
         log(f"fresh database {self.database_name}, Redis db {BENCH_REDIS_DB}, logs in {session.workdir}")
-        recreate_database(self.admin_url, self.database_name)
+        recreate_postgres_database(self.admin_url, self.database_name)
         began = monotonic()
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=session.env(),
-                       check=True, capture_output=True, timeout=300)
+        migrate(session.database_url, session.env())
         if self.layers_ab is None:
             configured = configured_layer(session.env())
             self.layers_ab = [configured, *(layer for layer in LAYERS if layer != configured)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import ServerProcess, Worker, call_each, server_environment
+from bench.common import BenchServer, Worker, bench_environment, call_each
 from bench.stack import CpuMeter
 
 
@@ -28,7 +28,7 @@ class Session:
         self.loadgen: Worker | None = None
 
     def env(self, **overrides: str) -> dict[str, str]:
-        return server_environment(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, **overrides)
+        return bench_environment(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, **overrides)
 
     def next_seqs(self, count: int) -> int:
         """The first of `count` sequence numbers no notification of this run has used yet."""
@@ -73,7 +73,7 @@ class Arm:
     layer: str | None
     prefix: str
     env: dict[str, str]
-    servers: list[ServerProcess]
+    servers: list[BenchServer]
     users: list[dict]
     meter: CpuMeter
 

@@ -1,5 +1,5 @@
-"""The stack under test, seen from outside: PostgreSQL and Redis reachable, the bench database
-recreated, the run's Redis keys forgotten, the channel layer budgetpay.settings chooses, and the
+"""The stack under test, seen from outside: PostgreSQL and Redis reachable (the test suite's
+checks), the run's Redis keys forgotten, the channel layer budgetpay.settings chooses, and the
 CPU each part of the stack uses."""
 
 from __future__ import annotations
@@ -8,29 +8,14 @@ import os
 import subprocess
 import sys
 
-from bench.common import ROOT, BenchError, cpu_seconds, monotonic
+from bench.common import BenchError, cpu_seconds, monotonic
+from budgetpay.testing.servers import ROOT
+from budgetpay.testing.services import unreachable_postgres, unreachable_redis
 
 
 def check_services(admin_url: str, redis_url: str) -> None:
-    import psycopg
-    import redis
-
-    try:
-        psycopg.connect(admin_url, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        raise BenchError(f"PostgreSQL at {admin_url} is not reachable: {exc}") from exc
-    try:
-        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        raise BenchError(f"Redis at {redis_url} is not reachable: {exc}") from exc
-
-
-def recreate_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if problem := unreachable_postgres(admin_url, timeout=3) or unreachable_redis(redis_url, timeout=3):
+        raise BenchError(problem)
 
 
 def postgres_max_connections(admin_url: str) -> int:

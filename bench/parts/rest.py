@@ -8,8 +8,9 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.common import ROOT, log, summarize
+from bench.common import log, summarize
 from bench.session import Arm, Session
+from budgetpay.testing.servers import ROOT
 
 
 def measure(session: Session, arm: Arm) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.common import (
     BenchError,
-    ServerProcess,
+    BenchServer,
     add_counts,
     call_all,
     log,
@@ -27,7 +27,7 @@ IDLE_CONCURRENCY = 25
 SETTLE_SECONDS = 15.0
 
 
-def socket_urls(servers: list[ServerProcess], users: list[dict], raw: bool) -> list[str]:
+def socket_urls(servers: list[BenchServer], users: list[dict], raw: bool) -> list[str]:
     urls = []
     for i, user in enumerate(users):
         server = servers[i % len(servers)]

@@ -1,0 +1,15 @@
+"""Test support for the whole suite and the benchmark, one definition of each helper.
+
+    people      the test password, users, signed-in API and page clients
+    factories   ledger rows and goals written through the ORM, rolled-back blocks
+    clock       a frozen, movable "now"; calendar bounds computed without budgetpay.periods
+    servers     real server processes (Daphne, the benchmark's), their environment and database,
+                JSON over a real socket, a local HTTP server for stand-ins; stdlib only, bench/ uses it
+    services    PostgreSQL and Redis: reachable or not-run, private instances to stop and start
+    openrouter  OpenRouter's chat-completions protocol on a local server
+    oauth       Google's and GitHub's sign-in protocols on a local server
+    chat        the assistant's endpoints and a ledger with known totals
+
+The fixtures that use these live in the root conftest.py. This package sits at the top of the
+layer contract (.importlinter): it may import any app, and no product module imports it.
+"""

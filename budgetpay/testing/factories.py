@@ -1,0 +1,76 @@
+"""Factory functions for rows in tests. They write through the ORM so a test can set up any
+state; the code under test goes through services."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from budgetpay.testing.clock import local_noon
+from goals.models import Goal, GoalEntry
+from transactions.models import Account, Category, Transaction
+
+CONTRIBUTION, WITHDRAWAL = GoalEntry.Kind.CONTRIBUTION, GoalEntry.Kind.WITHDRAWAL
+
+
+def make_account(user, *, name: str = "Checking", currency: str | None = None, **extra) -> Account:
+    return Account.objects.create(user=user, name=name, currency=currency or user.currency, **extra)
+
+
+def make_category(user, *, name: str = "Food", kind: str = Category.Kind.EXPENSE, **extra) -> Category:
+    """The user's category of that name and kind, with `extra` applied. New users already
+    have the default categories (Food, Travel, ... Salary), so those are reused, not duplicated."""
+    category, _ = Category.objects.update_or_create(
+        user=user, kind=kind, name__iexact=name, defaults=extra, create_defaults={"name": name, **extra}
+    )
+    return category
+
+
+def make_transaction(
+    account: Account,
+    *,
+    amount: str | Decimal = "10.00",
+    kind: str = Transaction.Kind.EXPENSE,
+    on: date | None = None,
+    category: Category | None = None,
+    **extra,
+) -> Transaction:
+    return Transaction.objects.create(
+        user=account.user,
+        account=account,
+        kind=kind,
+        amount=Decimal(amount),
+        date=on or date.today(),
+        category=category,
+        **extra,
+    )
+
+
+def make_goal(
+    user,
+    *,
+    name: str = "Holiday",
+    target: str = "1000.00",
+    target_date: date | None = None,
+    created: date | None = None,
+    entries: tuple[tuple[str, str, date], ...] = (),
+    **extra,
+) -> Goal:
+    """A goal created on `created` (noon, in the user's timezone) with (kind, amount, date) entries."""
+    goal = Goal.objects.create(user=user, name=name, target_amount=Decimal(target), target_date=target_date, **extra)
+    if created is not None:
+        Goal.objects.filter(pk=goal.pk).update(created_at=local_noon(created, user.timezone))
+    GoalEntry.objects.bulk_create(
+        GoalEntry(goal=goal, kind=kind, amount=Decimal(amount), date=day) for kind, amount, day in entries
+    )
+    return goal
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Undo every write made inside, so each hypothesis example starts from the same rows."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
