@@ -173,5 +173,6 @@ def budget_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
 def budget_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
     return delete_page(
-        request, budget, what="budget", done="budgets:list", delete=lambda obj: budget_services.budget_delete(budget=obj)
+        request, budget, what="budget", done="budgets:list",
+        delete=lambda obj: budget_services.budget_delete(budget=obj),
     )

@@ -73,6 +73,5 @@ def goal_entry_page(request: HttpRequest, pk: int) -> HttpResponse:
             verb = "added to" if entry.kind == "contribution" else "taken out of"
             messages.success(request, f"{format_money(entry.amount, request.user.currency)} {verb} “{goal}”.")
             return redirect("goals:list")
-    return render(
-        request, "goals/goal_entry_form.html", {"form": form, "goal": goal, "progress": goal_progress(goal=goal, today=today)}
-    )
+    progress = goal_progress(goal=goal, today=today)
+    return render(request, "goals/goal_entry_form.html", {"form": form, "goal": goal, "progress": progress})

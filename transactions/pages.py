@@ -18,6 +18,7 @@ from budgetpay.forms import add_service_errors
 from budgetpay.pages import delete_page, form_data, form_page, next_url
 from budgetpay.periods import user_today
 from transactions import services as ledger
+from transactions.csv_import import StatementError
 from transactions.forms import AccountForm, CategoryForm, ImportForm, TransactionForm
 from transactions.imports import transactions_import
 from transactions.models import Transaction
@@ -218,6 +219,11 @@ def category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Import a statement ------------------------------------------------------------------
 
 IMPORT_ROWS_SHOWN = 50
+# What to do on this page about a problem with the whole file, by the parser's StatementError.field.
+IMPORT_HINTS = {
+    "mapping": "Name them under “My bank names its columns differently”.",
+    "date_format": "Choose DD/MM/YYYY or MM/DD/YYYY under “Dates look like”.",
+}
 IMPORT_LAYOUTS = {
     "signed_amount": "one signed amount column",
     "debit_credit": "money out and money in columns",
@@ -235,11 +241,11 @@ def transaction_import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             report = transactions_import(user=request.user, **form.service_arguments())
+        except StatementError as error:
+            # The parser's hint tells an API client what to send; here the same fix is in the form.
+            hint = IMPORT_HINTS.get(error.field, "") if error.hint else ""
+            form.add_error(error.field if error.field in form.fields else None, f"{error.problem} {hint}".strip())
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "mapping" in error.error_dict:
-                # The service speaks to API clients ("send a mapping"); here the mapping is the form's fields.
-                found = error.message_dict["mapping"][0].split(". Send a mapping")[0]
-                error = ValidationError(f"{found}. Name them under “My bank names its columns differently”.")
             add_service_errors(form, error)
         else:
             if report.created:

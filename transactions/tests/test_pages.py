@@ -318,6 +318,18 @@ def test_an_unreadable_or_foreign_import_is_explained_and_saves_nothing(client, 
         "Name them under “My bank names its columns differently”."
     ]
 
+    missing = client.post("/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), "date_column": "When"})
+    assert missing.context["form"].non_field_errors() == [
+        "There is no column named 'When'; the file has: Posting Date, Memo, Money Out, Money In."
+    ]
+
+    two_ways = upload("Date,Amount\n03/04/2026,5\n05/06/2026,6\n")
+    ambiguous = client.post("/transactions/import/", {"account": main.pk, "file": two_ways})
+    assert ambiguous.context["form"].errors["date_format"] == [
+        "Dates such as 03/04 could mean day/month or month/day. "
+        "Choose DD/MM/YYYY or MM/DD/YYYY under “Dates look like”."
+    ]
+
     theirs = client.post("/transactions/import/", {"account": main_account(other_user).pk, "file": upload(STATEMENT)})
     assert theirs.status_code == 200 and "account" in theirs.context["form"].errors
 
