@@ -1,4 +1,5 @@
-"""Reading bank statement CSV files: encoding, delimiter, column layout, dates, amounts.
+"""Reading bank statement CSV files: encoding, delimiter, column layout, rows. The cells'
+dates and amounts are read by transactions.csv_cells.
 
 Nothing here touches the database: `parse_statement` turns bytes into rows and
 per-row errors (`RowError`: the line, the column, the message), and raises
@@ -12,16 +13,22 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from budgetpay.money import ASCII_DIGITS
 from budgetpay.validators import validate_user_date
-from transactions.parsing import AmountError, normalize_tags, parse_decimal
+from transactions.csv_cells import (
+    DATE_FORMATS,  # noqa: F401  (the import page's form reads it here)
+    YEAR_LAST,
+    DateReader,
+    cell,
+    parse_statement_amount,
+    show,
+)
+from transactions.parsing import AmountError, normalize_tags
 
 MAX_COLUMNS = 50
 MAX_ROWS = 50_000
@@ -99,17 +106,6 @@ KIND_WORDS = {
     "transfer": "transfer",
 }
 
-DATE_FORMATS = {
-    "YYYY-MM-DD": "%Y-%m-%d",
-    "YYYY/MM/DD": "%Y/%m/%d",
-    "DD/MM/YYYY": "%d/%m/%Y",
-    "MM/DD/YYYY": "%m/%d/%Y",
-    "DD-MM-YYYY": "%d-%m-%Y",
-    "MM-DD-YYYY": "%m-%d-%Y",
-    "DD.MM.YYYY": "%d.%m.%Y",
-    "MMM D, YYYY": "%b %d, %Y",
-}
-
 LAYOUT_EXAMPLES = (
     '{"date": "<date column>", "description": "<text column>", "amount": "<signed amount column>"}',
     '{"date": "<date column>", "description": "<text column>", "debit": "<money out column>", "credit": "<money in column>"}',
@@ -164,37 +160,6 @@ class Statement:
     errors: list[RowError]
 
 
-# The strptime directives a date pattern may use, each at most once. strptime turns the
-# pattern into a regular expression: a directive twice ("%d %d %m %Y") made it raise re.error
-# (a 500), and only these keep that expression a fixed sequence of small groups.
-DATE_PATTERN_DIRECTIVES = frozenset("dmbBYyaAHIMSp")
-
-
-def resolve_date_format(value: str) -> str:
-    """A strptime pattern from a name like DD/MM/YYYY or from a pattern like %d/%m/%Y."""
-    named = {name.casefold(): pattern for name, pattern in DATE_FORMATS.items()}
-    if value.strip().casefold() in named:
-        return named[value.strip().casefold()]
-    if (
-        "%d" in value
-        and any(part in value for part in ("%m", "%b", "%B"))
-        and any(part in value for part in ("%Y", "%y"))
-        and _directives_once(value)
-    ):
-        return value
-    raise ValueError(
-        f"Use one of {', '.join(DATE_FORMATS)} or a pattern such as %d/%m/%Y, with each of "
-        f"{' '.join('%' + d for d in sorted(DATE_PATTERN_DIRECTIVES))} at most once."
-    )
-
-
-def _directives_once(pattern: str) -> bool:
-    """Whether every "%" starts a known directive and none appears twice."""
-    _, *pieces = pattern.split("%")
-    directives = [piece[:1] for piece in pieces]
-    return all(d in DATE_PATTERN_DIRECTIVES for d in directives) and len(set(directives)) == len(directives)
-
-
 def parse_statement(
     content: bytes, *, mapping: dict[str, str] | None = None, date_format: str | None = None
 ) -> Statement:
@@ -207,7 +172,7 @@ def parse_statement(
         else ("amount_and_kind" if "kind" in columns else "signed_amount")
     )
     date_values = [record[columns["date"]].strip() for _, record in records]
-    reader = _DateReader(date_format, _year_last_order(date_values) if date_format is None else None)
+    reader = DateReader(date_format, _year_last_order(date_values) if date_format is None else None)
     statement = Statement(
         headers=headers,
         layout=layout,
@@ -218,7 +183,7 @@ def parse_statement(
         errors=[],
     )
     for line, record in records:
-        row = _parse_row(line, {name: _cell(record[index]) for name, index in columns.items()}, reader)
+        row = _parse_row(line, {name: cell(record[index]) for name, index in columns.items()}, reader)
         if isinstance(row, StatementRow):
             statement.rows.append(row)
         else:
@@ -287,11 +252,6 @@ def _read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return headers, [(line, record + [""] * (width - len(record))) for line, record in records]
 
 
-def _show(text: str) -> str:
-    """A cell's text quoted for a message, cut short."""
-    return repr(text if len(text) <= 40 else text[:40] + "…")
-
-
 def _normalize_header(header: str) -> str:
     """Casefolded words, without "(...)" asides, with "_" and "-" read as spaces.
     String operations only: a header is text the uploader chose (see _without_asides)."""
@@ -324,7 +284,7 @@ def _resolve_columns(
             i for i, found in enumerate(normalized) if found == _normalize_header(header)
         ]
         if not matches:
-            raise StatementError("mapping", f"There is no column named {_show(header)}; the file has: {_list(headers)}.")
+            raise StatementError("mapping", f"There is no column named {show(header)}; the file has: {_list(headers)}.")
         columns[name] = matches[0]
     amount_given = "amount" in mapping
     debit_credit_given = "debit" in mapping or "credit" in mapping
@@ -360,18 +320,9 @@ def _all_kind_words(records: list[tuple[int, list[str]]], index: int) -> bool:
     return bool(values) and values <= KIND_WORDS.keys()
 
 
-# ASCII digits only (Python's \d takes "２０２６" too). Each is anchored and has one way to
-# match, so a cell costs one pass; budgetpay/tests/test_patterns.py measures it.
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z ]*)?$", re.ASCII)
-_YEAR_FIRST = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$", re.ASCII)
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.ASCII)
-_YEAR_LAST = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$", re.ASCII)
-_MONTH_NAME_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y")
-
-
 def _year_last_order(values: list[str]) -> str | None:
     """Whether 03/04/2026-style dates in this file put the day or the month first."""
-    pairs = [(int(m[1]), int(m[2])) for m in map(_YEAR_LAST.match, values) if m]
+    pairs = [(int(m[1]), int(m[2])) for m in map(YEAR_LAST.match, values) if m]
     day_first = sum(1 for first, second in pairs if first > 12 >= second)
     month_first = sum(1 for first, second in pairs if second > 12 >= first)
     if day_first or month_first:
@@ -386,117 +337,7 @@ def _year_last_order(values: list[str]) -> str | None:
     return "day_first" if pairs else None
 
 
-class _DateReader:
-    def __init__(self, date_format: str | None, order: str | None) -> None:
-        self.date_format = date_format
-        self.order = order
-
-    def read(self, text: str) -> date:
-        if self.date_format:
-            try:
-                return datetime.strptime(text, self.date_format).date()
-            except ValueError:
-                raise ValueError(f"{_show(text)} does not match the date format {self.date_format}.") from None
-        if match := _ISO.match(text) or _YEAR_FIRST.match(text):
-            year, month, day = match.groups()
-        elif match := _DOTTED.match(text):
-            day, month, year = match.groups()
-        elif match := _YEAR_LAST.match(text):
-            first, second, year = match.groups()
-            day, month = (first, second) if self.order == "day_first" else (second, first)
-        else:
-            return self._read_month_name(text)
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueError(f"{_show(text)} is not a real date.") from None
-
-    @staticmethod
-    def _read_month_name(text: str) -> date:
-        collapsed = " ".join(text.replace(".", " ").split()).replace(" ,", ",")
-        for pattern in _MONTH_NAME_FORMATS:
-            try:
-                return datetime.strptime(collapsed, pattern).date()
-            except ValueError:
-                continue
-        raise ValueError(f"{_show(text)} is not a date this import understands (for example 2026-01-31 or 31/01/2026).")
-
-
-# Longer than this, an amount cell is an error, not something to parse: no bank writes
-# one so long, and every step below then looks at a bounded text.
-MAX_AMOUNT_CELL_CHARS = 40
-# Characters banks put inside numbers: spaces of every kind and the Swiss apostrophe.
-_GROUPING_CHARACTERS = frozenset("'\u00a0\u202f")
-
-
-def parse_statement_amount(text: str) -> Decimal | None:
-    """A signed amount as banks write it: "1,234.56", "-12.50", "(12.50)", "$12.50",
-    "12,50 €", "12.50-", "USD 12.50". None for a blank cell. String operations only."""
-    text = text.strip()
-    if len(text) > MAX_AMOUNT_CELL_CHARS:
-        raise AmountError(
-            f"The amount is {len(text)} characters long; an amount has at most {MAX_AMOUNT_CELL_CHARS}."
-        )
-    text = _without_currency_codes(text)
-    text = "".join(char for char in text if unicodedata.category(char) != "Sc")
-    text = "".join(char for char in text if not (char.isspace() or char in _GROUPING_CHARACTERS))
-    text = text.replace("\u2212", "-")
-    if not text:
-        return None
-    negative = False
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1]
-    if text.endswith("-"):
-        negative, text = True, text[:-1]
-    if text and text[0] in "+-":
-        negative, text = negative or text[0] == "-", text[1:]
-    if "," in text and "." in text:
-        decimal_mark = "," if text.rindex(",") > text.rindex(".") else "."
-        text = text.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
-    elif "," in text:
-        text = text.replace(",", "") if _grouped_by_thousands(text, ",", min_groups=1) else text.replace(",", ".")
-    elif _grouped_by_thousands(text, ".", min_groups=2):
-        text = text.replace(".", "")
-    if not text or text[0] in "+-":
-        raise AmountError("Enter a number such as 12.50.")
-    value = parse_decimal(text)
-    return -value if negative else value
-
-
-def _is_currency_code(text: str) -> bool:
-    return len(text) == 3 and text.isascii() and text.isalpha() and text.isupper()
-
-
-def _without_currency_codes(text: str) -> str:
-    """The stripped text without an ISO code ("USD 12.50", "12,50 EUR") at its start and at its end."""
-    if _is_currency_code(text[:3]):
-        text = text[3:].lstrip()
-    if _is_currency_code(text[-3:]):
-        text = text[:-3].rstrip()
-    return text
-
-
-def _grouped_by_thousands(text: str, separator: str, *, min_groups: int) -> bool:
-    """Whether the text is 1-3 ASCII digits, then at least `min_groups` groups of the
-    separator and exactly 3 digits ("1,234,567" with ",")."""
-    first, *groups = text.split(separator)
-    return (
-        len(groups) >= min_groups
-        and 1 <= len(first) <= 3
-        and all(len(group) == 3 for group in groups)
-        and all(char in ASCII_DIGITS for char in first + "".join(groups))
-    )
-
-
-def _cell(value: str) -> str:
-    """The cell's text, without the apostrophe spreadsheets use to keep =, +, - and @ as text."""
-    value = value.strip()
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
-        return value[1:]
-    return value
-
-
-def _parse_row(line: int, cells: dict[str, str], dates: _DateReader) -> StatementRow | list[RowError]:
+def _parse_row(line: int, cells: dict[str, str], dates: DateReader) -> StatementRow | list[RowError]:
     errors: dict[str, list[str]] = {}
     parsed_date = None
     if not cells["date"]:
@@ -552,7 +393,7 @@ def _amount_and_kind(cells: dict[str, str], errors: dict[str, list[str]]) -> tup
             return None, None
         kind_text = cells.get("kind", "").casefold()
         if kind_text and kind_text not in KIND_WORDS:
-            errors["kind"] = [f"{_show(cells['kind'])} is not income, expense or transfer."]
+            errors["kind"] = [f"{show(cells['kind'])} is not income, expense or transfer."]
             return None, None
         kind = KIND_WORDS.get(kind_text) or ("expense" if signed < 0 else "income")
         return abs(signed), kind

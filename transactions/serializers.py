@@ -5,7 +5,8 @@ from rest_framework import serializers
 
 from budgetpay.money import MoneyField
 from budgetpay.validators import validate_user_date
-from transactions.csv_import import IMPORT_FIELDS, resolve_date_format
+from transactions.csv_cells import resolve_date_format
+from transactions.csv_import import IMPORT_FIELDS
 from transactions.models import Account, Category, Transaction
 from transactions.parsing import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transactions.csv_import import parse_statement_amount, resolve_date_format
+from transactions.csv_cells import parse_statement_amount, resolve_date_format
 from transactions.parsing import AmountError, normalize_tags, parse_decimal
 
 money = st.decimals(min_value=Decimal("-999999999999.99"), max_value=Decimal("999999999999.99"), places=2)
