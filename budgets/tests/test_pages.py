@@ -9,21 +9,20 @@ import pytest
 from django.test import Client
 
 from budgetpay.periods import user_today
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import page_client_for
 from budgets.models import Budget
 from goals.models import Goal
 from notifications.models import Notification
 from notifications.services import notify
 from transactions.models import Account, Category, Transaction
-from transactions.tests.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def main_account(user) -> Account:

@@ -4,19 +4,18 @@ a proposed change confirmed from the page."""
 import pytest
 from django.test import Client
 
+from budgetpay.testing.factories import make_transaction
+from budgetpay.testing.people import page_client_for
 from chatbot import services as chat_services
 from chatbot.models import Conversation, ProposedAction
 from transactions.models import Account, Transaction
-from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def main_account(user) -> Account:

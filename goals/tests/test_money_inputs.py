@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from budgetpay.testing.people import page_client_for
 from goals.models import Goal, GoalEntry
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +19,7 @@ NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def assert_form_refused(response, field: str, message: str) -> None:

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from budgetpay.periods import user_today
+from budgetpay.testing.people import page_client_for
 from goals.models import Goal, GoalEntry
 
 pytestmark = pytest.mark.django_db
@@ -12,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 

@@ -11,6 +11,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
+from budgetpay.testing.people import page_client_for
 from budgets.models import Budget
 from goals.models import Goal
 from notifications.services import notify
@@ -21,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def test_the_list_and_the_bell_link_each_notification_to_its_budget_goal_or_transaction(client, user):

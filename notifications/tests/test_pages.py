@@ -4,6 +4,7 @@ marking read (going back only within the site), and the choice of what a person 
 import pytest
 from django.test import Client
 
+from budgetpay.testing.people import page_client_for
 from notifications.models import Notification, NotificationPreference
 from notifications.services import notify
 
@@ -12,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def notification_for(user, title: str = "Food budget at 80 %") -> Notification:

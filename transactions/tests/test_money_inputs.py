@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from budgetpay.testing.factories import make_account, make_transaction
+from budgetpay.testing.people import page_client_for
 from transactions.models import Account, Transaction
-from transactions.tests.factories import make_account, make_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +20,7 @@ NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def main_account(user) -> Account:

@@ -8,18 +8,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import page_client_for
 from transactions.models import Account, Category, Transaction
 from transactions.selectors import transaction_search
-from transactions.tests.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def main_account(user) -> Account:

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from budgetpay.testing.people import page_client_for
+
 pytestmark = pytest.mark.django_db
 
 ME = "/api/v1/users/me"
@@ -19,9 +21,7 @@ NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def assert_form_refused(response, field: str, message: str) -> None:

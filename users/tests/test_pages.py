@@ -11,15 +11,15 @@ from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from budgetpay.periods import user_today
+from budgetpay.testing.factories import make_category, make_transaction
+from budgetpay.testing.people import TEST_PASSWORD, make_user, page_client_for
 from budgets.models import Budget
 from chatbot import services as chat_services
 from chatbot.models import ProposedAction
-from conftest import TEST_PASSWORD, make_user
 from goals.models import Goal
 from notifications.models import Notification
 from notifications.services import notify
 from transactions.models import Account, Category, Transaction
-from transactions.tests.factories import make_category, make_transaction
 from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return page_client_for(user)
 
 
 def main_account(user) -> Account:
