@@ -2,7 +2,7 @@
 
 **Per-minute rate** (`THROTTLE_AI`, e.g. "10/min"): every way a person sends the
 assistant a message counts in one bucket per person. The REST endpoints count through
-DRF's throttle (`budgetpay.api.UserRateThrottleForAI`); the chat socket and the page
+DRF's throttle (`UserRateThrottleForAI`, here); the chat socket and the page
 without JavaScript call `rate_take()`, which runs that same throttle class, so they
 share its cache key and its history: 10 a minute in all, not 10 per path.
 
@@ -14,7 +14,8 @@ re-checks the condition after waiting for the row lock a concurrent reservation 
 and SQLite runs one writer at a time, so N parallel callers against a limit of 5 make at
 most 5 model calls. The counter is a model of the app that records AI use (the gateway
 passes it in: the platform layer imports no domain app); it needs `user`, `day` and
-`used` fields and one row per (user, day).
+`used` fields and one row per (user, day). A REST view lets DailyLimitReached through:
+the API's exception handler (budgetpay.api) answers it, the same way for every view.
 """
 
 import math
@@ -27,9 +28,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from rest_framework import throttling
 
-from budgetpay.api import UserRateThrottleForAI
 from budgetpay.periods import user_today
+
+
+class UserRateThrottleForAI(throttling.UserRateThrottle):
+    """Per-user burst limit on the AI endpoints (the daily limit is counted apart)."""
+
+    scope = "ai"
 
 
 class RateLimited(Exception):

@@ -3,16 +3,21 @@
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, pagination, routers, status, throttling
+from rest_framework import exceptions, pagination, routers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from budgetpay.ai_limit import (
+    DailyLimitReached,
+    UserRateThrottleForAI,  # noqa: F401  (budgetpay.compat.views imports it from here)
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +68,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError; the API answers it as a 400.
-        exc = exceptions.ValidationError(as_serializer_error(exc))
+        exc = exceptions.ValidationError(_field_errors(exc))
+    elif isinstance(exc, DailyLimitReached):
+        # Every AI endpoint answers the day's spent AI requests alike.
+        exc = AIDailyLimitReached(str(exc), wait=exc.retry_after)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
@@ -79,6 +87,27 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body["code"] = codes if isinstance(codes, str) else exc.default_code
     response.data = body
     return response
+
+
+def _field_errors(exc: DjangoValidationError) -> dict:
+    """A model's or service's ValidationError by field; what belongs to no one field (the
+    model's clean(), a constraint over several fields) under non_field_errors, as DRF's own."""
+    errors = as_serializer_error(exc)
+    if NON_FIELD_ERRORS in errors:
+        errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+    return errors
+
+
+class AIDailyLimitReached(exceptions.APIException):
+    """budgetpay.ai_limit.DailyLimitReached as the API answers it: 429 with Retry-After
+    (seconds until the person's next day)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "daily_limit_reached"
+
+    def __init__(self, detail: str, *, wait: int) -> None:
+        super().__init__(detail)
+        self.wait = wait  # DRF's handler sends it as Retry-After
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -106,12 +135,6 @@ def document_paths_without_trailing_slash(endpoints: list[tuple]) -> list[tuple]
     """drf-spectacular hook: the schema names each path as clients call it, without
     the optional trailing slash (`/?` in the URL patterns)."""
     return [(path.rstrip("/") or "/", regex, method, callback) for path, regex, method, callback in endpoints]
-
-
-class UserRateThrottleForAI(throttling.UserRateThrottle):
-    """Per-user burst limit on the AI endpoints (the daily limit is counted apart)."""
-
-    scope = "ai"
 
 
 ERROR_RESPONSES = {

@@ -5,8 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from budgetpay.api import UserRateThrottleForAI
-from budgetpay import llm
+from budgetpay.ai_limit import UserRateThrottleForAI
 from chatbot import selectors, services
 from chatbot.chat import ChatResult, chat_send
 from chatbot.models import Conversation, ProposedAction
@@ -30,10 +29,8 @@ CHAT_RESPONSES = {
 
 
 def _reply(request: Request, conversation: Conversation | None, content: str) -> Response:
-    try:
-        result: ChatResult = chat_send(user=request.user, conversation=conversation, content=content)
-    except llm.DailyLimitReached as exc:
-        raise exceptions.Throttled(wait=exc.retry_after, detail=str(exc), code="daily_limit_reached") from exc
+    # A spent day (DailyLimitReached) is answered by the API's exception handler: 429 with Retry-After.
+    result: ChatResult = chat_send(user=request.user, conversation=conversation, content=content)
     return Response(ChatReplySerializer(result).data, status=status.HTTP_201_CREATED)
 
 

@@ -4,8 +4,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from budgetpay.api import Pagination, UserRateThrottleForAI
-from budgetpay.llm import DailyLimitReached
+from budgetpay.ai_limit import UserRateThrottleForAI
+from budgetpay.api import Pagination
 from notifications import insights, selectors, services
 from notifications.filters import NotificationFilter
 from notifications.serializers import (
@@ -116,10 +116,8 @@ class NotificationViewSet(
         new row, a push or an AI request (it does not count towards the daily AI limit); a new
         key (other figures, or the next day) writes a new one: 201.
         """
-        try:
-            notification, created = insights.budget_insight_for_now(user=request.user)
-        except DailyLimitReached as exc:
-            return self._daily_limit_reached(exc)
+        # A spent day (DailyLimitReached) is answered by the API's exception handler: 429 with Retry-After.
+        notification, created = insights.budget_insight_for_now(user=request.user)
         answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(NotificationSerializer(notification).data, status=answer)
 
@@ -149,18 +147,7 @@ class NotificationViewSet(
             data=request.data, context={"query_notification_type": query.validated_data.get("notification_type")}
         )
         serializer.is_valid(raise_exception=True)
-        try:
-            notification = insights.insight_generate(
-                user=request.user, insight_type=serializer.validated_data["type"], focus=serializer.validated_data["focus"]
-            )
-        except DailyLimitReached as exc:
-            return self._daily_limit_reached(exc)
-        return Response(NotificationSerializer(notification).data, status=status.HTTP_201_CREATED)
-
-    @staticmethod
-    def _daily_limit_reached(exc: DailyLimitReached) -> Response:
-        return Response(
-            {"message": str(exc), "code": "ai_daily_limit"},
-            status=status.HTTP_429_TOO_MANY_REQUESTS,
-            headers={"Retry-After": str(exc.retry_after)},
+        notification = insights.insight_generate(
+            user=request.user, insight_type=serializer.validated_data["type"], focus=serializer.validated_data["focus"]
         )
+        return Response(NotificationSerializer(notification).data, status=status.HTTP_201_CREATED)

@@ -141,7 +141,9 @@ def test_the_daily_limit_answers_429_with_retry_after(auth_client, user, ledger,
     response = auth_client.post(GENERATE_AI, {"type": "saving_tip"}, format="json")
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 9 * 3600 + 1  # until midnight UTC from 15:00
-    assert response.json()["code"] == "ai_daily_limit"
+    # One mapping for every AI endpoint (budgetpay.api): the chat's code, was "ai_daily_limit" here.
+    assert response.json()["code"] == "daily_limit_reached"
+    assert response.json()["message"] == "The daily limit of 1 AI requests is reached; try again tomorrow."
 
 
 def test_daily_command_sends_one_a_day_and_respects_mutes(user, other_user, ledger, fake_openrouter):
