@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from budgetpay.forms import MONEY_LIMIT, currency_choices, date_field, money_field
 from budgetpay.money import MoneyFormField
-from transactions.csv_import import DATE_FORMATS
+from transactions.csv_cells import DATE_FORMATS
 from transactions.models import Account, Category, Transaction
 from users.models import User
 
