@@ -33,6 +33,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),
     path("accounts/", include("allauth.urls")),
+    # The original Budget Pay web client's API (docs/compat.md); every path answers 404 unless
+    # COMPAT_ORIGINAL_API is on (budgetpay.compat.gate).
+    path("compat/v0/", include("budgetpay.compat.urls")),
     # The front door: the dashboard once signed in, the landing page before. Named plainly
     # "home" because settings.LOGIN_REDIRECT_URL and every app's templates lead there.
     path("", home, name="home"),

@@ -1,5 +1,5 @@
-"""The compatibility API's tests: switched on, mounted (compat_urls), and clients that speak
-to it the way the original web client does."""
+"""The compatibility API's tests: switched on, and clients that speak to it the way the
+original web client does."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -12,7 +12,6 @@ API = "/compat/v0/api/v1"
 @pytest.fixture(autouse=True)
 def compat_api_on(settings) -> None:
     settings.COMPAT_ORIGINAL_API = True
-    settings.ROOT_URLCONF = "budgetpay.compat.tests.compat_urls"
 
 
 def compat_client_for(user) -> APIClient:

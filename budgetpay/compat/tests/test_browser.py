@@ -32,9 +32,6 @@ def compat_site(tmp_path_factory, client_origin) -> Iterator[DaphneServer]:
         COMPAT_ORIGINAL_API="true",
         CORS_ALLOWED_ORIGINS=client_origin.url,
         OPENROUTER_API_KEY="",  # the assistant answers from its rules
-        # The site's settings with the compatibility API mounted (compat_urls), whether or not
-        # budgetpay/urls.py mounts it yet.
-        DJANGO_SETTINGS_MODULE="budgetpay.compat.tests.compat_site_settings",
     ) as server:
         yield server
 
