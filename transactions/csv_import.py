@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError
 
 from budgetpay.validators import validate_user_date
 from transactions.csv_cells import (
-    DATE_FORMATS,  # noqa: F401  (the import page's form reads it here)
     YEAR_LAST,
     DateReader,
     cell,

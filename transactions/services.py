@@ -1,8 +1,5 @@
 """Writes on accounts, categories and transactions. Each runs in one database transaction.
-
-Importing statements is transactions.imports'. The import page still calls
-`transactions.services.transactions_import`, so the name is imported here; it goes once
-the page imports it from transactions.imports."""
+Importing statements is transactions.imports'."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -17,7 +14,6 @@ from django.db.models import RestrictedError, Sum
 
 from budgetpay.periods import user_today
 from budgetpay.services import model_update
-from transactions.imports import transactions_import  # noqa: F401  (see the docstring)
 from transactions.models import Account, Category, Transaction
 
 DEFAULT_ACCOUNT_NAME = "Main account"
