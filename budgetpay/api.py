@@ -14,10 +14,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from budgetpay.ai_limit import (
-    DailyLimitReached,
-    UserRateThrottleForAI,  # noqa: F401  (budgetpay.compat.views imports it from here)
-)
+from budgetpay.ai_limit import DailyLimitReached
 
 logger = logging.getLogger(__name__)
 

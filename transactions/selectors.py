@@ -40,6 +40,12 @@ def account_list(*, user) -> QuerySet[Account]:
     return Account.objects.filter(user=user).annotate(balance=balance)
 
 
+def account_main(*, user) -> Account | None:
+    """The person's main account: their first open account in their own currency (the "Main
+    account" everyone starts with, unless they archived it); None when there is none."""
+    return Account.objects.filter(user=user, is_archived=False, currency=user.currency).order_by("id").first()
+
+
 def category_list(*, user) -> QuerySet[Category]:
     return Category.objects.filter(user=user)
 

@@ -27,7 +27,7 @@ from users.tokens import token_matches_credentials
 EMAIL_TAKEN = "A user with this email address already exists."
 # What a person may change about themselves (the email and password have services of their own).
 PROFILE_FIELDS = frozenset(
-    {"full_name", "currency", "timezone", "locale", "monthly_income", "confirmed_locale_settings"}
+    {"full_name", "currency", "timezone", "locale", "monthly_income", "monthly_savings_goal", "confirmed_locale_settings"}
 )
 
 
@@ -249,6 +249,17 @@ def user_credentials_changed(*, user: User) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Disable the account without deleting anything: no token of the person's is accepted any
+    more (the REST API, the sockets and the compatibility API refuse an inactive person, and
+    their open sockets close on the save), and every refresh token is revoked, so reactivating
+    the account in the admin revives none of them."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_revoke_refresh_tokens(user=user)
+
+
 def user_delete(*, user: User, password: str | None) -> None:
     """Delete the account and, through cascades, everything it owns."""
     if user.has_usable_password() and not user.check_password(password or ""):

@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 
 from transactions import selectors as ledger
-from transactions.models import Account, Category, Transaction
+from transactions.models import Category, Transaction
 from users.models import User
 
 # The original answered its whole table; these lists are bounded, newest first.
@@ -29,12 +29,6 @@ def expenses(*, user: User) -> QuerySet[Transaction]:
         .filter(kind=Transaction.Kind.EXPENSE, account__currency=user.currency)
         .order_by("-date", "-id")
     )
-
-
-def main_account(*, user: User) -> Account | None:
-    """Where the client's new expenses go: the person's first open account in their currency
-    (the "Main account" everyone starts with, unless they archived it)."""
-    return Account.objects.filter(user=user, is_archived=False, currency=user.currency).order_by("id").first()
 
 
 def is_verified(*, user: User) -> bool:

@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from budgetpay import llm
-from budgetpay.api import UserRateThrottleForAI
-from budgetpay.compat import selectors, services
+from budgetpay.ai_limit import UserRateThrottleForAI
+from budgetpay.compat import selectors
 from budgetpay.compat.api import CompatView
 from budgetpay.compat.errors import bad_request, not_found
 from budgetpay.compat.shapes import (
@@ -29,8 +29,10 @@ from budgetpay.compat.shapes import (
     user_read,
 )
 from chatbot.chat import chat_send
+from transactions import selectors as ledger_selectors
 from transactions import services as ledger
 from transactions.models import Category, Transaction
+from users import services as users
 from users.models import User
 
 MAX_ROWS = selectors.MAX_ROWS
@@ -53,7 +55,7 @@ class MeView(CompatView):
             changes["monthly_income"] = data["monthly_income"]
         if "savings_goal_amount" in data:
             changes["monthly_savings_goal"] = data["savings_goal_amount"]
-        user = services.profile_update(user=request.user, **changes)
+        user = users.user_update(user=request.user, **changes)
         return Response(user_read(user, is_verified=selectors.is_verified(user=user)))
 
 
@@ -61,7 +63,7 @@ class DeactivateView(CompatView):
     """POST users/deactivate."""
 
     def post(self, request: Request) -> Response:
-        services.account_deactivate(user=request.user)
+        users.user_deactivate(user=request.user)
         return Response({"message": "Account deactivated successfully", "user_id": str(request.user.pk)})
 
 
@@ -127,7 +129,7 @@ class TransactionListView(CompatView):
     def post(self, request: Request) -> Response:
         data = parsed(TransactionShape, request.data, user=request.user).validated_data
         fields = _transaction_fields(request.user, data)
-        account = selectors.main_account(user=request.user)
+        account = ledger_selectors.account_main(user=request.user)
         if account is None:
             raise bad_request(
                 f"You have no open account in {request.user.currency} to record this in; open one in Budget Pay first."

@@ -13,6 +13,7 @@ from budgetpay.periods import Period, period_containing, previous_period
 from budgetpay.validators import validate_user_date
 from chatbot.tools.base import ToolError
 from transactions.models import Account, Category
+from transactions.selectors import account_main
 from transactions.parsing import AmountError, parse_decimal
 
 if TYPE_CHECKING:
@@ -95,8 +96,7 @@ def find_category(user, name: str, kind: str) -> Category:
 
 def default_account(user) -> Account:
     """The user's only (or first) open account in their currency, else their first open account."""
-    open_accounts = Account.objects.filter(user=user, is_archived=False)
-    account = open_accounts.filter(currency=user.currency).first() or open_accounts.first()
+    account = account_main(user=user) or Account.objects.filter(user=user, is_archived=False).order_by("id").first()
     if account is None:
         raise ToolError("There is no open account to record this in; the user must create one first.")
     return account

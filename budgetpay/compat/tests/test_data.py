@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from budgetpay.compat import selectors
-from budgetpay.compat.tests.conftest import API
+from budgetpay.testing.compat import API
 from budgetpay.periods import user_today
 from budgetpay.testing.factories import make_account, make_transaction
 from budgets.services import budget_create
 from chatbot.models import Conversation
 from notifications.models import Notification
+from transactions.selectors import account_main
 from transactions.models import Account, Category, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -413,10 +413,10 @@ def test_without_an_open_account_in_their_currency_the_person_is_told_what_to_do
 
 
 def test_new_expenses_go_to_the_first_open_account_in_the_persons_currency(user):
-    assert selectors.main_account(user=user) == main_account(user)
+    assert account_main(user=user) == main_account(user)
     card = make_account(user, name="Card")
     Account.objects.filter(pk=main_account(user).pk).update(is_archived=True)
-    assert selectors.main_account(user=user) == card
+    assert account_main(user=user) == card
 
 
 # --- The assistant ----------------------------------------------------------------------------
