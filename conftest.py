@@ -20,13 +20,6 @@ from budgetpay.testing.services import PrivatePostgres, PrivateRedis, suite_post
 from transactions.models import Account, Category
 from users.models import User
 
-# isort: split
-# Temporary re-exports: the names tests import from conftest today, until they import
-# them from budgetpay.testing. (make_user, DaphneServer, FakeHTTPServer and
-# prepare_e2e_database, imported above for the fixtures, are re-exported too.)
-from budgetpay.testing.people import TEST_PASSWORD  # noqa: F401
-from budgetpay.testing.servers import ROOT, free_port, http_json, site_server  # noqa: F401
-from budgetpay.testing.services import REQUIRE_SERVICES, service_unavailable  # noqa: F401
 
 # --- Clean state -------------------------------------------------------------------------------
 

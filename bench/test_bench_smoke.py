@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from budgetpay.testing.servers import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 

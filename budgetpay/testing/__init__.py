@@ -5,10 +5,15 @@
     clock       a frozen, movable "now"; calendar bounds computed without budgetpay.periods
     servers     real server processes (Daphne, the benchmark's), their environment and database,
                 JSON over a real socket, a local HTTP server for stand-ins; stdlib only, bench/ uses it
+    startup     Django started in a process of its own, to see how the settings read the environment
     services    PostgreSQL and Redis: reachable or not-run, private instances to stop and start
     openrouter  OpenRouter's chat-completions protocol on a local server
     oauth       Google's and GitHub's sign-in protocols on a local server
-    chat        the assistant's endpoints and a ledger with known totals
+    chat        the assistant's endpoints and socket, and a ledger with known totals
+    statements  a CSV statement uploaded to the import endpoint
+    compat      the compatibility API's prefix and a client holding its token
+    browser     Chromium through Playwright, and what page tests do and watch on a page
+    timing      how the cost of a step grows with its input (convention 13)
 
 The fixtures that use these live in the root conftest.py. This package sits at the top of the
 layer contract (.importlinter): it may import any app, and no product module imports it.

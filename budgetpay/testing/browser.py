@@ -1,17 +1,35 @@
 """A real browser for the page tests: Debian's Chromium driven by Playwright (no
-`playwright install`)."""
+`playwright install`), the viewports and password they use, and what a page test does and
+watches on a page (sign up, sign in, the live bell, the quick-add form; JavaScript errors and
+Content-Security-Policy violations)."""
 
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from budgetpay.testing.servers import ROOT
 from budgetpay.testing.services import service_unavailable
 
 CHROMIUM = os.environ.get("BUDGETPAY_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flag Chromium reaches for Google's hosts at start, which
 # this machine's closed network refuses.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "browser-test-password-93"
+TIMEOUT_MS = 15_000
+
+# Registered before any script of each page runs; reports every violation to the test at once,
+# so none is lost when the page navigates away.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.reportCspViolation([location.pathname, event.effectiveDirective, event.blockedURI,
+                             (event.sourceFile || "") + ":" + event.lineNumber].join(" "));
+});
+"""
 
 
 @contextmanager
@@ -29,3 +47,59 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+class PageErrors:
+    """JavaScript errors a page raised; a test ends by asserting there were none."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page):
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+
+class CspViolations:
+    """Every CSP violation in a browser context: the DOM event and Chromium's console message."""
+
+    def __init__(self, context) -> None:
+        self.seen: list[str] = []
+        context.expose_function("reportCspViolation", lambda violation: self.seen.append(violation))
+        context.add_init_script(CSP_LISTENER)
+
+    def watch(self, page):
+        page.on(
+            "console",
+            lambda message: self.seen.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+        return page
+
+
+def sign_up(page, base: str, *, email: str, name: str) -> None:
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_url(f"{base}/")
+
+
+def sign_in(page, *, email: str) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def wait_live(page) -> None:
+    page.wait_for_selector("body[data-live=open]")
+
+
+def quick_add(page, *, amount: str, category: str, description: str) -> None:
+    form = page.locator("#quick-add form")
+    form.get_by_label("Amount").fill(amount)
+    form.get_by_label("Category").select_option(label=category)
+    form.get_by_label("Description").fill(description)
+    form.get_by_role("button", name="Add expense").click()

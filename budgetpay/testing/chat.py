@@ -1,10 +1,16 @@
-"""The assistant in tests: its endpoints, one chat message sent, and a small ledger with
-known totals (and another person's row it must never see)."""
+"""The assistant in tests: its endpoints, one chat message sent, its socket (opened through
+the whole ASGI stack, a turn sent and its frames read), and a small ledger with known totals
+(and another person's row it must never see)."""
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
+from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from budgetpay.asgi import application
 
 from budgetpay.periods import Period, period_containing, previous_period, user_today
 from budgetpay.testing.factories import make_category, make_transaction
@@ -13,11 +19,36 @@ from transactions.models import Account, Category, Transaction
 MESSAGES = "/api/v1/chatbot/messages"
 CONVERSATIONS = "/api/v1/chatbot/conversations"
 ACTIONS = "/api/v1/chatbot/actions"
+WS = "/api/v1/chatbot/ws"
 
 
 def send(client: APIClient, content: str, conversation: int | None = None):
     body = {"content": content} if conversation is None else {"content": content, "conversation": conversation}
     return client.post(MESSAGES, body, format="json")
+
+
+async def open_socket(user=None, token: str | None = None) -> WebsocketCommunicator:
+    """The chat socket, connected with `token` (default: a fresh access token of `user`)."""
+    token = token if token is not None else str(AccessToken.for_user(user))
+    communicator = WebsocketCommunicator(application, f"{WS}?token={token}")
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def receive(socket: WebsocketCommunicator, timeout: float = 5) -> dict:
+    return json.loads(await socket.receive_from(timeout=timeout))
+
+
+async def chat(socket: WebsocketCommunicator, content: str, conversation: int | None = None) -> tuple[list[str], dict]:
+    """Send a message; the token pieces and the final frame (a message or an error)."""
+    await socket.send_json_to({"type": "message", "conversation": conversation, "content": content})
+    pieces = []
+    while True:
+        frame = await receive(socket)
+        if frame["type"] != "token":
+            return pieces, frame
+        pieces.append(frame["data"])
 
 
 @dataclass

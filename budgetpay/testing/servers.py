@@ -133,6 +133,18 @@ class DaphneServer(ServerProcess):
     def command(self) -> list[str]:
         return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "budgetpay.asgi:application"]
 
+    def shell(self, code: str) -> str:
+        """Run `code` in `manage.py shell` on this server's database and environment; what it printed."""
+        return subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+
 
 def recreate_postgres_database(admin_url: str, name: str) -> None:
     """Drop (even with sessions open) and create database `name`; `admin_url` names a database

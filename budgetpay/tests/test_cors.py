@@ -7,8 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from budgetpay.tests.test_settings import start_django
-from conftest import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD
+from budgetpay.testing.startup import start_django
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import DaphneServer, FakeHTTPServer
+from budgetpay.testing.servers import DaphneServer, FakeHTTPServer
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from chatbot.models import Conversation, Message
 from goals.models import Goal, GoalEntry
 from notifications.services import notify
 from transactions.models import Account, Category
-from transactions.tests.factories import make_account, make_category, make_transaction
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import urllib.request
 
 import pytest
 
-from conftest import http_json
+from budgetpay.testing.servers import http_json
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
 
 pytestmark = pytest.mark.e2e
 

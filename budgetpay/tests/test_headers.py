@@ -17,11 +17,11 @@ from django.views.defaults import server_error
 from budgetpay.periods import user_today
 from budgets.models import Budget
 from chatbot.models import Conversation
-from conftest import TEST_PASSWORD, make_user
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import TEST_PASSWORD, make_user
 from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import notify
-from transactions.tests.factories import make_account, make_category, make_transaction
 from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db

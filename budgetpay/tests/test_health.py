@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import free_port
+from budgetpay.testing.servers import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import notify
 from transactions.models import Account, Category, Transaction
-from transactions.tests.factories import make_account, make_category, make_transaction
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgetpay.personal_data import export_json
 from users.services import tokens_for_user
 

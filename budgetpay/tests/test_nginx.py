@@ -19,7 +19,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import ROOT, DaphneServer, free_port, service_unavailable
+from budgetpay.testing.servers import ROOT, DaphneServer, free_port
+from budgetpay.testing.services import service_unavailable
 
 pytestmark = pytest.mark.e2e
 

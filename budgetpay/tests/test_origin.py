@@ -12,7 +12,7 @@ from websockets.sync.client import connect
 
 from budgetpay.asgi import application
 from budgetpay.origin import origin_allowed
-from conftest import http_json
+from budgetpay.testing.servers import http_json
 
 WS = "/api/v1/notification/ws"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from budgetpay.tests.timing import GROWTH, MAX_GROWTH_RATIO, Attack, TooSlow, growth_ratio
+from budgetpay.testing.timing import GROWTH, MAX_GROWTH_RATIO, Attack, TooSlow, growth_ratio
 
 APPS = ("users", "budgets", "transactions", "goals", "notifications", "chatbot", "budgetpay")
 SKIPPED_DIRECTORIES = {"tests", "migrations", "__pycache__"}

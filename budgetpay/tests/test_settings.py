@@ -1,44 +1,13 @@
 """Settings come from the environment; production refuses to start without secrets."""
 
-import os
-import subprocess
 import sys
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from conftest import REQUIRE_SERVICES
-
-ROOT = settings.BASE_DIR
-
-
-PRODUCTION = {
-    "SECRET_KEY": "x7Gq2_production-grade-secret-key-with-enough-entropy-9Lk3vPz0",
-    "ALLOWED_HOSTS": "budget.example.com",
-    "CSRF_TRUSTED_ORIGINS": "https://budget.example.com",
-    "SECURE_SSL_REDIRECT": "true",
-    "SECURE_HSTS_SECONDS": "31536000",
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
-    "SECURE_HSTS_PRELOAD": "true",
-    "SECURE_COOKIES": "true",
-}
-
-
-def start_django(*command: str, **env: str) -> subprocess.CompletedProcess:
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", *PRODUCTION}
-    }
-    return subprocess.run(
-        list(command) or [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env={**base, "DJANGO_SETTINGS_MODULE": "budgetpay.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from budgetpay.testing.services import REQUIRE_SERVICES
+from budgetpay.testing.startup import PRODUCTION, start_django
 
 
 def test_production_refuses_to_start_without_secret_key():

@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from budgetpay.asgi import application
 from budgetpay.routing import NOT_FOUND_CLOSE_CODE, NOT_FOUND_REASON
-from conftest import http_json
+from budgetpay.testing.servers import http_json
 
 NOT_FOUND = {"type": "websocket.close", "code": NOT_FOUND_CLOSE_CODE, "reason": NOT_FOUND_REASON}
 UNROUTED = ["/ws/notifications/", "/", "/api/v1/notifications/ws", "/api/v1/notification/ws/extra", "/api/v1/chatbot"]

@@ -12,10 +12,10 @@ from django.test import Client
 from budgetpay.validators import USER_DATE_MESSAGE
 from budgets.models import Budget
 from chatbot.models import Message, ProposedAction
-from chatbot.tests.conftest import send
+from budgetpay.testing.chat import send
+from budgetpay.testing.factories import make_transaction
 from goals.models import Goal, GoalEntry
 from transactions.models import Account, Category, Transaction
-from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

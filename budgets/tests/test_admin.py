@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from budgets.models import Budget
-from conftest import make_user
+from budgetpay.testing.people import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 
 from budgets.models import Budget
 from budgets.services import budget_create, budget_update
-from budgets.tests.helpers import client_for, freeze_now
-from conftest import make_user
+from budgetpay.testing.clock import freeze_now
+from budgetpay.testing.factories import make_category
+from budgetpay.testing.people import client_for, make_user
 from transactions.models import Category
-from transactions.tests.factories import make_category
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ import pytest
 
 from budgets.models import Budget
 from budgets.selectors import BudgetNotStarted, budget_status, budget_statuses
-from budgets.tests.helpers import client_for, freeze_now
+from budgetpay.testing.clock import freeze_now
+from budgetpay.testing.factories import make_transaction
+from budgetpay.testing.people import client_for
 from transactions.models import Category, Transaction
-from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from django.test import Client
 from budgets.models import Budget
 from budgets.reports import same_days_before
 from budgets.selectors import BudgetNotStarted, ProjectionState, budget_projection, budget_status
-from budgets.tests.helpers import freeze_now
+from budgetpay.testing.clock import freeze_now
+from budgetpay.testing.factories import make_transaction
 from chatbot.context import financial_context
 from transactions.models import Category, Transaction
-from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

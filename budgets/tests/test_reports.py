@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 
 from budgets.models import Budget
-from budgets.tests.helpers import client_for, freeze_now
-from conftest import make_user
+from budgetpay.testing.clock import freeze_now
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import client_for, make_user
 from transactions.models import Category, Transaction
-from transactions.tests.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

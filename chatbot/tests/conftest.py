@@ -5,11 +5,6 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from budgetpay.testing.chat import Ledger, make_chat_ledger
 
-# isort: split
-# Temporary re-exports, until the tests import them from budgetpay.testing (chat, people).
-from budgetpay.testing.chat import ACTIONS, CONVERSATIONS, MESSAGES, send  # noqa: F401
-from budgetpay.testing.people import client_for  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def roomy_ai_rate(monkeypatch) -> None:

@@ -8,10 +8,10 @@ import pytest
 
 from budgetpay.periods import user_today
 from chatbot.models import Message, ProposedAction
-from chatbot.tests.conftest import ACTIONS, send
+from budgetpay.testing.chat import ACTIONS, send
+from budgetpay.testing.factories import make_account, make_transaction
 from chatbot.tools import MAX_PROPOSALS_PER_TURN
 from transactions.models import Account, Transaction
-from transactions.tests.factories import make_account, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from budgetpay.models import AIDailyUsage
 from chatbot.models import ProposedAction
-from chatbot.tests.conftest import send
+from budgetpay.testing.chat import send
 
 pytestmark = pytest.mark.django_db
 

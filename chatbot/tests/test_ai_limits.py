@@ -19,9 +19,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from budgetpay import llm
 from budgetpay.models import AIDailyUsage
 from chatbot.models import Conversation, Message, ProposedAction
-from chatbot.tests.conftest import client_for, send
-from chatbot.tests.test_consumer import chat, open_socket, receive
-from conftest import REQUIRE_SERVICES
+from budgetpay.testing.chat import chat, open_socket, receive, send
+from budgetpay.testing.people import client_for
+from budgetpay.testing.services import REQUIRE_SERVICES
 
 HELLO = [{"role": "user", "content": "hello"}]
 

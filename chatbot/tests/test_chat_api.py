@@ -5,7 +5,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from budgetpay.models import AIRequest
 from chatbot.models import Conversation, Message, ProposedAction
-from chatbot.tests.conftest import CONVERSATIONS, MESSAGES, send
+from budgetpay.testing.chat import CONVERSATIONS, MESSAGES, send
 
 pytestmark = pytest.mark.django_db
 

@@ -6,41 +6,15 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from budgetpay.asgi import application
 from chatbot.chat import MAX_REPLY_CHARS
 from chatbot.models import Conversation, Message
+from budgetpay.testing.chat import chat, open_socket, receive
 from chatbot.services import conversation_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-WS = "/api/v1/chatbot/ws"
-
-
-async def open_socket(user=None, token: str | None = None) -> WebsocketCommunicator:
-    token = token if token is not None else str(AccessToken.for_user(user))
-    communicator = WebsocketCommunicator(application, f"{WS}?token={token}")
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def receive(socket: WebsocketCommunicator, timeout: float = 5) -> dict:
-    return json.loads(await socket.receive_from(timeout=timeout))
-
-
-async def chat(socket: WebsocketCommunicator, content: str, conversation: int | None = None) -> tuple[list[str], dict]:
-    """Send a message; the token pieces and the final frame (a message or an error)."""
-    await socket.send_json_to({"type": "message", "conversation": conversation, "content": content})
-    pieces = []
-    while True:
-        frame = await receive(socket)
-        if frame["type"] != "token":
-            return pieces, frame
-        pieces.append(frame["data"])
 
 
 async def test_an_answer_after_a_tool_round_is_streamed_token_by_token(user, ledger, fake_openrouter):

@@ -9,9 +9,9 @@ import pytest
 
 from budgets.models import Budget
 from chatbot.models import ProposedAction
-from chatbot.tests.conftest import send
+from budgetpay.testing.chat import send
+from budgetpay.testing.factories import make_transaction
 from goals.models import Goal, GoalEntry
-from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

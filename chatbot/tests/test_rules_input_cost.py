@@ -9,11 +9,11 @@ its length, and a message longer than the rules read is answered without being p
 
 import pytest
 
-from budgetpay.tests.timing import GROWTH, MAX_GROWTH_RATIO, growth_ratio
+from budgetpay.testing.chat import send
+from budgetpay.testing.timing import GROWTH, MAX_GROWTH_RATIO, growth_ratio
 from chatbot.chat import MAX_CONTENT_CHARS
 from chatbot.models import ProposedAction
 from chatbot.rules import MAX_RULES_CHARS, TOO_LONG
-from chatbot.tests.conftest import send
 
 pytestmark = pytest.mark.django_db
 

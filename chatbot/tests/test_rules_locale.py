@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from chatbot.tests.conftest import send
+from budgetpay.testing.chat import send
 from chatbot.tools import Turn, spending_summary
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
+from budgetpay.testing.chat import send
 from budgetpay.testing.factories import make_account, make_transaction
 from budgets.reports import report_summary
 from chatbot.chat import MAX_REPLY_CHARS, MAX_TOOL_ROUNDS
 from chatbot.models import Conversation, Message
-from chatbot.tests.conftest import send
 from chatbot.tools import TOOLS, Turn, spending_summary
 
 pytestmark = pytest.mark.django_db

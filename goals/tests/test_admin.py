@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from conftest import make_user
-from goals.tests.helpers import CONTRIBUTION, make_goal
+from budgetpay.testing.factories import CONTRIBUTION, make_goal
+from budgetpay.testing.people import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,12 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from budgets.tests.helpers import client_for, freeze_now
+from budgetpay.testing.clock import freeze_now
+from budgetpay.testing.factories import CONTRIBUTION, WITHDRAWAL, make_account, make_goal
+from budgetpay.testing.people import client_for
 from goals.models import Goal, GoalEntry
 from goals.services import goal_update
-from goals.tests.helpers import CONTRIBUTION, WITHDRAWAL, make_goal
 from transactions.models import Account
-from transactions.tests.factories import make_account
 
 pytestmark = pytest.mark.django_db
 

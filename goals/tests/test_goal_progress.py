@@ -7,7 +7,7 @@ import pytest
 
 from goals.models import Goal
 from goals.selectors import goal_list, goal_progress
-from goals.tests.helpers import CONTRIBUTION, WITHDRAWAL, make_goal
+from budgetpay.testing.factories import CONTRIBUTION, WITHDRAWAL, make_goal
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from fractions import Fraction
 
 import pytest
 
-from budgets.tests.helpers import client_for, freeze_now
-from goals.tests.helpers import CONTRIBUTION, WITHDRAWAL, make_goal
+from budgetpay.testing.clock import freeze_now
+from budgetpay.testing.factories import CONTRIBUTION, WITHDRAWAL, make_account, make_goal, make_transaction
+from budgetpay.testing.people import client_for
 from transactions.models import Transaction
-from transactions.tests.factories import make_account, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -23,11 +23,11 @@ from django.db import connection, connections
 
 from budgetpay.periods import user_today
 from budgets.models import Budget
-from conftest import REQUIRE_SERVICES
+from budgetpay.testing.factories import make_account, make_transaction
+from budgetpay.testing.people import client_for
+from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications.models import Notification
 from transactions.models import Account, Category, Transaction
-from transactions.tests.conftest import client_for
-from transactions.tests.factories import make_account, make_transaction
 
 pytestmark = [
     pytest.mark.services,

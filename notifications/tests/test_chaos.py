@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-from conftest import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 

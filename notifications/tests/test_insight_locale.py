@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import make_user
+from budgetpay.testing.factories import make_transaction
+from budgetpay.testing.people import make_user
 from notifications.insights import rules_insight
 from notifications.models import Notification
 from transactions.models import Account
-from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

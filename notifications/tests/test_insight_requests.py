@@ -16,12 +16,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from budgets.models import Budget
-from conftest import REQUIRE_SERVICES
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import client_for
+from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications.models import Notification
 from notifications.services import user_group
 from transactions.models import Transaction
-from transactions.tests.conftest import client_for
-from transactions.tests.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from goals.models import Goal
 from notifications.insights import choose_insight_type
 from notifications.models import Notification
 from transactions.models import Transaction
-from transactions.tests.factories import make_account, make_category, make_transaction
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import preferences_update
 from transactions.models import Transaction
-from transactions.tests.factories import make_account, make_category, make_transaction
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import pytest
 from websockets.sync.client import connect
 
-from conftest import DaphneServer, FakeHTTPServer, http_json
+from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, http_json
 
 pytestmark = pytest.mark.e2e
 

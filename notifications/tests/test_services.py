@@ -4,7 +4,7 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from conftest import REQUIRE_SERVICES
+from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications import services
 from notifications.models import Notification
 
@@ -63,7 +63,7 @@ def test_expense_receipts_are_off_until_turned_on(user):
 
 
 def test_a_failing_channel_layer_never_breaks_the_write(user, settings, django_capture_on_commit_callbacks, caplog):
-    from conftest import free_port
+    from budgetpay.testing.servers import free_port
 
     settings.CHANNEL_LAYERS = {
         "default": {

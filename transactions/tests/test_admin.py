@@ -1,7 +1,7 @@
 import pytest
 
 from transactions.models import Transaction
-from transactions.tests.factories import make_account, make_transaction
+from budgetpay.testing.factories import make_account, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from transactions.models import OWN_ROW_REQUIRED, Account, Category, Transaction
 from transactions.services import transaction_create, transaction_update
-from transactions.tests.factories import make_transaction
+from budgetpay.testing.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from transactions.models import Category, Transaction
-from transactions.tests.factories import make_transaction
+from budgetpay.testing.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ check says which shares to lower when there is none left."""
 
 import pytest
 
-from conftest import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import TEST_PASSWORD, make_user
+from budgetpay.testing.factories import make_account, make_transaction
+from budgetpay.testing.people import TEST_PASSWORD, make_user
 from transactions.models import Account, Category, Transaction
 from transactions.services import DEFAULT_ACCOUNT_NAME
-from transactions.tests.factories import make_account, make_transaction
 from users.models import User
 
 pytestmark = pytest.mark.django_db

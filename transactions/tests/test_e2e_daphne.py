@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import http_json
+from budgetpay.testing.servers import http_json
 
 pytestmark = pytest.mark.e2e
 

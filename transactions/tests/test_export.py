@@ -11,7 +11,7 @@ from django.test import AsyncClient
 
 from transactions.csv_export import HEADER
 from transactions.models import Transaction
-from transactions.tests.factories import make_account, make_transaction
+from budgetpay.testing.factories import make_account, make_transaction
 from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db

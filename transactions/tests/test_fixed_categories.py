@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from conftest import make_user
+from budgetpay.testing.people import make_user
 from transactions.models import Category
 
 CATEGORIES = "/api/v1/categories"

@@ -1,4 +1,3 @@
-import json
 import math
 from datetime import date
 from decimal import Decimal
@@ -11,26 +10,17 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from transactions.models import Transaction
-from transactions.tests.factories import make_account
+from budgetpay.testing.factories import make_account
+from budgetpay.testing.statements import IMPORT, post_csv
 from transactions.views import TransactionViewSet
 
 pytestmark = pytest.mark.django_db
-
-IMPORT = "/api/v1/transactions/import"
 
 SIGNED = """Date,Description,Amount
 2026-01-02,Coffee shop,-3.50
 2026-01-03,ACME payroll,"2,500.00"
 2026-01-04,Groceries,(45.10)
 """
-
-
-def post_csv(client, account, content: str | bytes, **fields):
-    raw = content.encode() if isinstance(content, str) else content
-    if isinstance(fields.get("mapping"), dict):
-        fields["mapping"] = json.dumps(fields["mapping"])
-    upload = SimpleUploadedFile("statement.csv", raw, content_type="text/csv")
-    return client.post(IMPORT, {"file": upload, "account": account.pk, **fields})
 
 
 def imported(account) -> list[tuple]:

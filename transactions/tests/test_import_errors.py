@@ -6,15 +6,12 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 
+from budgetpay.testing.statements import post_csv
 from transactions.csv_import import RowError, StatementError, parse_statement
 from transactions.imports import transactions_import
 
 pytestmark = pytest.mark.django_db
-
-IMPORT = "/api/v1/transactions/import"
-
 
 def test_row_problems_name_their_line_and_column():
     statement = parse_statement(
@@ -88,17 +85,15 @@ def test_the_report_keeps_the_parsers_and_its_own_problems_by_line(user, main_ac
 
 
 def test_the_api_answers_the_same_shapes(auth_client, main_account):
-    def post(content: bytes, **fields):
-        upload = SimpleUploadedFile("statement.csv", content, content_type="text/csv")
-        return auth_client.post(IMPORT, {"file": upload, "account": main_account.pk, **fields})
-
-    rows = post(b"Date,Description,Amount\n,Broken,abc\n2026-01-04,Fine,-1.00\n", dry_run="true")
+    rows = post_csv(
+        auth_client, main_account, b"Date,Description,Amount\n,Broken,abc\n2026-01-04,Fine,-1.00\n", dry_run="true"
+    )
     assert rows.status_code == 200, rows.json()
     assert rows.json()["errors"] == [
         {"row": 2, "errors": {"date": ["The date is missing."], "amount": ["Enter a number such as 12.50."]}}
     ]
 
-    unrecognised = post(b"When,What,How much\n2026-01-01,Tea,-1.00\n")
+    unrecognised = post_csv(auth_client, main_account, b"When,What,How much\n2026-01-01,Tea,-1.00\n")
     assert unrecognised.status_code == 400
     body = unrecognised.json()
     assert list(body["errors"]) == ["mapping"]
@@ -107,7 +102,12 @@ def test_the_api_answers_the_same_shapes(auth_client, main_account):
     )
     assert body["message"] == f"mapping: {body['errors']['mapping'][0]}"
 
-    missing = post(b"Date,Description,Amount\n2026-01-01,Tea,-1.00\n", mapping=json.dumps({"date": "Booked"}))
+    missing = post_csv(
+        auth_client,
+        main_account,
+        b"Date,Description,Amount\n2026-01-01,Tea,-1.00\n",
+        mapping=json.dumps({"date": "Booked"}),
+    )
     assert missing.json()["errors"] == {
         "mapping": ["There is no column named 'Booked'; the file has: Date, Description, Amount."]
     }

@@ -9,10 +9,10 @@ row error, not something to parse.
 
 import pytest
 
-from budgetpay.tests.timing import MAX_GROWTH_RATIO, growth_ratio
+from budgetpay.testing.statements import post_csv
+from budgetpay.testing.timing import MAX_GROWTH_RATIO, growth_ratio
 from transactions.csv_cells import MAX_AMOUNT_CELL_CHARS
 from transactions.models import Transaction
-from transactions.tests.test_import import post_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from transactions.models import Account, Category, Transaction
-from transactions.tests.factories import make_account, make_transaction
+from budgetpay.testing.factories import make_account, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.db.models.signals import post_save
 
 from transactions import imports, services
 from transactions.models import Account, Category, Transaction
-from transactions.tests.factories import make_account, make_category, make_transaction
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from budgets.services import budget_create
 from notifications.models import Notification
 from transactions.models import Transaction
-from transactions.tests.factories import make_account, make_category, make_transaction
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

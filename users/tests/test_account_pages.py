@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from conftest import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD
 from users.models import User
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from conftest import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD
 from users.models import User
 
 pytestmark = pytest.mark.django_db

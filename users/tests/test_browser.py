@@ -9,19 +9,25 @@ it); Playwright never downloads a browser. Without Chromium these tests fail in 
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, DaphneServer, site_server
+from budgetpay.testing.browser import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    TIMEOUT_MS,
+    CspViolations,
+    PageErrors,
+    quick_add,
+    sign_in,
+    sign_up,
+    wait_live,
+)
+from budgetpay.testing.servers import DaphneServer, site_server
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(ROOT) / "artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-PASSWORD = "browser-test-password-93"
-TIMEOUT_MS = 15_000
 # Backoff doubles from 1 s with ±50 % jitter; a restart of a few seconds is over within this.
 RECONNECT_MS = 45_000
 
@@ -35,39 +41,6 @@ def site(tmp_path_factory) -> Iterator[DaphneServer]:
         yield server
 
 
-
-class PageErrors:
-    """JavaScript errors a page raised; a test ends by asserting there were none."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def watch(self, page):
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        return page
-
-
-def sign_up(page, base: str, *, email: str, name: str) -> None:
-    page.goto(f"{base}/accounts/signup/")
-    page.get_by_label("Full name").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    page.wait_for_url(f"{base}/")
-
-
-def sign_in(page, *, email: str) -> None:
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-
-
-def wait_live(page) -> None:
-    page.wait_for_selector("body[data-live=open]")
-
-
 def badge(page):
     return page.locator("[data-unread-badge]")
 
@@ -77,14 +50,6 @@ def crash(site: DaphneServer) -> None:
     site.process.kill()
     site.process.wait(timeout=10)
     site.stop()  # closes its log; start() opens it again on the same port
-
-
-def quick_add(page, *, amount: str, category: str, description: str) -> None:
-    form = page.locator("#quick-add form")
-    form.get_by_label("Amount").fill(amount)
-    form.get_by_label("Category").select_option(label=category)
-    form.get_by_label("Description").fill(description)
-    form.get_by_role("button", name="Add expense").click()
 
 
 def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(browser, site):
@@ -283,38 +248,8 @@ def test_the_live_connection_resumes_after_a_drop_and_stops_once_signed_out(brow
 
 # --- Content-Security-Policy -------------------------------------------------------------------
 
-# Registered before any script of each page runs; reports every violation to the test at once,
-# so none is lost when the page navigates away.
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.reportCspViolation([location.pathname, event.effectiveDirective, event.blockedURI,
-                             (event.sourceFile || "") + ":" + event.lineNumber].join(" "));
-});
-"""
-
-
-class CspViolations:
-    """Every CSP violation in a browser context: the DOM event and Chromium's console message."""
-
-    def __init__(self, context) -> None:
-        self.seen: list[str] = []
-        context.expose_function("reportCspViolation", lambda violation: self.seen.append(violation))
-        context.add_init_script(CSP_LISTENER)
-
-    def watch(self, page):
-        page.on("console", lambda message: self.seen.append(message.text) if "Content Security Policy" in message.text else None)
-        return page
-
-
 def make_staff(site: DaphneServer, email: str) -> None:
-    import subprocess
-    import sys
-
-    subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         f"from users.models import User; User.objects.filter(email={email!r}).update(is_staff=True, is_superuser=True)"],
-        cwd=ROOT, env=site.env, check=True, capture_output=True, timeout=120,
-    )
+    site.shell(f"from users.models import User; User.objects.filter(email={email!r}).update(is_staff=True, is_superuser=True)")
 
 
 def test_every_page_works_under_the_content_security_policy_with_no_violation(browser, site):

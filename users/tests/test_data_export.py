@@ -11,10 +11,10 @@ from django.apps import apps
 
 from budgets.models import Budget
 from budgetpay.models import AIDailyUsage, AIRequest
-from conftest import TEST_PASSWORD
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import TEST_PASSWORD
 from goals.models import Goal, GoalEntry
 from notifications.services import notify, preferences_update
-from transactions.tests.factories import make_account, make_category, make_transaction
 from budgetpay import personal_data
 
 pytestmark = pytest.mark.django_db

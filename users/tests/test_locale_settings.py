@@ -9,10 +9,10 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
-from conftest import TEST_PASSWORD, make_user
+from budgetpay.testing.factories import make_account, make_transaction
+from budgetpay.testing.people import TEST_PASSWORD, make_user
 from notifications.models import Notification
 from transactions.models import Account
-from transactions.tests.factories import make_account, make_transaction
 from users.models import User
 from users.services import tokens_for_user
 

@@ -9,15 +9,12 @@ axe-core comes from the npm registry: `make test` installs it once into .venv/no
 """
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, DaphneServer, service_unavailable, site_server
-from users.tests.test_browser import (
+from budgetpay.testing.browser import (
     DESKTOP,
     PASSWORD,
     PHONE,
@@ -29,6 +26,8 @@ from users.tests.test_browser import (
     sign_in,
     wait_live,
 )
+from budgetpay.testing.servers import ROOT, DaphneServer, site_server
+from budgetpay.testing.services import service_unavailable
 
 pytestmark = pytest.mark.e2e
 
@@ -137,12 +136,8 @@ def axe_source() -> str:
 def person(browser, site) -> dict:
     """A person with long names, seven-digit amounts, a transfer, a budget alert, a goal
     milestone and a dozen conversations; their signed-in browser state."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         SEED % {"email": EMAIL, "password": PASSWORD, "long_name": LONG_NAME, "payee": LONG_PAYEE}],
-        cwd=ROOT, env=site.env, check=True, capture_output=True, text=True, timeout=120,
-    )
-    ids = json.loads(result.stdout.strip().splitlines()[-1])
+    printed = site.shell(SEED % {"email": EMAIL, "password": PASSWORD, "long_name": LONG_NAME, "payee": LONG_PAYEE})
+    ids = json.loads(printed.strip().splitlines()[-1])
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)

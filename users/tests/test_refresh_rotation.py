@@ -9,7 +9,8 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from conftest import REQUIRE_SERVICES, TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD
+from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications.models import Notification
 
 TOKEN = "/api/v1/auth/token"

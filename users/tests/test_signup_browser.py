@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import DaphneServer, site_server
-from users.tests.test_browser import (
+from budgetpay.testing.browser import (
     DESKTOP,
     PASSWORD,
     TIMEOUT_MS,
     CspViolations,
     PageErrors,
 )
+from budgetpay.testing.servers import DaphneServer, site_server
 
 pytestmark = pytest.mark.e2e
 
@@ -65,17 +65,10 @@ def test_sign_up_prefills_the_browsers_currency_and_time_zone_and_saves_them(bro
 def test_the_once_only_check_offers_the_browsers_time_zone_in_place_of_utc(browser, site):
     from playwright.sync_api import expect
 
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
     expect.set_options(timeout=TIMEOUT_MS)
-    subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from users.models import User; User.objects.create_user(email='old@example.com', "
-         f"password={PASSWORD!r}, confirmed_locale_settings=False)"],
-        cwd=ROOT, env=site.env, check=True, capture_output=True, timeout=120,
+    site.shell(
+        "from users.models import User; User.objects.create_user(email='old@example.com', "
+        f"password={PASSWORD!r}, confirmed_locale_settings=False)"
     )
     context, violations, errors, page = german_browser_in_berlin(browser)
     page.goto(f"{site.url}/accounts/login/")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import DaphneServer, site_server
-from users.tests.test_browser import DESKTOP, PASSWORD, TIMEOUT_MS, PageErrors, sign_in, sign_up, wait_live
+from budgetpay.testing.browser import DESKTOP, PASSWORD, TIMEOUT_MS, PageErrors, sign_in, sign_up, wait_live
+from budgetpay.testing.servers import DaphneServer, site_server
 
 pytestmark = pytest.mark.e2e
 

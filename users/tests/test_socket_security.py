@@ -14,7 +14,7 @@ from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.asgi import application
-from conftest import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD
 from notifications import services
 from notifications.models import Notification
 from users import socket_receivers

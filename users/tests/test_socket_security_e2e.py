@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 

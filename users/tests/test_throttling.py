@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from rest_framework.throttling import SimpleRateThrottle
 
-from conftest import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

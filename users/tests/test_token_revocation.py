@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from conftest import TEST_PASSWORD, make_user
+from budgetpay.testing.people import TEST_PASSWORD, make_user
 from users.models import User
 from users.services import tokens_for_user
 from users.signals import credentials_changed

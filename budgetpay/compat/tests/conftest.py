@@ -4,21 +4,12 @@ original web client does."""
 import pytest
 from rest_framework.test import APIClient
 
-from budgetpay.compat.auth import CompatAccessToken
-
-API = "/compat/v0/api/v1"
+from budgetpay.testing.compat import compat_client_for
 
 
 @pytest.fixture(autouse=True)
 def compat_api_on(settings) -> None:
     settings.COMPAT_ORIGINAL_API = True
-
-
-def compat_client_for(user) -> APIClient:
-    """A client holding one of `user`'s compat access tokens, as the original client would."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {CompatAccessToken.for_user(user)}")
-    return client
 
 
 @pytest.fixture

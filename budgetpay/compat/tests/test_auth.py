@@ -13,7 +13,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from budgetpay.compat.auth import CompatAccessToken
-from budgetpay.compat.tests.conftest import API, compat_client_for
+from budgetpay.testing.compat import API, compat_client_for
 from budgetpay.testing.people import TEST_PASSWORD, client_for
 from users import services as user_services
 

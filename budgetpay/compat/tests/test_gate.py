@@ -9,7 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
-from budgetpay.compat.tests.conftest import API, compat_client_for
+from budgetpay.testing.compat import API, compat_client_for
 
 pytestmark = pytest.mark.django_db
 
