@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from budgetpay.testing.browser import chromium
-from budgetpay.testing.factories import make_account, make_category
+from budgetpay.testing.factories import main_account_of, make_account, make_category
 from budgetpay.testing.oauth import FakeGoogle, serve_github, serve_google
 from budgetpay.testing.openrouter import FakeOpenRouter
 from budgetpay.testing.people import client_for, make_user, page_client_for
@@ -92,7 +92,7 @@ def page_client(user: User) -> Client:
 @pytest.fixture
 def main_account(user: User) -> Account:
     """The account every new user starts with."""
-    return Account.objects.get(user=user, name="Main account")
+    return main_account_of(user)
 
 
 @pytest.fixture

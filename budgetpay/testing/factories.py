@@ -15,6 +15,11 @@ from transactions.models import Account, Category, Transaction
 CONTRIBUTION, WITHDRAWAL = GoalEntry.Kind.CONTRIBUTION, GoalEntry.Kind.WITHDRAWAL
 
 
+def main_account_of(user) -> Account:
+    """The account every new user starts with."""
+    return Account.objects.get(user=user, name="Main account")
+
+
 def make_account(user, *, name: str = "Checking", currency: str | None = None, **extra) -> Account:
     return Account.objects.create(user=user, name=name, currency=currency or user.currency, **extra)
 

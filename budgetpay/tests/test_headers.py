@@ -18,11 +18,10 @@ from budgetpay.periods import user_today
 from budgets.models import Budget
 from chatbot.models import Conversation
 from budgetpay.testing.factories import make_account, make_category, make_transaction
-from budgetpay.testing.people import TEST_PASSWORD, make_user
+from budgetpay.testing.people import TEST_PASSWORD, access_token_for, make_user, page_client_for
 from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import notify
-from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +92,7 @@ def person():
 
 @pytest.fixture
 def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person["user"])
-    return client
+    return page_client_for(person["user"])
 
 
 def signed_in_pages(person) -> list[str]:
@@ -239,7 +236,7 @@ def test_the_sign_in_answer_is_not_stored():
 
 
 def test_the_api_never_lets_personal_data_or_tokens_be_stored(client, person):
-    access = tokens_for_user(user=person["user"])["access"]
+    access = access_token_for(person["user"])
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
     for path in ("/api/v1/users/me", "/api/v1/transactions", "/api/v1/notification"):
         response = client.get(path, **bearer)

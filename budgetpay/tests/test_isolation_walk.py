@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import URLResolver, get_resolver
-from rest_framework.test import APIClient
 
 from budgets.models import Budget
 from chatbot.models import Conversation, Message, ProposedAction
@@ -20,8 +19,8 @@ from notifications.models import Notification
 from notifications.services import notify
 from transactions.models import Account, Category, Transaction
 from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import client_for
 from budgetpay.personal_data import export_json
-from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -92,12 +91,6 @@ def victim_ledger(user):
     }
 
 
-def as_client(person) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(user=person)['access']}")
-    return client
-
-
 def snapshot(person) -> dict:
     data = json.loads(export_json(user=person))
     data["profile"][0].pop("last_login", None)
@@ -111,7 +104,7 @@ def test_every_route_with_an_id_answers_404_to_another_user(user, other_user, vi
     assert not unmapped, f"map these routes to their models in ROUTE_OBJECTS: {sorted(unmapped)}"
 
     before = snapshot(user)
-    intruder = as_client(other_user)
+    intruder = client_for(other_user)
     tried = 0
     for name, (params, methods, template) in sorted(with_ids.items()):
         path = template.format(**{param: victim_ledger[ROUTE_OBJECTS[name][param]].pk for param in params})
@@ -126,7 +119,7 @@ def test_every_route_with_an_id_answers_404_to_another_user(user, other_user, vi
 
 
 def test_lists_and_reports_of_another_user_show_nothing_of_mine(user, other_user, victim_ledger):
-    intruder = as_client(other_user)
+    intruder = client_for(other_user)
     for name, (params, methods, template) in api_routes().items():
         if params or "get" not in methods:
             continue
@@ -137,7 +130,7 @@ def test_lists_and_reports_of_another_user_show_nothing_of_mine(user, other_user
 
 
 def test_another_users_ids_in_input_are_refused_with_400(user, other_user, victim_ledger):
-    intruder = as_client(other_user)
+    intruder = client_for(other_user)
     theirs = Account.objects.get(user=other_user, name="Main account")
     cases = [
         ("/api/v1/transactions", {"account": victim_ledger[Account].pk, "amount": "1.00"}, "account"),

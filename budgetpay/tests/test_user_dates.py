@@ -7,7 +7,6 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from budgetpay.validators import USER_DATE_MESSAGE
 from budgets.models import Budget
@@ -15,30 +14,13 @@ from chatbot.models import Message, ProposedAction
 from budgetpay.testing.chat import send
 from budgetpay.testing.factories import make_transaction
 from goals.models import Goal, GoalEntry
-from transactions.models import Account, Category, Transaction
+from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 
 # The last days the look-back overflowed on, the first day past the window, and a
 # far end; every one must be a 400 naming the field, never a 500 or a saved row.
 OUT_OF_RANGE = ["0001-01-01", "0001-03-31", "1899-12-31", "2200-01-01", "9999-12-31"]
-
-
-@pytest.fixture
-def account(user) -> Account:
-    return Account.objects.get(user=user, name="Main account")
-
-
-@pytest.fixture
-def food(user) -> Category:
-    return Category.objects.get(user=user, name="Food", kind=Category.Kind.EXPENSE)
-
-
-@pytest.fixture
-def page_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def assert_refused(response, field: str) -> None:
@@ -52,23 +34,23 @@ def assert_refused(response, field: str) -> None:
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
-def test_creating_a_transaction_refuses_a_date_outside_the_window(auth_client, account, food, value):
-    body = {"account": account.pk, "amount": "12.50", "kind": "expense", "category": food.pk, "date": value}
+def test_creating_a_transaction_refuses_a_date_outside_the_window(auth_client, main_account, food, value):
+    body = {"account": main_account.pk, "amount": "12.50", "kind": "expense", "category": food.pk, "date": value}
     assert_refused(auth_client.post("/api/v1/transactions", body, format="json"), "date")
     assert not Transaction.objects.exists()
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
-def test_editing_a_transaction_refuses_a_date_outside_the_window(auth_client, account, value):
-    tx = make_transaction(account, amount="5.00")
+def test_editing_a_transaction_refuses_a_date_outside_the_window(auth_client, main_account, value):
+    tx = make_transaction(main_account, amount="5.00")
     assert_refused(auth_client.patch(f"/api/v1/transactions/{tx.pk}", {"date": value}, format="json"), "date")
     tx.refresh_from_db()
     assert str(tx.date) != value
 
 
 @pytest.mark.parametrize("value", ["1900-01-01", "2199-12-31"])
-def test_the_edges_of_the_window_are_accepted_on_every_expense_path(auth_client, account, food, value):
-    body = {"account": account.pk, "amount": "12.50", "kind": "expense", "category": food.pk, "date": value}
+def test_the_edges_of_the_window_are_accepted_on_every_expense_path(auth_client, main_account, food, value):
+    body = {"account": main_account.pk, "amount": "12.50", "kind": "expense", "category": food.pk, "date": value}
     created = auth_client.post("/api/v1/transactions", body, format="json")
     assert created.status_code == 201, created.content
     path = f"/api/v1/transactions/{created.json()['id']}"
@@ -126,8 +108,8 @@ def test_one_budgets_status_refuses_a_date_outside_the_window(auth_client, user)
 
 
 @pytest.mark.parametrize("value", ["0001-01-15", "2200-01-01"])
-def test_the_transaction_page_shows_the_window_next_to_the_date(page_client, account, food, value):
-    data = {"kind": "expense", "amount": "12.50", "category": food.pk, "date": value, "account": account.pk}
+def test_the_transaction_page_shows_the_window_next_to_the_date(page_client, main_account, food, value):
+    data = {"kind": "expense", "amount": "12.50", "category": food.pk, "date": value, "account": main_account.pk}
     response = page_client.post("/transactions/new/", data)
     assert response.status_code == 200
     assert response.context["form"].errors["date"] == [USER_DATE_MESSAGE]
@@ -135,9 +117,9 @@ def test_the_transaction_page_shows_the_window_next_to_the_date(page_client, acc
 
 
 @pytest.mark.parametrize("value", ["0001-01-15", "2200-01-01"])
-def test_editing_on_the_page_refuses_a_date_outside_the_window(page_client, account, food, value):
-    tx = make_transaction(account, amount="5.00", category=food)
-    data = {"kind": "expense", "amount": "5.00", "category": food.pk, "date": value, "account": account.pk}
+def test_editing_on_the_page_refuses_a_date_outside_the_window(page_client, main_account, food, value):
+    tx = make_transaction(main_account, amount="5.00", category=food)
+    data = {"kind": "expense", "amount": "5.00", "category": food.pk, "date": value, "account": main_account.pk}
     response = page_client.post(f"/transactions/{tx.pk}/edit/", data)
     assert response.status_code == 200
     assert response.context["form"].errors["date"] == [USER_DATE_MESSAGE]
@@ -168,11 +150,11 @@ def test_the_goal_pages_refuse_dates_outside_the_window(page_client, user, value
     ],
 )
 def test_an_imported_row_outside_the_window_is_a_row_error_naming_its_line(
-    auth_client, account, date_format, early, fine, late
+    auth_client, main_account, date_format, early, fine, late
 ):
     content = f"Date,Description,Amount\n{early},Ancient,-1.00\n{fine},Fine,-2.00\n{late},Future,-3.00\n"
     upload = SimpleUploadedFile("statement.csv", content.encode(), content_type="text/csv")
-    fields = {"file": upload, "account": account.pk, **({"date_format": date_format} if date_format else {})}
+    fields = {"file": upload, "account": main_account.pk, **({"date_format": date_format} if date_format else {})}
     response = auth_client.post("/api/v1/transactions/import", fields)
     assert response.status_code == 201, response.content
     report = response.json()
@@ -183,10 +165,10 @@ def test_an_imported_row_outside_the_window_is_a_row_error_naming_its_line(
     assert list(Transaction.objects.values_list("description", flat=True)) == ["Fine"]
 
 
-def test_the_import_page_names_the_line_of_a_date_outside_the_window(page_client, account):
+def test_the_import_page_names_the_line_of_a_date_outside_the_window(page_client, main_account):
     content = b"Date,Description,Amount\n2026-02-01,Fine,-2.00\n0001-01-15,Ancient,-1.00\n"
     upload = SimpleUploadedFile("statement.csv", content, content_type="text/csv")
-    response = page_client.post("/transactions/import/", {"account": account.pk, "file": upload})
+    response = page_client.post("/transactions/import/", {"account": main_account.pk, "file": upload})
     assert response.status_code == 200
     assert response.context["errors_shown"] == [{"row": 3, "errors": {"date": [USER_DATE_MESSAGE]}}]
     assert list(Transaction.objects.values_list("description", flat=True)) == ["Fine"]
@@ -226,8 +208,8 @@ def test_the_rules_without_ai_answer_with_the_window_and_propose_nothing(auth_cl
 
 
 @pytest.mark.parametrize("month", ["0001-01", "0001-03", "1899-12"])
-def test_the_dashboard_shows_this_month_for_a_month_outside_the_window(page_client, account, month):
-    make_transaction(account, amount="7.00")
+def test_the_dashboard_shows_this_month_for_a_month_outside_the_window(page_client, main_account, month):
+    make_transaction(main_account, amount="7.00")
     response = page_client.get("/", {"month": month})
     assert response.status_code == 200
     assert response.context["summary"].period == page_client.get("/").context["summary"].period

@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from budgets.models import Budget
 from budgets.reports import same_days_before
 from budgets.selectors import BudgetNotStarted, ProjectionState, budget_projection, budget_status
 from budgetpay.testing.clock import freeze_now
 from budgetpay.testing.factories import make_transaction
+from budgetpay.testing.people import page_client_for
 from chatbot.context import financial_context
 from transactions.models import Category, Transaction
 
@@ -37,12 +37,6 @@ def spend(account, amount: str, on: date, category=None, **extra) -> Transaction
 def housing(user) -> Category:
     """The default Housing category every new person has; it starts as a fixed payment."""
     return Category.objects.get(user=user, name="Housing", kind=Category.Kind.EXPENSE)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Item 11: like with like -------------------------------------------------------------------
@@ -142,7 +136,7 @@ def test_a_week_is_compared_with_the_same_weekdays(auth_client, books):
 
 def test_the_dashboard_card_says_which_days_it_compares(monkeypatch, user, november_and_december):
     freeze_now(monkeypatch, datetime(2026, 12, 2, 12, tzinfo=UTC))
-    client = signed_in(user)
+    client = page_client_for(user)
 
     html = client.get("/").content.decode()
     assert "▼ 40%</span> vs 1–2 Nov" in html
@@ -342,7 +336,7 @@ def test_a_positive_carry_over_is_shown_in_the_api(auth_client, eating_out):
 
 def test_the_budget_row_explains_a_carry_over(monkeypatch, user, eating_out):
     freeze_now(monkeypatch, datetime(2026, 6, 10, 12, tzinfo=UTC))
-    client = signed_in(user)
+    client = page_client_for(user)
     for page in ("/budgets/", "/"):
         html = " ".join(client.get(page).content.decode().split())
         assert "<strong>$38.46</strong> <span class=\"muted\">of $5.54 available</span>" in html

@@ -9,24 +9,14 @@ import pytest
 from django.test import Client
 
 from budgetpay.periods import user_today
-from budgetpay.testing.factories import make_account, make_category, make_transaction
-from budgetpay.testing.people import page_client_for
+from budgetpay.testing.factories import main_account_of, make_account, make_category, make_transaction
 from budgets.models import Budget
 from goals.models import Goal
 from notifications.models import Notification
 from notifications.services import notify
-from transactions.models import Account, Category, Transaction
+from transactions.models import Category, Transaction
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(user) -> Client:
-    return page_client_for(user)
-
-
-def main_account(user) -> Account:
-    return Account.objects.get(user=user, name="Main account")
 
 
 def budget_for(user, *, category: Category | None, amount: str = "100.00", **extra) -> Budget:
@@ -54,9 +44,9 @@ def test_the_front_page_is_the_dashboard_once_signed_in(user):
 
 
 
-def test_the_quick_expense_form_shows_errors_and_keeps_what_was_typed(client, user):
-    response = client.post("/", {"quick-kind": "expense", "quick-amount": "", "quick-date": "2026-02-30",
-                                 "quick-description": "Farmers market", "quick-account": main_account(user).pk})
+def test_the_quick_expense_form_shows_errors_and_keeps_what_was_typed(page_client, user, main_account):
+    response = page_client.post("/", {"quick-kind": "expense", "quick-amount": "", "quick-date": "2026-02-30",
+                                 "quick-description": "Farmers market", "quick-account": main_account.pk})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="id_quick-amount_error">Enter an amount.</p>' in html
@@ -68,14 +58,14 @@ def test_the_quick_expense_form_shows_errors_and_keeps_what_was_typed(client, us
 
 
 
-def test_an_expense_from_the_dashboard_is_saved_through_the_ledger_and_notifies(client, user):
+def test_an_expense_from_the_dashboard_is_saved_through_the_ledger_and_notifies(page_client, user, main_account):
     food = make_category(user, name="Food")
     budget_for(user, category=food, amount="100.00")
     today = user_today(user)
-    response = client.post(
+    response = page_client.post(
         "/",
         {"quick-kind": "expense", "quick-amount": "85", "quick-category": food.pk, "quick-date": today.isoformat(),
-         "quick-description": "Groceries", "quick-account": main_account(user).pk},
+         "quick-description": "Groceries", "quick-account": main_account.pk},
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -84,7 +74,7 @@ def test_an_expense_from_the_dashboard_is_saved_through_the_ledger_and_notifies(
     # The rule ran because the page wrote through the service: the threshold notification exists.
     assert Notification.objects.filter(user=user, type="budget_threshold").count() == 1
 
-    page = client.get("/")
+    page = page_client.get("/")
     html = page.content.decode()
     assert "Expense of $85.00 saved (Food," in html
     assert 'class="budget health-warning"' in html
@@ -92,8 +82,8 @@ def test_an_expense_from_the_dashboard_is_saved_through_the_ledger_and_notifies(
 
 
 
-def test_a_new_persons_dashboard_says_what_to_do_first(client):
-    html = client.get("/").content.decode()
+def test_a_new_persons_dashboard_says_what_to_do_first(page_client):
+    html = page_client.get("/").content.decode()
     assert "Create a budget" in html
     assert "Add your first expense" in html
     assert "Start a goal" in html
@@ -101,9 +91,9 @@ def test_a_new_persons_dashboard_says_what_to_do_first(client):
 
 
 
-def test_the_dashboard_shows_budgets_by_health_charts_goals_and_recent_spending(client, user):
+def test_the_dashboard_shows_budgets_by_health_charts_goals_and_recent_spending(page_client, user, main_account):
     today = user_today(user)
-    account = main_account(user)
+    account = main_account
     food, travel, shopping = (make_category(user, name=name) for name in ("Food", "Travel", "Shopping"))
     make_transaction(account, amount="1234.50", category=travel, on=today, description="Flights")
     make_transaction(account, amount="85.00", category=food, on=today)
@@ -113,7 +103,7 @@ def test_the_dashboard_shows_budgets_by_health_charts_goals_and_recent_spending(
     budget_for(user, category=shopping, amount="500")
     Goal.objects.create(user=user, name="Bike", target_amount=Decimal("500"))
 
-    response = client.get("/")
+    response = page_client.get("/")
     html = response.content.decode()
     assert [status.health for status in response.context["statuses"]] == ["over", "warning", "ok"]
     assert "Over by $234.50" in html
@@ -124,21 +114,21 @@ def test_the_dashboard_shows_budgets_by_health_charts_goals_and_recent_spending(
 
 
 
-def test_the_dashboard_shows_an_earlier_month_and_ignores_a_bad_one(client, user):
+def test_the_dashboard_shows_an_earlier_month_and_ignores_a_bad_one(page_client, user, main_account):
     today = user_today(user)
     last_month = today.replace(day=1) - timedelta(days=1)
-    make_transaction(main_account(user), amount="42.00", on=last_month, description="Old one")
-    earlier = client.get(f"/?month={last_month:%Y-%m}")
+    make_transaction(main_account, amount="42.00", on=last_month, description="Old one")
+    earlier = page_client.get(f"/?month={last_month:%Y-%m}")
     assert earlier.context["summary"].period.start == last_month.replace(day=1)
     assert earlier.context["summary"].totals.spending == Decimal("42.00")
-    assert client.get("/?month=garbage").context["summary"].period.start == today.replace(day=1)
-    assert client.get("/?month=2999-01").context["summary"].period.start == today.replace(day=1)
+    assert page_client.get("/?month=garbage").context["summary"].period.start == today.replace(day=1)
+    assert page_client.get("/?month=2999-01").context["summary"].period.start == today.replace(day=1)
 
 
 
 def _fill(user, *, size: int) -> None:
     today = user_today(user)
-    account = main_account(user)
+    account = main_account_of(user)
     second = make_account(user, name=f"Card {size}")
     categories = [make_category(user, name=f"Cat {number}") for number in range(size)]
     for number, category in enumerate(categories):
@@ -150,10 +140,10 @@ def _fill(user, *, size: int) -> None:
 
 
 @pytest.mark.parametrize("size", [1, 12])
-def test_the_dashboard_query_count_does_not_grow_with_the_data(client, user, django_assert_max_num_queries, size):
+def test_the_dashboard_query_count_does_not_grow_with_the_data(page_client, user, django_assert_max_num_queries, size):
     _fill(user, size=size)
     with django_assert_max_num_queries(16):
-        response = client.get("/")
+        response = page_client.get("/")
     assert response.status_code == 200
     assert len(response.context["statuses"]) == size
 
@@ -162,9 +152,9 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(client, user, dja
 # --- Budgets --------------------------------------------------------------------------------------------
 
 
-def test_budget_form_errors_and_creation(client, user):
+def test_budget_form_errors_and_creation(page_client, user):
     food = make_category(user, name="Food")
-    bad = client.post("/budgets/new/", {"category": food.pk, "amount": "", "period": "monthly", "thresholds": "80, lots"})
+    bad = page_client.post("/budgets/new/", {"category": food.pk, "amount": "", "period": "monthly", "thresholds": "80, lots"})
     assert bad.status_code == 200
     errors = bad.context["form"].errors
     assert errors["amount"] == ["Enter an amount."]
@@ -173,12 +163,12 @@ def test_budget_form_errors_and_creation(client, user):
     assert 'value="80, lots"' in html
     assert f'<option value="{food.pk}" selected>Food</option>' in html
 
-    good = client.post("/budgets/new/", {"category": food.pk, "amount": "250", "period": "monthly", "thresholds": "100, 50%"})
+    good = page_client.post("/budgets/new/", {"category": food.pk, "amount": "250", "period": "monthly", "thresholds": "100, 50%"})
     assert good.status_code == 302
     budget = Budget.objects.get()
     assert (budget.category, budget.amount, budget.thresholds) == (food, Decimal("250.00"), [50, 100])
 
-    edited = client.post(f"/budgets/{budget.pk}/edit/", {"category": "", "amount": "300", "period": "weekly", "thresholds": "90"})
+    edited = page_client.post(f"/budgets/{budget.pk}/edit/", {"category": "", "amount": "300", "period": "weekly", "thresholds": "90"})
     assert edited.status_code == 302
     budget.refresh_from_db()
     assert (budget.category, budget.period, budget.thresholds) == (None, "weekly", [90])
@@ -186,11 +176,11 @@ def test_budget_form_errors_and_creation(client, user):
 
 
 @pytest.mark.parametrize("thresholds", ["0, 80", "80, 80", "10, 20, 30, 40, 50, 60", "80, 1001", ", ,"])
-def test_the_budget_form_shows_the_models_threshold_rule_next_to_the_field(client, thresholds):
+def test_the_budget_form_shows_the_models_threshold_rule_next_to_the_field(page_client, thresholds):
     """The form only reads the numbers; which ones a budget may have is the model's rule
     (Budget.thresholds), run by the service, and its refusal lands on the field."""
     data = {"category": "", "amount": "250", "period": "monthly", "thresholds": thresholds}
-    refused = client.post("/budgets/new/", data)
+    refused = page_client.post("/budgets/new/", data)
     assert refused.status_code == 200
     assert list(refused.context["form"].errors) == ["thresholds"]
     assert f'value="{thresholds}"' in refused.content.decode()

@@ -20,7 +20,7 @@ from budgetpay import llm
 from budgetpay.models import AIDailyUsage
 from chatbot.models import Conversation, Message, ProposedAction
 from budgetpay.testing.chat import chat, open_socket, receive, send
-from budgetpay.testing.people import client_for
+from budgetpay.testing.people import client_for, page_client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
 
 HELLO = [{"role": "user", "content": "hello"}]
@@ -258,8 +258,7 @@ async def test_the_socket_answers_the_eleventh_message_in_a_minute_with_rate_lim
 @pytest.mark.django_db
 def test_the_chat_page_answers_past_the_rate_with_429_and_says_why(user, ai_off, monkeypatch):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "ai", "2/min")
-    client = Client()
-    client.force_login(user)
+    client = page_client_for(user)
     for _ in range(2):
         assert client.post("/chat/", {"content": "How much did I spend?"}).status_code == 302
 
@@ -276,8 +275,7 @@ def test_the_chat_page_answers_past_the_rate_with_429_and_says_why(user, ai_off,
 @pytest.mark.django_db
 def test_the_chat_page_shows_the_daily_limit(user, fake_openrouter, settings):
     settings.AI_DAILY_LIMIT = 0
-    client = Client()
-    client.force_login(user)
+    client = page_client_for(user)
     refused = client.post("/chat/", {"content": "Hi"})
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "daily limit" in refused.content.decode()

@@ -1,18 +1,16 @@
 from datetime import date
 
 import pytest
-from django.test import Client
 
 from budgetpay.testing.factories import CONTRIBUTION, make_goal
-from budgetpay.testing.people import make_user
+from budgetpay.testing.people import make_user, page_client_for
 
 pytestmark = pytest.mark.django_db
 
 
 def test_goal_admin_lists_and_shows_entries_inline(user):
     goal = make_goal(user, name="Boat", entries=((CONTRIBUTION, "12.34", date(2026, 1, 1)),))
-    client = Client()
-    client.force_login(make_user("admin@example.com", is_staff=True, is_superuser=True))
+    client = page_client_for(make_user("admin@example.com", is_staff=True, is_superuser=True))
     listing = client.get("/admin/goals/goal/", {"q": "boat"})
     assert listing.status_code == 200
     assert "Boat" in listing.content.decode()

@@ -5,9 +5,7 @@ the parser's message (Decimal() would read them as 1000 and 12)."""
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
-from budgetpay.testing.people import page_client_for
 from goals.models import Goal, GoalEntry
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +15,6 @@ EXPONENT_MESSAGE = "Write the amount as a plain number such as 100000.00, withou
 NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
 
 
-@pytest.fixture
-def client(user) -> Client:
-    return page_client_for(user)
-
-
 def assert_form_refused(response, field: str, message: str) -> None:
     assert response.status_code == 200, response.get("Location")
     assert response.context["form"].errors[field] == [message]
@@ -29,13 +22,13 @@ def assert_form_refused(response, field: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
-def test_the_goal_forms_refuse_amounts_that_are_not_plain(client, amount, message):
+def test_the_goal_forms_refuse_amounts_that_are_not_plain(page_client, amount, message):
     goal = {"name": "Bike", "target_amount": amount}
-    assert_form_refused(client.post("/goals/new/", goal), "target_amount", message)
-    assert client.post("/goals/new/", {**goal, "target_amount": "500"}).status_code == 302
+    assert_form_refused(page_client.post("/goals/new/", goal), "target_amount", message)
+    assert page_client.post("/goals/new/", {**goal, "target_amount": "500"}).status_code == 302
     created = Goal.objects.get()
     assert created.target_amount == Decimal("500.00")
 
     entry = {"kind": "contribution", "amount": amount, "date": "2026-01-10"}
-    assert_form_refused(client.post(f"/goals/{created.pk}/money/", entry), "amount", message)
+    assert_form_refused(page_client.post(f"/goals/{created.pk}/money/", entry), "amount", message)
     assert not GoalEntry.objects.exists()

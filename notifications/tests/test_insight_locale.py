@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from budgetpay.testing.factories import make_transaction
-from budgetpay.testing.people import make_user
+from budgetpay.testing.people import client_for, make_user
 from notifications.insights import rules_insight
 from notifications.models import Notification
 from transactions.models import Account
@@ -20,13 +20,7 @@ def test_a_rules_insight_is_written_in_the_persons_locale(settings):
     settings.OPENROUTER_API_KEY = ""  # AI off: the rules write it
     person = make_user("de@example.com", currency="EUR", timezone="Europe/Berlin", locale="de-DE")
     make_transaction(Account.objects.get(user=person), amount="1234.50")
-    from rest_framework.test import APIClient
-
-    from users.services import tokens_for_user
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(user=person)['access']}")
-    response = client.post("/api/v1/notification/generate-ai", {"type": "budget_insight"}, format="json")
+    response = client_for(person).post("/api/v1/notification/generate-ai", {"type": "budget_insight"}, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["message"].startswith(f"You have spent 1.234,50{NBSP}€")
     stored = Notification.objects.get(user=person)

@@ -13,9 +13,9 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection, connections
-from django.utils import timezone
 
 from budgets.models import Budget
+from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgetpay.testing.people import client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
@@ -33,19 +33,9 @@ TODAY = NOW.date()
 CLIENT_FIGURE = "98765.43"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def move_to(self, moment: datetime) -> None:
-        self.now = moment
-
-
 @pytest.fixture(autouse=True)
 def clock(monkeypatch) -> Clock:
-    frozen = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
-    return frozen
+    return freeze_now(monkeypatch, NOW)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from budgets.models import Budget
 from chatbot.context import financial_context
@@ -15,6 +14,7 @@ from goals.models import Goal
 from notifications.insights import choose_insight_type
 from notifications.models import Notification
 from transactions.models import Transaction
+from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,8 @@ GENERATE_AI = "/api/v1/notification/generate-ai"
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def frozen_clock(monkeypatch) -> Clock:
+    return freeze_now(monkeypatch, NOW)
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from django.test import Client
 
-from budgetpay.testing.people import page_client_for
 from budgets.models import Budget
 from goals.models import Goal
 from notifications.services import notify
@@ -20,12 +18,7 @@ from transactions.models import Account, Transaction
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client(user) -> Client:
-    return page_client_for(user)
-
-
-def test_the_list_and_the_bell_link_each_notification_to_its_budget_goal_or_transaction(client, user):
+def test_the_list_and_the_bell_link_each_notification_to_its_budget_goal_or_transaction(page_client, user):
     account = Account.objects.get(user=user)
     budget = Budget.objects.create(user=user, amount=Decimal("100.00"), start_date=date(2026, 1, 1))
     goal = Goal.objects.create(user=user, name="Bike", target_amount=Decimal("400.00"))
@@ -33,7 +26,7 @@ def test_the_list_and_the_bell_link_each_notification_to_its_budget_goal_or_tran
     for title, related in (("About a budget", budget), ("About a goal", goal), ("About an expense", transaction), ("About nothing", None)):
         notify(user=user, type="announcement", title=title, message="…", related=related)
 
-    html = client.get("/notifications/").content.decode()
+    html = page_client.get("/notifications/").content.decode()
 
     main = html[html.index('<main'):]
     assert f'<a href="/budgets/{budget.pk}/edit/">About a budget</a>' in main
@@ -44,8 +37,8 @@ def test_the_list_and_the_bell_link_each_notification_to_its_budget_goal_or_tran
     assert f'<a href="/budgets/{budget.pk}/edit/">About a budget</a>' in bell
 
 
-def test_the_pages_carry_the_same_map_for_the_live_toasts(client):
-    html = client.get("/").content.decode()
+def test_the_pages_carry_the_same_map_for_the_live_toasts(page_client):
+    html = page_client.get("/").content.decode()
 
     patterns = json.loads(unescape(re.search(r'data-related-urls="([^"]*)"', html).group(1)))
     assert patterns == {"budget": "/budgets/0/edit/", "goal": "/goals/0/money/", "transaction": "/transactions/0/edit/"}

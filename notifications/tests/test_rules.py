@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from budgets.models import Budget
 from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import preferences_update
 from transactions.models import Transaction
+from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,8 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
-    return NOW
+def frozen_clock(monkeypatch) -> Clock:
+    return freeze_now(monkeypatch, NOW)
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def of_type(type_):
     return list(Notification.objects.filter(type=type_).order_by("id"))
 
 
-def test_threshold_then_exceeded_each_once_per_period(user, ledger, monkeypatch):
+def test_threshold_then_exceeded_each_once_per_period(user, ledger, frozen_clock):
     account, food, budget = ledger
     make_transaction(account, amount="50.00", category=food, on=TODAY)
     assert not of_type("budget_threshold")
@@ -61,7 +60,7 @@ def test_threshold_then_exceeded_each_once_per_period(user, ledger, monkeypatch)
 
     # Next month the same thresholds notify again.
     december = datetime(2026, 12, 2, 12, 0, tzinfo=dt_timezone.utc)
-    monkeypatch.setattr(timezone, "now", lambda: december)
+    frozen_clock.move_to(december)
     make_transaction(account, amount="90.00", category=food, on=december.date())
     assert len(of_type("budget_threshold")) == 2
 

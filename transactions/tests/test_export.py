@@ -12,7 +12,7 @@ from django.test import AsyncClient
 from transactions.csv_export import HEADER
 from transactions.models import Transaction
 from budgetpay.testing.factories import make_account, make_transaction
-from users.services import tokens_for_user
+from budgetpay.testing.people import access_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_an_export_reimports_cleanly_into_another_account(auth_client, user, led
 
 
 def test_under_asgi_the_export_streams_asynchronously(user, ledger):
-    bearer = {"Authorization": f"Bearer {tokens_for_user(user=user)['access']}"}
+    bearer = {"Authorization": f"Bearer {access_token_for(user)}"}
 
     async def export() -> tuple[bool, str]:
         response = await AsyncClient().get(EXPORT, {"kind": "expense"}, headers=bearer)

@@ -7,9 +7,8 @@ import re
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 
-from budgetpay.testing.people import make_user
+from budgetpay.testing.people import make_user, page_client_for
 from transactions.models import Category
 
 CATEGORIES = "/api/v1/categories"
@@ -48,8 +47,7 @@ def test_is_fixed_is_set_and_changed_through_the_api(auth_client, user):
 
 @pytest.mark.django_db
 def test_is_fixed_is_set_on_the_category_page(user):
-    client = Client()
-    client.force_login(user)
+    client = page_client_for(user)
     form = client.get("/ledger/categories/new/").content.decode()
     assert 'name="is_fixed"' in form and "Fixed payment" in form
 

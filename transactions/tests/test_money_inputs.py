@@ -5,10 +5,8 @@ API, refuse "1e3" and "０１２" with the parser's message (Decimal() would rea
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from budgetpay.testing.factories import make_account, make_transaction
-from budgetpay.testing.people import page_client_for
 from transactions.models import Account, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -18,15 +16,6 @@ EXPONENT_MESSAGE = "Write the amount as a plain number such as 100000.00, withou
 NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
 
 
-@pytest.fixture
-def client(user) -> Client:
-    return page_client_for(user)
-
-
-def main_account(user) -> Account:
-    return Account.objects.get(user=user, name="Main account")
-
-
 def assert_form_refused(response, field: str, message: str) -> None:
     assert response.status_code == 200, response.get("Location")
     assert response.context["form"].errors[field] == [message]
@@ -34,31 +23,31 @@ def assert_form_refused(response, field: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
-def test_transaction_forms_refuse_amounts_that_are_not_plain(client, user, amount, message):
-    main = main_account(user)
+def test_transaction_forms_refuse_amounts_that_are_not_plain(page_client, user, main_account, amount, message):
+    main = main_account
     savings = make_account(user, name="Savings")
     expense = {"kind": "expense", "amount": amount, "date": "2026-01-10", "account": main.pk}
-    assert_form_refused(client.post("/transactions/new/", expense), "amount", message)
+    assert_form_refused(page_client.post("/transactions/new/", expense), "amount", message)
     transfer = {**expense, "kind": "transfer", "transfer_account": savings.pk}
-    assert_form_refused(client.post("/transactions/new/", transfer), "amount", message)
+    assert_form_refused(page_client.post("/transactions/new/", transfer), "amount", message)
     quick = {f"quick-{name}": value for name, value in expense.items()}
-    assert_form_refused(client.post("/", quick), "amount", message)
+    assert_form_refused(page_client.post("/", quick), "amount", message)
     assert not Transaction.objects.exists()
 
     tx = make_transaction(main, amount="10.00", description="Lunch")
-    assert_form_refused(client.post(f"/transactions/{tx.pk}/edit/", expense), "amount", message)
+    assert_form_refused(page_client.post(f"/transactions/{tx.pk}/edit/", expense), "amount", message)
     tx.refresh_from_db()
     assert tx.amount == Decimal("10.00")
 
 
 @pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
-def test_the_account_form_refuses_an_opening_balance_that_is_not_plain(client, user, amount, message):
+def test_the_account_form_refuses_an_opening_balance_that_is_not_plain(page_client, user, main_account, amount, message):
     account = {"name": "Travel card", "kind": "card", "currency": "EUR", "opening_balance": amount}
-    assert_form_refused(client.post("/ledger/accounts/new/", account), "opening_balance", message)
+    assert_form_refused(page_client.post("/ledger/accounts/new/", account), "opening_balance", message)
     assert not Account.objects.filter(name="Travel card").exists()
-    main = main_account(user)
+    main = main_account
     edit = {"name": main.name, "kind": main.kind, "currency": main.currency, "opening_balance": amount}
-    assert_form_refused(client.post(f"/ledger/accounts/{main.pk}/edit/", edit), "opening_balance", message)
+    assert_form_refused(page_client.post(f"/ledger/accounts/{main.pk}/edit/", edit), "opening_balance", message)
     main.refresh_from_db()
     assert main.opening_balance == Decimal("0.00")
 

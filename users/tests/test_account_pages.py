@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from budgetpay.testing.people import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD, page_client_for
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +76,7 @@ def test_profile_page_requires_sign_in_and_returns_after_it(user):
 
 
 def test_profile_page_saves_and_shows_field_errors(user):
-    client = Client()
-    client.force_login(user)
+    client = page_client_for(user)
     bad = client.post(
         "/account/profile/",
         {"full_name": "Ada K", "currency": "EUR", "timezone": "Nowhere/City", "monthly_income": "100"},
@@ -104,8 +103,7 @@ def test_profile_page_saves_and_shows_field_errors(user):
 
 @pytest.mark.parametrize("path", ["/accounts/email/", "/accounts/password/change/", "/accounts/3rdparty/"])
 def test_account_management_pages_render_in_the_shared_layout(user, path):
-    client = Client()
-    client.force_login(user)
+    client = page_client_for(user)
     response = client.get(path)
     assert response.status_code == 200
     assert b'class="topbar"' in response.content
@@ -113,8 +111,7 @@ def test_account_management_pages_render_in_the_shared_layout(user, path):
 
 def test_staff_manage_users_in_the_admin(user):
     staff = User.objects.create_superuser(email="admin@example.com", password=TEST_PASSWORD)
-    client = Client()
-    client.force_login(staff)
+    client = page_client_for(staff)
     listing = client.get("/admin/users/user/?q=ada")
     assert listing.status_code == 200
     assert b"ada@example.com" in listing.content

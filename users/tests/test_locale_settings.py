@@ -10,11 +10,10 @@ from django.apps import apps
 from django.test import Client
 
 from budgetpay.testing.factories import make_account, make_transaction
-from budgetpay.testing.people import TEST_PASSWORD, make_user
+from budgetpay.testing.people import TEST_PASSWORD, client_for, make_user, page_client_for
 from notifications.models import Notification
 from transactions.models import Account
 from users.models import User
-from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +27,6 @@ def sign_up(client: Client, **fields: str):
         "/accounts/signup/",
         {"email": "mia@example.com", "full_name": "Mia", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD, **fields},
     )
-
-
-def api_client_for(user: User):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(user=user)['access']}")
-    return client
 
 
 # --- Sign-up -----------------------------------------------------------------------------------
@@ -169,8 +160,7 @@ def test_someone_still_on_usd_and_utc_is_asked_once_after_signing_in():
 
 def test_the_check_page_sends_nobody_to_another_site():
     person = make_user("old@example.com", confirmed_locale_settings=False)
-    client = Client()
-    client.force_login(person)
+    client = page_client_for(person)
     response = client.post(CHECK, {"currency": "USD", "timezone": "America/New_York", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/"
 
@@ -212,15 +202,14 @@ def test_locale_junk_is_a_400_naming_the_field(auth_client, user, junk):
 
 def test_choosing_currency_or_time_zone_through_the_api_confirms_them():
     person = make_user("old@example.com", confirmed_locale_settings=False)
-    response = api_client_for(person).patch("/api/v1/users/me", {"timezone": "Asia/Tokyo"}, format="json")
+    response = client_for(person).patch("/api/v1/users/me", {"timezone": "Asia/Tokyo"}, format="json")
     assert response.status_code == 200
     person.refresh_from_db()
     assert person.confirmed_locale_settings
 
 
 def test_the_profile_page_changes_the_locale(user):
-    client = Client()
-    client.force_login(user)
+    client = page_client_for(user)
     page = client.get("/account/profile/").content.decode()
     assert '<option value="en" selected>' in page and '<option value="de-DE">' in page
     fields = {"full_name": "Ada", "currency": "EUR", "timezone": "Europe/Berlin", "monthly_income": "100"}
@@ -248,7 +237,7 @@ def test_pages_show_amounts_in_the_persons_locale():
 def test_a_notification_for_a_jpy_person_reads_whole_yen():
     person = make_user("ja@example.com", currency="JPY", timezone="Asia/Tokyo", locale="en")
     account = Account.objects.get(user=person)
-    created = api_client_for(person).post(
+    created = client_for(person).post(
         "/api/v1/transactions", {"account": account.pk, "amount": "1234.50", "kind": "income"}, format="json"
     )
     assert created.status_code == 201, created.json()
@@ -261,7 +250,7 @@ def test_a_notification_for_a_jpy_person_reads_whole_yen():
 def test_a_notification_is_written_in_the_persons_locale_when_it_is_created():
     person = make_user("de@example.com", currency="EUR", locale="de-DE")
     account = make_account(person, name="Girokonto")
-    created = api_client_for(person).post(
+    created = client_for(person).post(
         "/api/v1/transactions", {"account": account.pk, "amount": "2500.00", "kind": "income"}, format="json"
     )
     assert created.status_code == 201
@@ -278,8 +267,7 @@ def test_a_notification_is_written_in_the_persons_locale_when_it_is_created():
 def test_the_check_never_follows_a_view_name_or_another_site(user):
     """`next` is a URL on this site or nothing: a view name ("account_logout") is not
     resolved into a sign-out, and another host is not followed."""
-    client = Client()
-    client.force_login(user)  # already confirmed: the page sends them on at once
+    client = page_client_for(user)  # already confirmed: the page sends them on at once
     response = client.get(CHECK, {"next": "account_logout"})
     assert response.status_code == 302 and response["Location"] == "account_logout"  # a path, never reversed
     for bad in ("https://evil.example/", "//evil.example/"):

@@ -7,9 +7,6 @@ forms are tested in <app>/tests/test_money_inputs.py."""
 from decimal import Decimal
 
 import pytest
-from django.test import Client
-
-from budgetpay.testing.people import page_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +16,6 @@ EXPONENT_MESSAGE = "Write the amount as a plain number such as 100000.00, withou
 NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
 
 
-@pytest.fixture
-def client(user) -> Client:
-    return page_client_for(user)
-
-
 def assert_form_refused(response, field: str, message: str) -> None:
     assert response.status_code == 200, response.get("Location")
     assert response.context["form"].errors[field] == [message]
@@ -31,18 +23,18 @@ def assert_form_refused(response, field: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
-def test_the_profile_page_refuses_a_monthly_income_that_is_not_plain(client, user, amount, message):
+def test_the_profile_page_refuses_a_monthly_income_that_is_not_plain(page_client, user, amount, message):
     profile = {"full_name": "Ada", "currency": "USD", "timezone": "UTC", "monthly_income": amount}
-    assert_form_refused(client.post("/account/profile/", profile), "monthly_income", message)
+    assert_form_refused(page_client.post("/account/profile/", profile), "monthly_income", message)
     user.refresh_from_db()
     assert user.monthly_income == Decimal("0.00")
 
 
-def test_the_profile_page_keeps_monthly_income_at_zero_or_above(client, user):
+def test_the_profile_page_keeps_monthly_income_at_zero_or_above(page_client, user):
     profile = {"full_name": "Ada", "currency": "USD", "timezone": "UTC", "monthly_income": "-1"}
-    refused = client.post("/account/profile/", profile)
+    refused = page_client.post("/account/profile/", profile)
     assert refused.status_code == 200 and "monthly_income" in refused.context["form"].errors
-    assert client.post("/account/profile/", {**profile, "monthly_income": " 1500.5 "}).status_code == 302
+    assert page_client.post("/account/profile/", {**profile, "monthly_income": " 1500.5 "}).status_code == 302
     user.refresh_from_db()
     assert user.monthly_income == Decimal("1500.50")
 

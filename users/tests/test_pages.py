@@ -11,8 +11,8 @@ from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from budgetpay.periods import user_today
-from budgetpay.testing.factories import make_category, make_transaction
-from budgetpay.testing.people import TEST_PASSWORD, make_user, page_client_for
+from budgetpay.testing.factories import main_account_of, make_category, make_transaction
+from budgetpay.testing.people import TEST_PASSWORD, make_user
 from budgets.models import Budget
 from chatbot import services as chat_services
 from chatbot.models import ProposedAction
@@ -23,15 +23,6 @@ from transactions.models import Account, Category, Transaction
 from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(user) -> Client:
-    return page_client_for(user)
-
-
-def main_account(user) -> Account:
-    return Account.objects.get(user=user, name="Main account")
 
 
 def budget_for(user, *, category: Category | None, amount: str = "100.00", **extra) -> Budget:
@@ -80,14 +71,14 @@ def test_every_page_needs_sign_in_and_returns_after_it(user, path):
     assert client.get(path).status_code == 200
 
 
-def test_an_expired_session_leads_to_sign_in_and_back(client, user):
-    assert client.get("/budgets/").status_code == 200
+def test_an_expired_session_leads_to_sign_in_and_back(page_client, user):
+    assert page_client.get("/budgets/").status_code == 200
     Session.objects.all().delete()  # what expiry does: the session row is gone
 
-    response = client.get("/budgets/?x=1")
+    response = page_client.get("/budgets/?x=1")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/budgets/%3Fx%3D1"
-    back = client.post(response["Location"], {"login": user.email, "password": TEST_PASSWORD})
+    back = page_client.post(response["Location"], {"login": user.email, "password": TEST_PASSWORD})
     assert back["Location"] == "/budgets/?x=1"
 
 
@@ -97,7 +88,7 @@ def test_an_expired_session_leads_to_sign_in_and_back(client, user):
 @pytest.fixture
 def others_objects(other_user) -> dict[str, int]:
     food = make_category(other_user, name="Food")
-    tx = make_transaction(main_account(other_user), amount="12.00", category=food)
+    tx = make_transaction(main_account_of(other_user), amount="12.00", category=food)
     budget = budget_for(other_user, category=food)
     goal = Goal.objects.create(user=other_user, name="Bike", target_amount=Decimal("500"))
     notification = notification_for(other_user)
@@ -135,8 +126,8 @@ def others_objects(other_user) -> dict[str, int]:
         ("post", "/chat/actions/{action}/cancel/"),
     ],
 )
-def test_another_persons_object_is_not_found(client, others_objects, method, path):
-    response = getattr(client, method)(path.format(**others_objects))
+def test_another_persons_object_is_not_found(page_client, others_objects, method, path):
+    response = getattr(page_client, method)(path.format(**others_objects))
     assert response.status_code == 404
     assert b"couldn" in response.content  # the friendly page in the shared layout
     assert Transaction.objects.filter(pk=others_objects["tx"]).exists()
@@ -149,8 +140,8 @@ def test_another_persons_object_is_not_found(client, others_objects, method, pat
 
 
 @pytest.mark.parametrize("path", ["/ledger/accounts/new/", "/ledger/categories/new/", "/budgets/new/", "/goals/new/"])
-def test_an_empty_submitted_form_shows_what_is_missing(client, user, path):
-    response = client.post(path, {})
+def test_an_empty_submitted_form_shows_what_is_missing(page_client, user, path):
+    response = page_client.post(path, {})
     assert response.status_code == 200
     assert response.context["form"].errors and "Please check the fields marked below." in response.content.decode()
 
@@ -158,34 +149,34 @@ def test_an_empty_submitted_form_shows_what_is_missing(client, user, path):
 # --- Account pages ---------------------------------------------------------------------------
 
 
-def test_profile_offers_currencies_and_time_zones(client, user):
-    page = client.get("/account/profile/").content.decode()
+def test_profile_offers_currencies_and_time_zones(page_client, user):
+    page = page_client.get("/account/profile/").content.decode()
     assert '<option value="EUR">EUR — Euro</option>' in page
     assert '<option value="Europe/Berlin">' in page
-    saved = client.post("/account/profile/", {"full_name": "Ada", "currency": "EUR", "timezone": "Asia/Tokyo", "monthly_income": "10"})
+    saved = page_client.post("/account/profile/", {"full_name": "Ada", "currency": "EUR", "timezone": "Asia/Tokyo", "monthly_income": "10"})
     assert saved.status_code == 302
     user.refresh_from_db()
     assert (user.currency, user.timezone) == ("EUR", "Asia/Tokyo")
-    assert "€0.00" in client.get("/").content.decode()
+    assert "€0.00" in page_client.get("/").content.decode()
 
 
-def test_api_access_creates_a_token_pair_once_and_revokes_them_all(client, user):
+def test_api_access_creates_a_token_pair_once_and_revokes_them_all(page_client, user):
     tokens_for_user(user=user)  # a script that already has one
-    created = client.post("/account/api/", {"action": "create"})
+    created = page_client.post("/account/api/", {"action": "create"})
     assert created.status_code == 200
     assert "no-store" in created["Cache-Control"]
     tokens = created.context["tokens"]
     assert tokens["access"] in created.content.decode()
     assert len(created.context["active"]) == 2
 
-    revoked = client.post("/account/api/", {"action": "revoke"})
+    revoked = page_client.post("/account/api/", {"action": "revoke"})
     assert revoked.status_code == 302
     assert BlacklistedToken.objects.count() == OutstandingToken.objects.filter(user=user).count() == 2
-    assert "Revoked 2 refresh tokens" in client.get("/account/api/").content.decode()
+    assert "Revoked 2 refresh tokens" in page_client.get("/account/api/").content.decode()
     refresh = Client().post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, content_type="application/json")
     assert refresh.status_code == 401
 
 
 def test_make_user_has_a_default_account_for_the_forms(db):
     person = make_user("new@example.com")
-    assert main_account(person).currency == "USD"
+    assert main_account_of(person).currency == "USD"

@@ -1,79 +1,20 @@
 """The token exchange for mobile and single-page clients, against a real local
-HTTP server that speaks Google's and GitHub's protocols."""
+HTTP server that speaks Google's and GitHub's protocols (the root conftest's `google` and
+`github` fixtures, budgetpay.testing.oauth)."""
 
-import base64
 import json
-import time
-from datetime import datetime, timedelta, timezone
 
-import jwt
 import pytest
-from allauth.socialaccount.models import SocialAccount, SocialApp
-from allauth.socialaccount.providers.github.views import GitHubOAuth2Adapter
+from allauth.socialaccount.models import SocialAccount
 from allauth.socialaccount.providers.google import views as google_views
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from django.contrib.sites.models import Site
 
+from budgetpay.testing.oauth import GITHUB_CLIENT_ID, GOOGLE_CLIENT_ID
 from users.models import User
 
 pytestmark = pytest.mark.django_db
 
-CLIENT_ID = "budgetpay-test.apps.googleusercontent.com"
 GOOGLE = "/api/v1/auth/social/google"
 GITHUB = "/api/v1/auth/social/github"
-KID = "test-key-1"
-
-
-class FakeGoogle:
-    """Signs ID tokens with its own RSA key and publishes the certificate the way
-    https://www.googleapis.com/oauth2/v1/certs does ({kid: PEM certificate})."""
-
-    def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-google")])
-        now = datetime.now(timezone.utc)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=1))
-            .sign(self.key, hashes.SHA256())
-        )
-        self.certs = {KID: certificate.public_bytes(serialization.Encoding.PEM).decode()}
-
-    def id_token(self, *, audience: str = CLIENT_ID, expires_in: int = 3600, **claims: object) -> str:
-        now = int(time.time())
-        payload = {
-            "iss": "https://accounts.google.com",
-            "aud": audience,
-            "sub": "google-user-1",
-            "email": "lin@example.com",
-            "email_verified": True,
-            "name": "Lin Wei",
-            "given_name": "Lin",
-            "family_name": "Wei",
-            "iat": now - 10,
-            "exp": now + expires_in,
-            **claims,
-        }
-        return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": KID})
-
-
-@pytest.fixture
-def google(fake_http_server, monkeypatch) -> FakeGoogle:
-    fake = FakeGoogle()
-    fake_http_server.route("GET", "/oauth2/v1/certs", lambda request: (200, fake.certs))
-    # Point allauth's Google provider at the stand-in instead of googleapis.com.
-    monkeypatch.setattr(google_views, "CERTS_URL", f"{fake_http_server.url}/oauth2/v1/certs")
-    app = SocialApp.objects.create(provider="google", name="Google", client_id=CLIENT_ID, secret="")
-    app.sites.add(Site.objects.get_current())
-    return fake
 
 
 def test_valid_google_id_token_creates_a_user_and_returns_a_pair(api_client, google, fake_http_server):
@@ -134,48 +75,6 @@ def test_unverified_google_email_does_not_take_over_an_existing_account(api_clie
     assert not SocialAccount.objects.exists()
 
 
-# The OAuth app each live GitHub access token was issued to. GitHub's /user answers for
-# any of them; only "check a token" tells which app a token belongs to.
-GITHUB_TOKENS = {"gho_valid": "gh-client", "gho_other_app": "someone-elses-client"}
-
-
-def github_check_token(request: dict) -> tuple:
-    """POST /applications/{client_id}/token as GitHub answers it: basic auth with the
-    app's id and secret; 200 with the token's app only when the token is that app's."""
-    client_id = request["path"].split("/")[2]
-    expected = "Basic " + base64.b64encode(f"{client_id}:gh-secret".encode()).decode()
-    if client_id != "gh-client" or request["headers"].get("Authorization") != expected:
-        return 401, {"message": "Requires authentication"}
-    access_token = json.loads(request["body"] or b"{}").get("access_token")
-    if GITHUB_TOKENS.get(access_token) != client_id:
-        return 404, {"message": "Not Found"}
-    return 200, {"token": access_token, "app": {"client_id": client_id, "name": "Budget Pay"}, "user": {"id": 4242}}
-
-
-@pytest.fixture
-def github(fake_http_server, monkeypatch):
-    fake_http_server.route(
-        "GET",
-        "/user",
-        lambda request: (
-            (200, {"id": 4242, "login": "octo", "name": "Octo Cat", "email": None})
-            if request["headers"].get("Authorization", "").removeprefix("token ") in GITHUB_TOKENS
-            else (401, {"message": "Bad credentials"})
-        ),
-    )
-    fake_http_server.route("POST", "/applications/gh-client/token", github_check_token)
-    fake_http_server.route(
-        "GET",
-        "/user/emails",
-        lambda request: (200, [{"email": "octo@example.com", "primary": True, "verified": True}]),
-    )
-    monkeypatch.setattr(GitHubOAuth2Adapter, "profile_url", f"{fake_http_server.url}/user")
-    monkeypatch.setattr(GitHubOAuth2Adapter, "emails_url", f"{fake_http_server.url}/user/emails")
-    monkeypatch.setattr(GitHubOAuth2Adapter, "api_url", fake_http_server.url)
-    app = SocialApp.objects.create(provider="github", name="GitHub", client_id="gh-client", secret="gh-secret")
-    app.sites.add(Site.objects.get_current())
-
-
 def test_github_access_token_exchange(api_client, github):
     response = api_client.post(GITHUB, {"token": "gho_valid"}, format="json")
     assert response.status_code == 200, response.json()
@@ -195,7 +94,7 @@ def test_github_token_issued_to_another_app_is_refused(api_client, github, fake_
     assert "issued for another application" in response.json()["message"]
     assert not User.objects.exists()
     check = next(request for request in fake_http_server.requests if request["method"] == "POST")
-    assert check["path"] == "/applications/gh-client/token"
+    assert check["path"] == f"/applications/{GITHUB_CLIENT_ID}/token"
     assert json.loads(check["body"]) == {"access_token": "gho_other_app"}
 
 
@@ -220,7 +119,7 @@ def test_browser_sign_in_with_google_on_the_account_pages(google, fake_http_serv
     consent = urlsplit(start["Location"])
     assert consent.netloc == "accounts.google.com"
     query = parse_qs(consent.query)
-    assert query["client_id"] == [CLIENT_ID]
+    assert query["client_id"] == [GOOGLE_CLIENT_ID]
     assert query["code_challenge_method"] == ["S256"]
 
     callback = client.get("/accounts/google/login/callback/", {"code": "auth-code-1", "state": query["state"][0]})

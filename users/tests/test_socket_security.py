@@ -14,7 +14,7 @@ from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.asgi import application
-from budgetpay.testing.people import TEST_PASSWORD
+from budgetpay.testing.people import TEST_PASSWORD, page_client_for
 from notifications import services
 from notifications.models import Notification
 from users import socket_receivers
@@ -28,9 +28,7 @@ NEW_PASSWORD = "a-brand-new-long-password-77"
 
 
 async def signed_in_browser(user) -> Client:
-    client = Client()
-    await sync_to_async(client.force_login)(user)
-    return client
+    return await sync_to_async(page_client_for)(user)
 
 
 def browser_headers(client: Client) -> list[tuple[bytes, bytes]]:

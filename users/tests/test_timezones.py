@@ -3,8 +3,8 @@ names that are not ("localtime" is the server's own zone, "Factory" a placeholde
 reads "-00"); they are refused like any unknown name."""
 
 import pytest
-from django.test import Client
 
+from budgetpay.testing.people import page_client_for
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +34,7 @@ def test_registering_refuses_a_zone_that_is_not_a_place(api_client, value):
 
 
 def test_the_profile_page_refuses_a_zone_that_is_not_a_place(user):
-    client = Client()
-    client.force_login(user)
+    client = page_client_for(user)
     data = {"full_name": "Ada", "currency": "USD", "timezone": "localtime", "monthly_income": ""}
     response = client.post("/account/profile/", data)
     assert response.status_code == 200

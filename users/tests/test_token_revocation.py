@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from budgetpay.testing.people import TEST_PASSWORD, make_user
+from budgetpay.testing.people import TEST_PASSWORD, make_user, page_client_for
 from users.models import User
 from users.services import tokens_for_user
 from users.signals import credentials_changed
@@ -54,12 +54,6 @@ def assert_signed_out(pair: dict) -> None:
     assert refreshed.json()["code"] == "token_not_valid"
 
 
-def pages_client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_api_password_change_refuses_earlier_tokens_and_the_new_pair_works(user):
     old = sign_in(user)
     client = APIClient()
@@ -91,7 +85,7 @@ def test_old_access_token_answers_401_in_the_api_error_shape(user):
 
 def test_password_change_page_signs_out_the_api(user):
     old = sign_in(user)
-    client = pages_client(user)
+    client = page_client_for(user)
     response = client.post(
         "/accounts/password/change/",
         {"oldpassword": TEST_PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
@@ -108,7 +102,7 @@ def test_password_set_page_signs_out_the_api(user):
     user.save()
     old = {"access": (pair := tokens_for_user(user=user))["access"], "refresh": pair["refresh"]}
     assert me_with(old["access"]).status_code == 200
-    response = pages_client(user).post("/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = page_client_for(user).post("/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == 302, response.content[:500]
     assert_signed_out(old)
 
@@ -132,7 +126,7 @@ def test_password_reset_link_signs_out_the_api(user):
 def test_admin_password_form_signs_out_the_api(user):
     old = sign_in(user)
     staff = User.objects.create_superuser(email="admin@example.com", password=TEST_PASSWORD)
-    response = pages_client(staff).post(
+    response = page_client_for(staff).post(
         f"/admin/users/user/{user.pk}/password/",
         {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
     )

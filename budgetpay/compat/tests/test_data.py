@@ -10,7 +10,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from budgetpay.testing.compat import API
 from budgetpay.periods import user_today
-from budgetpay.testing.factories import make_account, make_transaction
+from budgetpay.testing.factories import main_account_of, make_account, make_transaction
 from budgets.services import budget_create
 from chatbot.models import Conversation
 from notifications.models import Notification
@@ -48,10 +48,6 @@ DATA_CALLS = [
     ("delete", "/transactions/1"),
     ("post", "/chatbot/ask"),
 ]
-
-
-def main_account(user) -> Account:
-    return Account.objects.get(user=user, name="Main account")
 
 
 def category(user, name: str = "Food") -> Category:
@@ -247,14 +243,14 @@ def test_another_persons_category_or_an_income_category_is_not_found(compat_clie
 # --- Transactions -----------------------------------------------------------------------------
 
 
-def test_the_list_is_the_persons_expenses_in_their_currency_newest_first(compat_client, user, other_user):
-    account = main_account(user)
+def test_the_list_is_the_persons_expenses_in_their_currency_newest_first(compat_client, user, main_account, other_user):
+    account = main_account
     food = category(user)
     older = make_transaction(account, amount="4.50", on=date(2025, 5, 1), category=food, description="Coffee")
     newer = make_transaction(account, amount="1234.56", on=date(2025, 5, 3), description="Laptop")
     make_transaction(account, amount="3000", kind="income", on=date(2025, 5, 4))
     make_transaction(make_account(user, name="Euro card", currency="EUR"), amount="9", on=date(2025, 5, 5))
-    make_transaction(main_account(other_user), amount="7", on=date(2025, 5, 6))
+    make_transaction(main_account_of(other_user), amount="7", on=date(2025, 5, 6))
 
     listing = compat_client.get(f"{API}/transactions").json()
     assert listing == [
@@ -277,9 +273,9 @@ def test_the_list_is_the_persons_expenses_in_their_currency_newest_first(compat_
     ]
 
 
-def test_lists_are_bounded(compat_client, user, monkeypatch, django_assert_max_num_queries):
+def test_lists_are_bounded(compat_client, user, main_account, monkeypatch, django_assert_max_num_queries):
     monkeypatch.setattr("budgetpay.compat.views.MAX_ROWS", 3)
-    account = main_account(user)
+    account = main_account
     rows = [make_transaction(account, on=date(2025, 1, 1) + timedelta(days=day)) for day in range(5)]
     with django_assert_max_num_queries(3):
         listing = compat_client.get(f"{API}/transactions").json()
@@ -287,7 +283,7 @@ def test_lists_are_bounded(compat_client, user, monkeypatch, django_assert_max_n
     assert len(compat_client.get(f"{API}/categories").json()) == 3
 
 
-def test_add_edit_and_delete_a_transaction_as_the_client_does(compat_client, user, django_capture_on_commit_callbacks):
+def test_add_edit_and_delete_a_transaction_as_the_client_does(compat_client, user, main_account, django_capture_on_commit_callbacks):
     food = category(user)
     budget_create(user=user, amount=Decimal("10.00"), category=food)
     today = user_today(user)
@@ -308,7 +304,7 @@ def test_add_edit_and_delete_a_transaction_as_the_client_does(compat_client, use
         body["transaction_date"],
     )
     tx = Transaction.objects.get(pk=int(row["id"]))
-    assert (tx.kind, tx.amount, tx.date, tx.account) == ("expense", Decimal("12.30"), today, main_account(user))
+    assert (tx.kind, tx.amount, tx.date, tx.account) == ("expense", Decimal("12.30"), today, main_account)
     # Budgets see it as any expense: the Food budget of 10 is exceeded, and the person is told.
     assert Notification.objects.filter(user=user, type="budget_exceeded").exists()
 
@@ -394,9 +390,9 @@ def test_someone_elses_category_in_the_body_is_a_400(compat_client, user, other_
     )
 
 
-def test_another_persons_transaction_income_or_another_currency_is_not_found(compat_client, user, other_user):
-    theirs = make_transaction(main_account(other_user), amount="7")
-    income = make_transaction(main_account(user), amount="3000", kind="income")
+def test_another_persons_transaction_income_or_another_currency_is_not_found(compat_client, user, main_account, other_user):
+    theirs = make_transaction(main_account_of(other_user), amount="7")
+    income = make_transaction(main_account, amount="3000", kind="income")
     euros = make_transaction(make_account(user, name="Euro card", currency="EUR"), amount="9")
     for tx in (theirs, income, euros):
         for method in ("get", "patch", "delete"):
@@ -412,18 +408,18 @@ def test_without_an_open_account_in_their_currency_the_person_is_told_what_to_do
     assert response.status_code == 400 and "no open account in USD" in response.json()["detail"]
 
 
-def test_new_expenses_go_to_the_first_open_account_in_the_persons_currency(user):
-    assert account_main(user=user) == main_account(user)
+def test_new_expenses_go_to_the_first_open_account_in_the_persons_currency(user, main_account):
+    assert account_main(user=user) == main_account
     card = make_account(user, name="Card")
-    Account.objects.filter(pk=main_account(user).pk).update(is_archived=True)
+    Account.objects.filter(pk=main_account.pk).update(is_archived=True)
     assert account_main(user=user) == card
 
 
 # --- The assistant ----------------------------------------------------------------------------
 
 
-def test_the_chatbot_answers_from_our_assistant(compat_client, user, ai_off):
-    make_transaction(main_account(user), amount="20", category=category(user), on=user_today(user))
+def test_the_chatbot_answers_from_our_assistant(compat_client, user, main_account, ai_off):
+    make_transaction(main_account, amount="20", category=category(user), on=user_today(user))
     response = compat_client.post(
         f"{API}/chatbot/ask", {"query": "How much did I spend on food this month?"}, format="json"
     )
