@@ -1,6 +1,7 @@
 """The page kit's form pieces, shared by every app's forms: the money and date fields a
-person types into, the currency list, and how a service's ValidationError lands on a form.
-Forms parse and check what was typed; the writes (and the domain rules) are the services'."""
+person types into, the kind buttons, the currency list, a row's form filled from the row,
+and how a service's ValidationError lands on a form. Forms parse and check what was typed;
+the writes (and the domain rules) are the services'."""
 
 from decimal import Decimal
 from functools import cache
@@ -8,6 +9,7 @@ from functools import cache
 import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from budgetpay.money import MoneyFormField
 from budgetpay.validators import validate_user_date
@@ -35,6 +37,20 @@ def money_field(label: str, **kwargs) -> MoneyFormField:
         error_messages={"required": "Enter an amount.", "min_value": "Enter an amount above zero."},
         **kwargs,
     )
+
+
+def kind_field(choices: list[tuple[str, str]], *, label: str) -> forms.ChoiceField:
+    """Buttons for which kind of row this is (an expense or income, money in or out), the first chosen at first."""
+    return forms.ChoiceField(choices=choices, initial=choices[0][0], widget=forms.RadioSelect, label=label)
+
+
+class RowForm(forms.Form):
+    """The form of a model's row, its fields named as the model's: `initial_from(row)` fills
+    each field from the row (a related row by its id, as a choice of rows takes it)."""
+
+    @classmethod
+    def initial_from(cls, row: models.Model) -> dict:
+        return {name: getattr(row, row._meta.get_field(name).attname) for name in cls.base_fields}
 
 
 class DateInput(forms.DateInput):

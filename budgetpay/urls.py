@@ -7,14 +7,11 @@ from budgetpay.api import api_not_found
 from budgetpay.health import health
 from budgets.pages import home
 
-api_v1 = [
-    path("", include("users.api_urls")),
-    path("", include("transactions.api_urls")),
-    path("", include("budgets.api_urls")),
-    path("", include("goals.api_urls")),
-    path("", include("notifications.api_urls")),
-    path("", include("chatbot.api_urls")),
-]
+# The domain apps, in the layer order (.importlinter): each serves its API from api_urls.py
+# and its pages from urls.py, under paths of its own.
+APPS = ("users", "transactions", "goals", "budgets", "chatbot", "notifications")
+
+api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
 
 # The admin signs in through allauth's login page, which is rate limited, instead of its own.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -39,10 +36,5 @@ urlpatterns = [
     # The front door: the dashboard once signed in, the landing page before. Named plainly
     # "home" because settings.LOGIN_REDIRECT_URL and every app's templates lead there.
     path("", home, name="home"),
-    path("", include("users.urls")),
-    path("", include("transactions.urls")),
-    path("", include("goals.urls")),
-    path("", include("budgets.urls")),
-    path("", include("notifications.urls")),
-    path("", include("chatbot.urls")),
+    *(path("", include(f"{app}.urls")) for app in APPS),
 ]

@@ -5,12 +5,12 @@ of whole numbers); which alert percentages a budget may have is the budgets mode
 from django import forms
 from django.core.exceptions import ValidationError
 
-from budgetpay.forms import money_field
+from budgetpay.forms import RowForm, money_field
 from budgets.models import Budget
 from transactions.models import Category
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(RowForm):
     category = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, label="Category", help_text="Or all spending, to cap the total."
     )
@@ -33,14 +33,7 @@ class BudgetForm(forms.Form):
 
     @classmethod
     def initial_from(cls, budget: Budget) -> dict:
-        return {
-            "category": budget.category_id,
-            "amount": budget.amount,
-            "period": budget.period,
-            "name": budget.name,
-            "thresholds": ", ".join(str(value) for value in budget.thresholds),
-            "rollover": budget.rollover,
-        }
+        return {**super().initial_from(budget), "thresholds": ", ".join(str(value) for value in budget.thresholds)}
 
     def clean_category(self) -> Category | None:
         pk = self.cleaned_data["category"]

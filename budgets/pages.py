@@ -1,29 +1,29 @@
 """The budgets' pages and the dashboard, which shows the month's reports: spending by
 category and by day, each budget's health, the goals and the latest transactions, with
-the quick-add expense form (the ledger's form, transactions.pages)."""
+the quick-add expense form (the ledger's add page's form, transactions.pages)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from budgetpay.charts import daily_spending_line, spending_donut
 from budgetpay.formatting import format_money
-from budgetpay.pages import delete_page, form_data, form_page
+from budgetpay.pages import RowPages, form_data
 from budgetpay.periods import period_containing, user_today
 from budgetpay.validators import validate_user_date
 from budgets import services as budget_services
 from budgets.forms import BudgetForm
+from budgets.models import Budget
 from budgets.reports import report_summary
 from budgets.selectors import Health, budget_list, budget_statuses
 from goals.selectors import goal_list, goal_progress
 from transactions.models import Transaction
-from transactions.pages import transaction_form, transaction_save, transaction_saved_message
+from transactions.pages import TRANSACTION_PAGES, transaction_form
 from transactions.selectors import category_list, transaction_list
 
 RECENT_TRANSACTIONS = 6
@@ -89,11 +89,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = user_today(user)
     form = transaction_form(request, initial={"kind": Transaction.Kind.EXPENSE}, prefix="quick", allow_transfer=False)
-    if request.method == "POST" and form.is_valid():
-        tx = transaction_save(form)
-        if tx is not None:
-            messages.success(request, transaction_saved_message(tx))
-            return redirect("home")
+    if TRANSACTION_PAGES.added(request, form):
+        return redirect("home")
 
     on = _month_shown(request, today)
     summary = report_summary(user=user, period="month", on=on)
@@ -129,10 +126,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- Budgets -----------------------------------------------------------------------------
 
 
-def _budget_form(request: HttpRequest, **kwargs) -> BudgetForm:
-    return BudgetForm(form_data(request), categories=list(category_list(user=request.user)), **kwargs)
-
-
 @login_required
 @require_GET
 def budget_list_page(request: HttpRequest) -> HttpResponse:
@@ -143,36 +136,16 @@ def budget_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "budgets/budgets.html", {"statuses": statuses, "upcoming": upcoming})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def budget_create_page(request: HttpRequest) -> HttpResponse:
-    return form_page(
-        request, _budget_form(request), template="budgets/budget_form.html", done="budgets:list",
-        save=lambda data: budget_services.budget_create(user=request.user, **data),
-        message=lambda budget: (
-            f"Budget “{budget}” created: {format_money(budget.amount, request.user.currency)} "
-            f"{budget.get_period_display().lower()}."
-        ),
-    )
+def _budget_form(request: HttpRequest, budget: Budget | None) -> BudgetForm:
+    initial = BudgetForm.initial_from(budget) if budget else None
+    return BudgetForm(form_data(request), categories=list(category_list(user=request.user)), initial=initial)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def budget_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    budget = get_object_or_404(budget_list(user=request.user), pk=pk)
-    return form_page(
-        request, _budget_form(request, initial=BudgetForm.initial_from(budget)), template="budgets/budget_form.html",
-        done="budgets:list", budget=budget,
-        save=lambda data: budget_services.budget_update(budget=budget, **data),
-        message=lambda saved: f"Budget “{saved}” saved.",
-    )
+def _budget_created(budget: Budget) -> str:
+    limit = format_money(budget.amount, budget.user.currency)
+    return f"Budget “{budget}” created: {limit} {budget.get_period_display().lower()}."
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def budget_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    budget = get_object_or_404(budget_list(user=request.user), pk=pk)
-    return delete_page(
-        request, budget, what="budget", done="budgets:list",
-        delete=lambda obj: budget_services.budget_delete(budget=obj),
-    )
+BUDGET_PAGES = RowPages(
+    Budget, budget_services, rows=budget_list, form=_budget_form, done="budgets:list", created=_budget_created
+)

@@ -9,7 +9,5 @@ app_name = "budgets"
 
 urlpatterns = [
     path("budgets/", pages.budget_list_page, name="list"),
-    path("budgets/new/", pages.budget_create_page, name="create"),
-    path("budgets/<int:pk>/edit/", pages.budget_edit_page, name="edit"),
-    path("budgets/<int:pk>/delete/", pages.budget_delete_page, name="delete"),
+    *pages.BUDGET_PAGES.paths("budgets/"),
 ]

@@ -6,11 +6,11 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
-from budgetpay.forms import date_field, money_field
+from budgetpay.forms import RowForm, date_field, kind_field, money_field
 from goals.models import GoalEntry
 
 
-class GoalForm(forms.Form):
+class GoalForm(RowForm):
     name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Emergency fund"}))
     target_amount = money_field("Target")
     target_date = date_field(
@@ -29,11 +29,8 @@ class GoalForm(forms.Form):
 
 
 class GoalEntryForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[(GoalEntry.Kind.CONTRIBUTION, "Add money"), (GoalEntry.Kind.WITHDRAWAL, "Take money out")],
-        initial=GoalEntry.Kind.CONTRIBUTION,
-        widget=forms.RadioSelect,
-        label="What",
+    kind = kind_field(
+        [(GoalEntry.Kind.CONTRIBUTION, "Add money"), (GoalEntry.Kind.WITHDRAWAL, "Take money out")], label="What"
     )
     amount = money_field("Amount")
     date = date_field(label="Date")

@@ -8,8 +8,6 @@ app_name = "goals"
 
 urlpatterns = [
     path("goals/", pages.goal_list_page, name="list"),
-    path("goals/new/", pages.goal_create_page, name="create"),
-    path("goals/<int:pk>/edit/", pages.goal_edit_page, name="edit"),
-    path("goals/<int:pk>/delete/", pages.goal_delete_page, name="delete"),
+    *pages.GOAL_PAGES.paths("goals/"),
     path("goals/<int:pk>/money/", pages.goal_entry_page, name="entry"),
 ]

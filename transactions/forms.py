@@ -8,23 +8,18 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from budgetpay.forms import MONEY_LIMIT, currency_choices, date_field, money_field
+from budgetpay.forms import MONEY_LIMIT, RowForm, currency_choices, date_field, kind_field, money_field
 from budgetpay.money import MoneyFormField
 from transactions.csv_cells import DATE_FORMATS
 from transactions.models import Account, Category, Transaction
 from users.models import User
 
 
-class TransactionForm(forms.Form):
+class TransactionForm(RowForm):
     """An income or expense of the signed-in person. Their categories are offered grouped
     by kind; anyone else's id is not among the choices and is refused."""
 
-    kind = forms.ChoiceField(
-        choices=[(Transaction.Kind.EXPENSE, "Expense"), (Transaction.Kind.INCOME, "Income")],
-        initial=Transaction.Kind.EXPENSE,
-        widget=forms.RadioSelect,
-        label="Type",
-    )
+    kind = kind_field([(Transaction.Kind.EXPENSE, "Expense"), (Transaction.Kind.INCOME, "Income")], label="Type")
     amount = money_field("Amount")
     category = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Category")
     description = forms.CharField(
@@ -69,19 +64,6 @@ class TransactionForm(forms.Form):
             self.initial["account"] = accounts[0].pk
         self.fields["amount"].widget.attrs["autocomplete"] = "off"
 
-    @classmethod
-    def initial_from(cls, transaction: Transaction) -> dict:
-        return {
-            "kind": transaction.kind,
-            "amount": transaction.amount,
-            "category": transaction.category_id,
-            "description": transaction.description,
-            "date": transaction.date,
-            "account": transaction.account_id,
-            "transfer_account": transaction.transfer_account_id,
-            "notes": transaction.notes,
-        }
-
     def clean_category(self) -> Category | None:
         pk = self.cleaned_data["category"]
         return self._categories[pk] if pk is not None else None
@@ -109,7 +91,7 @@ class TransactionForm(forms.Form):
         return cleaned
 
 
-class AccountForm(forms.Form):
+class AccountForm(RowForm):
     name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Savings"}))
     kind = forms.ChoiceField(choices=Account.Kind.choices, initial=Account.Kind.BANK, label="Kind")
     currency = forms.ChoiceField(label="Currency", help_text="Fixed once the account has transactions.")
@@ -129,12 +111,8 @@ class AccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = currency_choices()
 
-    @classmethod
-    def initial_from(cls, account: Account) -> dict:
-        return {name: getattr(account, name) for name in ("name", "kind", "currency", "opening_balance", "is_archived")}
 
-
-class CategoryForm(forms.Form):
+class CategoryForm(RowForm):
     name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"}))
     kind = forms.ChoiceField(choices=Category.Kind.choices, initial=Category.Kind.EXPENSE, label="Kind")
     color = forms.RegexField(
@@ -159,10 +137,6 @@ class CategoryForm(forms.Form):
         label="Fixed payment",
         help_text="Like rent: paid once a period, so projections count it once instead of as daily spending.",
     )
-
-    @classmethod
-    def initial_from(cls, category: Category) -> dict:
-        return {name: getattr(category, name) for name in ("name", "kind", "color", "income_percentage", "is_fixed")}
 
 
 class ImportForm(forms.Form):

@@ -1,6 +1,6 @@
 """The ledger's pages: transactions (list, add, edit, delete, import a statement), and the
-accounts and categories they are kept in. The dashboard's quick-add form (budgets.pages)
-uses this module's transaction form helpers."""
+accounts and categories they are kept in. The dashboard's quick-add form (budgets.pages) is
+this module's transaction form, saved as the add page saves it (TRANSACTION_PAGES.added)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,20 +8,19 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from budgetpay.formatting import format_money
 from budgetpay.forms import add_service_errors
-from budgetpay.pages import delete_page, form_data, form_page, next_url
+from budgetpay.pages import RowPages, form_data
 from budgetpay.periods import user_today
 from transactions import services as ledger
 from transactions.csv_import import StatementError
 from transactions.forms import AccountForm, CategoryForm, ImportForm, TransactionForm
 from transactions.imports import transactions_import
-from transactions.models import Transaction
+from transactions.models import Account, Category, Transaction
 from transactions.selectors import account_list, category_list, transaction_list, transaction_search
 
 TRANSACTIONS_PER_PAGE = 25
@@ -54,19 +53,6 @@ def transaction_form(
     )
 
 
-def transaction_save(form: TransactionForm, *, instance: Transaction | None = None) -> Transaction | None:
-    """Create or update through the ledger's services; None (with the errors on the form) when refused."""
-    names = ("kind", "amount", "category", "description", "date", "account", "transfer_account", "notes")
-    fields = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
-    try:
-        if instance is None:
-            return ledger.transaction_create(user=form.user, **fields)
-        return ledger.transaction_update(transaction=instance, **fields)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-
-
 def transaction_saved_message(tx: Transaction) -> str:
     if tx.kind == Transaction.Kind.TRANSFER:
         return (
@@ -95,46 +81,23 @@ def transaction_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def transaction_create_page(request: HttpRequest) -> HttpResponse:
+def _transaction_page_form(request: HttpRequest, tx: Transaction | None) -> TransactionForm:
+    """The add page's form starts as the kind asked for (`?kind=income`), an edit from the transaction."""
     kind = request.GET.get("kind")
-    initial = {"kind": kind} if kind in Transaction.Kind.values else None
-    form = transaction_form(request, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        tx = transaction_save(form)
-        if tx is not None:
-            messages.success(request, transaction_saved_message(tx))
-            return redirect(next_url(request, reverse("transactions:list")))
-    return render(request, "transactions/transaction_form.html", {"form": form, "next": next_url(request, "")})
+    return transaction_form(request, instance=tx, initial={"kind": kind} if kind in Transaction.Kind.values else None)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def transaction_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    tx = get_object_or_404(transaction_list(user=request.user), pk=pk)
-    form = transaction_form(request, instance=tx)
-    if request.method == "POST" and form.is_valid():
-        saved = transaction_save(form, instance=tx)
-        if saved is not None:
-            messages.success(request, transaction_saved_message(saved))
-            return redirect("transactions:list")
-    return render(request, "transactions/transaction_form.html", {"form": form, "transaction": tx})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def transaction_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    tx = get_object_or_404(transaction_list(user=request.user), pk=pk)
-    if request.method == "POST":
-        ledger.transaction_delete(transaction=tx)
-        messages.success(request, "The transaction was deleted.")
-        return redirect("transactions:list")
-    return render(
-        request,
-        "includes/confirm_delete.html",
-        {"object": tx, "what": "transaction", "cancel": reverse("transactions:list")},
-    )
+TRANSACTION_PAGES = RowPages(
+    Transaction,
+    ledger,
+    rows=transaction_list,
+    form=_transaction_page_form,
+    done="transactions:list",
+    created=transaction_saved_message,
+    saved=transaction_saved_message,
+    deleted=lambda tx: "The transaction was deleted.",
+    follow_next=True,
+)
 
 
 # --- Accounts and categories -------------------------------------------------------------
@@ -150,70 +113,17 @@ def account_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_create_page(request: HttpRequest) -> HttpResponse:
-    form = AccountForm(form_data(request), initial={"currency": request.user.currency})
-    return form_page(
-        request, form, template="transactions/account_form.html", done="transactions:accounts",
-        save=lambda data: ledger.account_create(user=request.user, **data),
-        message=lambda account: f"Account “{account}” created.",
-    )
+def _account_form(request: HttpRequest, account: Account | None) -> AccountForm:
+    initial = AccountForm.initial_from(account) if account else {"currency": request.user.currency}
+    return AccountForm(form_data(request), initial=initial)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(account_list(user=request.user), pk=pk)
-    form = AccountForm(form_data(request), initial=AccountForm.initial_from(account))
-    return form_page(
-        request, form, template="transactions/account_form.html", done="transactions:accounts", account=account,
-        save=lambda data: ledger.account_update(account=account, **data),
-        message=lambda saved: f"Account “{saved}” saved.",
-    )
+def _category_form(request: HttpRequest, category: Category | None) -> CategoryForm:
+    return CategoryForm(form_data(request), initial=CategoryForm.initial_from(category) if category else None)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(account_list(user=request.user), pk=pk)
-    return delete_page(
-        request, account, what="account", done="transactions:accounts",
-        delete=lambda obj: ledger.account_delete(account=obj),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def category_create_page(request: HttpRequest) -> HttpResponse:
-    return form_page(
-        request, CategoryForm(form_data(request)), template="transactions/category_form.html",
-        done="transactions:accounts",
-        save=lambda data: ledger.category_create(user=request.user, **data),
-        message=lambda category: f"Category “{category}” created.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def category_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    category = get_object_or_404(category_list(user=request.user), pk=pk)
-    form = CategoryForm(form_data(request), initial=CategoryForm.initial_from(category))
-    return form_page(
-        request, form, template="transactions/category_form.html", done="transactions:accounts", category=category,
-        save=lambda data: ledger.category_update(category=category, **data),
-        message=lambda saved: f"Category “{saved}” saved.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    category = get_object_or_404(category_list(user=request.user), pk=pk)
-    return delete_page(
-        request, category, what="category", done="transactions:accounts",
-        delete=lambda obj: ledger.category_delete(category=obj),
-    )
+ACCOUNT_PAGES = RowPages(Account, ledger, rows=account_list, form=_account_form, done="transactions:accounts")
+CATEGORY_PAGES = RowPages(Category, ledger, rows=category_list, form=_category_form, done="transactions:accounts")
 
 
 # --- Import a statement ------------------------------------------------------------------
