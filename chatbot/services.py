@@ -151,6 +151,13 @@ def action_propose(
     )
 
 
+def _proposed_fields(action: ProposedAction) -> dict:
+    """The transaction's fields as the action names them; None is "as it is" (an edit) or
+    "the service's default" (a new one: no description, uncategorised)."""
+    named = {name: getattr(action, name) for name in ("amount", "date", "description", "category")}
+    return {name: value for name, value in named.items() if value is not None}
+
+
 @db_transaction.atomic
 def action_confirm(*, action: ProposedAction) -> ProposedAction:
     """Apply a pending action through transactions.services. Idempotent: confirming an
@@ -169,13 +176,7 @@ def action_confirm(*, action: ProposedAction) -> ProposedAction:
         if action.account is None:
             raise ValidationError("The account of this change no longer exists; ask the assistant again.")
         action.transaction = ledger.transaction_create(
-            user=action.user,
-            account=action.account,
-            amount=action.amount,
-            kind=action.kind,
-            date=action.date,
-            category=action.category,
-            description=action.description or "",
+            user=action.user, account=action.account, kind=action.kind, **_proposed_fields(action)
         )
     elif action.transaction is None:
         raise ValidationError("The transaction of this change no longer exists.")
@@ -183,17 +184,7 @@ def action_confirm(*, action: ProposedAction) -> ProposedAction:
         ledger.transaction_delete(transaction=action.transaction)
         action.transaction = None
     else:
-        changes = {
-            name: value
-            for name, value in (
-                ("amount", action.amount),
-                ("date", action.date),
-                ("description", action.description),
-                ("category", action.category),
-            )
-            if value is not None
-        }
-        ledger.transaction_update(transaction=action.transaction, **changes)
+        ledger.transaction_update(transaction=action.transaction, **_proposed_fields(action))
     action.save(update_fields=["transaction"])
     return action
 

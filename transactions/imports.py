@@ -20,6 +20,10 @@ IMPORT_BATCH_SIZE = 1000
 HASH_LOOKUP_CHUNK = 10_000
 # Where the report lists a problem of a row as a whole (no one column): the API's name for it.
 WHOLE_ROW = "non_field_errors"
+# What a statement row's transaction takes from it as it is, and what of the transaction
+# the report shows again beside its row.
+CARRIED = ("kind", "amount", "date", "description", "payee", "notes", "tags")
+REPORTED = ("date", "kind", "amount", "description", "payee")
 
 
 @dataclass
@@ -60,6 +64,10 @@ class ImportReport:
         for problem in self.problems:
             lines.setdefault(problem.line, {}).setdefault(problem.column or WHOLE_ROW, []).append(problem.message)
         return [{"row": line, "errors": by_column} for line, by_column in lines.items()]
+
+
+def _fields(source: object, names: tuple[str, ...]) -> dict:
+    return {name: getattr(source, name) for name in names}
 
 
 def _row_identity(row: StatementRow) -> tuple[str, str, str, str]:
@@ -120,13 +128,7 @@ def _row_transaction(
         account=account,
         transfer_account=transfer_account,
         category=categories.get((row.kind, row.category.casefold())) if row.category else None,
-        kind=row.kind,
-        amount=row.amount,
-        date=row.date,
-        description=row.description,
-        payee=row.payee,
-        notes=row.notes,
-        tags=row.tags,
+        **_fields(row, CARRIED),
     )
 
 
@@ -202,11 +204,7 @@ def transactions_import(
     report.rows = [
         ImportedRow(
             row=row.line,
-            date=tx.date,
-            kind=tx.kind,
-            amount=tx.amount,
-            description=tx.description,
-            payee=tx.payee,
+            **_fields(tx, REPORTED),
             category=tx.category_id,
             transfer_account=tx.transfer_account_id,
             status="duplicate" if tx.import_hash in existing else new_status,

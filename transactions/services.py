@@ -61,6 +61,33 @@ def _conflict_is(error: Callable[[], ValidationError]) -> Iterator[None]:
         raise error() from exc
 
 
+def _save_named(row, *, check, taken, fields: dict | None = None, allowed: frozenset[str] = frozenset()):
+    """Save a new account or category, or change `fields` of one (`allowed` names those a
+    caller may change). The row is validated whole but for its owner, then `check` keeps its
+    rules (the name not taken); a concurrent request taking the name answers `taken(row)`."""
+    with _conflict_is(lambda: taken(row)):
+        if fields is None:
+            row.full_clean(exclude=["user"], validate_constraints=False)
+            check(row)
+            row.save()
+        else:
+            row, _ = model_update(
+                instance=row,
+                fields=fields,
+                allowed=allowed,
+                clean_exclude=["user"],
+                validate_constraints=False,
+                check=check,
+            )
+    return row
+
+
+def _fixed_once_used(row, fields: dict, name: str, *, used: Callable[[], bool], message: str) -> None:
+    """Refuse to change `name` of a row already in use (`used()`), saying `message`."""
+    if name in fields and fields[name] != getattr(row, name) and used():
+        raise ValidationError({name: [message]})
+
+
 # --- Accounts -------------------------------------------------------------------------------
 
 
@@ -71,14 +98,6 @@ def _account_name_taken(account: Account) -> ValidationError:
 def _check_account_name(account: Account) -> None:
     if Account.objects.filter(user=account.user, name__iexact=account.name).exclude(pk=account.pk).exists():
         raise _account_name_taken(account)
-
-
-def _save_account(account: Account) -> Account:
-    account.full_clean(exclude=["user"], validate_constraints=False)
-    _check_account_name(account)
-    with _conflict_is(lambda: _account_name_taken(account)):  # a concurrent request took the name
-        account.save()
-    return account
 
 
 @transaction.atomic
@@ -100,7 +119,7 @@ def account_create(
         opening_balance=opening_balance,
         is_archived=is_archived,
     )
-    return _save_account(account)
+    return _save_named(account, check=_check_account_name, taken=_account_name_taken)
 
 
 @transaction.atomic
@@ -112,20 +131,16 @@ def account_create_default(*, user) -> Account:
 @transaction.atomic
 def account_update(*, account: Account, **fields: Any) -> Account:
     """Change an account. Its currency is fixed once it has transactions."""
-    if "currency" in fields and fields["currency"] != account.currency and _account_has_transactions(account):
-        raise ValidationError(
-            {"currency": ["This account already has transactions in its currency; open a new account instead."]}
-        )
-    with _conflict_is(lambda: _account_name_taken(account)):
-        account, _ = model_update(
-            instance=account,
-            fields=fields,
-            allowed=ACCOUNT_FIELDS,
-            clean_exclude=["user"],
-            validate_constraints=False,
-            check=_check_account_name,
-        )
-    return account
+    _fixed_once_used(
+        account,
+        fields,
+        "currency",
+        used=lambda: _account_has_transactions(account),
+        message="This account already has transactions in its currency; open a new account instead.",
+    )
+    return _save_named(
+        account, check=_check_account_name, taken=_account_name_taken, fields=fields, allowed=ACCOUNT_FIELDS
+    )
 
 
 def _account_has_transactions(account: Account) -> bool:
@@ -194,14 +209,6 @@ def _category_name_taken(category: Category) -> ValidationError:
     return ValidationError({"name": [f"You already have a category named {category.name!r}."]})
 
 
-def _save_category(category: Category) -> Category:
-    category.full_clean(exclude=["user"], validate_constraints=False)
-    _check_category(category)
-    with _conflict_is(lambda: _category_name_taken(category)):
-        category.save()
-    return category
-
-
 @transaction.atomic
 def category_create(
     *,
@@ -213,11 +220,10 @@ def category_create(
     is_fixed: bool = False,
 ) -> Category:
     """A new category. Expense categories may plan a share of income; the user's shares never pass 100%."""
-    return _save_category(
-        Category(
-            user=user, name=name, kind=kind, color=color, income_percentage=income_percentage, is_fixed=is_fixed
-        )
+    category = Category(
+        user=user, name=name, kind=kind, color=color, income_percentage=income_percentage, is_fixed=is_fixed
     )
+    return _save_named(category, check=_check_category, taken=_category_name_taken)
 
 
 @transaction.atomic
@@ -243,20 +249,16 @@ def category_create_defaults(*, user) -> list[Category]:
 @transaction.atomic
 def category_update(*, category: Category, **fields: Any) -> Category:
     """Change a category. Its kind is fixed once transactions use it."""
-    if "kind" in fields and fields["kind"] != category.kind and category.transactions.exists():
-        raise ValidationError(
-            {"kind": ["Transactions use this category; create a new category of the other kind instead."]}
-        )
-    with _conflict_is(lambda: _category_name_taken(category)):
-        category, _ = model_update(
-            instance=category,
-            fields=fields,
-            allowed=CATEGORY_FIELDS,
-            clean_exclude=["user"],
-            validate_constraints=False,
-            check=_check_category,
-        )
-    return category
+    _fixed_once_used(
+        category,
+        fields,
+        "kind",
+        used=category.transactions.exists,
+        message="Transactions use this category; create a new category of the other kind instead.",
+    )
+    return _save_named(
+        category, check=_check_category, taken=_category_name_taken, fields=fields, allowed=CATEGORY_FIELDS
+    )
 
 
 @transaction.atomic
