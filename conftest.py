@@ -15,7 +15,7 @@ from budgetpay.testing.factories import main_account_of, make_account, make_cate
 from budgetpay.testing.oauth import FakeGoogle, serve_github, serve_google
 from budgetpay.testing.openrouter import FakeOpenRouter
 from budgetpay.testing.people import client_for, make_user, page_client_for
-from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, prepare_e2e_database, site_server
 from budgetpay.testing.services import PrivatePostgres, PrivateRedis, suite_postgres_url, suite_redis_url
 from transactions.models import Account, Category
 from users.models import User
@@ -197,6 +197,15 @@ def daphne_server(tmp_path_factory, e2e_database_url) -> Iterator[DaphneServer]:
     server = DaphneServer(tmp_path_factory.mktemp("daphne"), database_url=e2e_database_url).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def site(request, tmp_path_factory) -> Iterator[DaphneServer]:
+    """A real Daphne on a database of its own for one test module, named after it (test_phone.py's
+    is "phone"). A module whose site needs settings of its own defines its own `site`."""
+    name = request.path.stem.removeprefix("test_").replace("_", "-")
+    with site_server(tmp_path_factory, name) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Test support for the whole suite and the benchmark, one definition of each helper.
 
     people      the test password, users, signed-in API and page clients
-    factories   ledger rows and goals written through the ORM, rolled-back blocks
+    factories   ledger rows, budgets, goals and notifications for tests to start from; rolled-back blocks
     clock       a frozen, movable "now"; calendar bounds computed without budgetpay.periods
     servers     real server processes (Daphne, the benchmark's), their environment and database,
                 JSON over a real socket, a local HTTP server for stand-ins; stdlib only, bench/ uses it
@@ -11,6 +11,8 @@
     oauth       Google's and GitHub's sign-in protocols on a local server
     chat        the assistant's endpoints and socket, and a ledger with known totals
     statements  a CSV statement uploaded to the import endpoint
+    amounts     amounts that are not plain numbers, the money parser's messages, a form's refusal
+    insights    the insight endpoints and a calm month with known figures on a fixed day
     compat      the compatibility API's prefix and a client holding its token
     browser     Chromium through Playwright, and what page tests do and watch on a page
     timing      how the cost of a step grows with its input (convention 13)

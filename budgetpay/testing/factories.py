@@ -1,5 +1,6 @@
 """Factory functions for rows in tests. They write through the ORM so a test can set up any
-state; the code under test goes through services."""
+state; the code under test goes through services. (A notification is made through notify(),
+the one door for them.)"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,8 +9,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from budgetpay.periods import user_today
 from budgetpay.testing.clock import local_noon
+from budgets.models import Budget
 from goals.models import Goal, GoalEntry
+from notifications.models import Notification
+from notifications.services import notify
 from transactions.models import Account, Category, Transaction
 
 CONTRIBUTION, WITHDRAWAL = GoalEntry.Kind.CONTRIBUTION, GoalEntry.Kind.WITHDRAWAL
@@ -50,6 +55,24 @@ def make_transaction(
         date=on or date.today(),
         category=category,
         **extra,
+    )
+
+
+def make_budget(
+    user, *, amount: str | Decimal = "100.00", start_date: date = date(2026, 1, 1), **extra
+) -> Budget:
+    return Budget.objects.create(user=user, amount=Decimal(amount), start_date=start_date, **extra)
+
+
+def make_budget_this_month(user, *, amount: str | Decimal = "100.00", **extra) -> Budget:
+    """A budget whose first period is the month of today in the user's timezone."""
+    return make_budget(user, amount=amount, start_date=user_today(user).replace(day=1), **extra)
+
+
+def make_notification(user, title: str = "Food budget at 80 %") -> Notification:
+    """A budget alert for `user`, made as every notification is (notify())."""
+    return notify(
+        user=user, type=Notification.Type.BUDGET_THRESHOLD, title=title, message="You have spent 80.00 of 100.00."
     )
 
 

@@ -188,14 +188,14 @@ def prepare_e2e_database(workdir: Path, name: str, base_url: str | None = None) 
 
 
 @contextmanager
-def site_server(tmp_path_factory, name: str, **env: str) -> Iterator[DaphneServer]:
-    """A real Daphne on a database of its own, for one module's browser tests. Its channel
-    layer prefix is its own too, so a shared Redis never mixes its people's groups with
-    another test server's."""
+def site_server(tmp_path_factory, name: str, *, database_url: str | None = None, **env: str) -> Iterator[DaphneServer]:
+    """A real Daphne for one module's browser tests, on `database_url` or else a database of
+    its own. Its channel layer prefix is its own, so a shared Redis never mixes its people's
+    groups with another test server's."""
     workdir = tmp_path_factory.mktemp(name)
     server = DaphneServer(
         workdir,
-        database_url=prepare_e2e_database(workdir, name.replace("-", "_")),
+        database_url=database_url or prepare_e2e_database(workdir, name.replace("-", "_")),
         name=name,
         CHANNEL_LAYER_PREFIX=f"budgetpay-{name}",
         **env,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from budgetpay.testing.servers import DaphneServer, FakeHTTPServer
+from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, site_server
 
 pytestmark = pytest.mark.e2e
 
@@ -65,14 +65,10 @@ def front_ends_and_api(tmp_path_factory, e2e_database_url) -> Iterator[tuple[Fak
     with FakeHTTPServer() as listed, FakeHTTPServer() as unlisted:
         for server in (listed, unlisted):
             server.route("GET", "/", lambda request: (200, BLANK, "text/html; charset=utf-8"))
-        api = DaphneServer(
-            tmp_path_factory.mktemp("cors-browser"), database_url=e2e_database_url, name="cors-browser",
-            CORS_ALLOWED_ORIGINS=listed.url, CHANNEL_LAYER_PREFIX="budgetpay-cors-browser",
-        ).start()
-        try:
+        with site_server(
+            tmp_path_factory, "cors-browser", database_url=e2e_database_url, CORS_ALLOWED_ORIGINS=listed.url
+        ) as api:
             yield listed, unlisted, api
-        finally:
-            api.stop()
 
 
 def run_front_end(browser, origin: str, api: DaphneServer):

@@ -7,13 +7,12 @@ from decimal import Decimal
 import pytest
 
 from budgetpay.money import MAX_AMOUNT_CHARS, AmountError, parse_decimal
+from budgetpay.testing.amounts import DIGITS_MESSAGE, EXPONENT_MESSAGE, NOT_PLAIN
 
 TRANSACTIONS = "/api/v1/transactions"
 BUDGETS = "/api/v1/budgets"
 GOALS = "/api/v1/goals"
 
-DIGITS_MESSAGE = "Write the amount with the digits 0 to 9, such as 12.50."
-EXPONENT_MESSAGE = "Write the amount as a plain number such as 100000.00, without an exponent."
 OTHER_DIGITS = ["０１２", "١٢", "12.５", "१२.५०", "𝟏𝟐"]  # fullwidth, Arabic-Indic, Devanagari, mathematical
 
 
@@ -66,7 +65,7 @@ def test_a_transaction_amount_in_other_digits_is_a_400(auth_client, account_id, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("amount", "message"), [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)])
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
 def test_a_budget_amount_is_read_as_transactions_are(auth_client, amount, message):
     assert_refused(auth_client.post(BUDGETS, {"amount": amount}, format="json"), "amount", message)
     created = auth_client.post(BUDGETS, {"amount": "400.5"}, format="json")
@@ -77,7 +76,7 @@ def test_a_budget_amount_is_read_as_transactions_are(auth_client, amount, messag
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("amount", "message"), [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)])
+@pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
 def test_goal_amounts_are_read_as_transactions_are(auth_client, goal_id, amount, message):
     response = auth_client.post(GOALS, {"name": "Car", "target_amount": amount}, format="json")
     assert_refused(response, "target_amount", message)

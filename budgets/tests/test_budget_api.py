@@ -7,19 +7,13 @@ from django.core.exceptions import ValidationError
 from budgets.models import Budget
 from budgets.services import budget_create, budget_update
 from budgetpay.testing.clock import freeze_now
-from budgetpay.testing.factories import make_category
+from budgetpay.testing.factories import make_budget, make_category
 from budgetpay.testing.people import client_for, make_user
 from transactions.models import Category
 
 pytestmark = pytest.mark.django_db
 
 BUDGETS = "/api/v1/budgets"
-
-
-def make_budget(user, **fields) -> Budget:
-    fields.setdefault("amount", Decimal("100.00"))
-    fields.setdefault("start_date", date(2026, 1, 1))
-    return Budget.objects.create(user=user, **fields)
 
 
 def test_create_with_defaults_starts_today_in_the_users_timezone(monkeypatch, auth_client, user):

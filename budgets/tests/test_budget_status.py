@@ -6,7 +6,7 @@ import pytest
 from budgets.models import Budget
 from budgets.selectors import BudgetNotStarted, budget_status, budget_statuses
 from budgetpay.testing.clock import freeze_now
-from budgetpay.testing.factories import make_transaction
+from budgetpay.testing.factories import make_budget, make_transaction
 from budgetpay.testing.people import client_for
 from transactions.models import Category, Transaction
 
@@ -14,12 +14,6 @@ pytestmark = pytest.mark.django_db
 
 BUDGETS = "/api/v1/budgets"
 D = Decimal
-
-
-def make_budget(user, **fields) -> Budget:
-    fields.setdefault("start_date", date(2026, 1, 1))
-    fields.setdefault("amount", D("100.00"))
-    return Budget.objects.create(user=user, **fields)
 
 
 def spend(account, amount: str, on: date, category=None, **extra) -> Transaction:

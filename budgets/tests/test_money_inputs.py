@@ -4,19 +4,10 @@
 
 import pytest
 
+from budgetpay.testing.amounts import NOT_PLAIN, assert_form_refused
 from budgets.models import Budget
 
 pytestmark = pytest.mark.django_db
-
-DIGITS_MESSAGE = "Write the amount with the digits 0 to 9, such as 12.50."
-EXPONENT_MESSAGE = "Write the amount as a plain number such as 100000.00, without an exponent."
-NOT_PLAIN = [("1e3", EXPONENT_MESSAGE), ("０１２", DIGITS_MESSAGE)]
-
-
-def assert_form_refused(response, field: str, message: str) -> None:
-    assert response.status_code == 200, response.get("Location")
-    assert response.context["form"].errors[field] == [message]
-    assert message in response.content.decode()
 
 
 @pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)

@@ -9,24 +9,13 @@ import pytest
 from django.test import Client
 
 from budgetpay.periods import user_today
-from budgetpay.testing.factories import main_account_of, make_account, make_category, make_transaction
+from budgetpay.testing.factories import main_account_of, make_account, make_budget_this_month, make_category, make_notification, make_transaction
 from budgets.models import Budget
 from goals.models import Goal
 from notifications.models import Notification
-from notifications.services import notify
-from transactions.models import Category, Transaction
+from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
-
-
-def budget_for(user, *, category: Category | None, amount: str = "100.00", **extra) -> Budget:
-    return Budget.objects.create(
-        user=user, category=category, amount=Decimal(amount), start_date=user_today(user).replace(day=1), **extra
-    )
-
-
-def notification_for(user, title: str = "Food budget at 80 %") -> Notification:
-    return notify(user=user, type=Notification.Type.BUDGET_THRESHOLD, title=title, message="You have spent 80.00 of 100.00.")
 
 
 
@@ -60,7 +49,7 @@ def test_the_quick_expense_form_shows_errors_and_keeps_what_was_typed(page_clien
 
 def test_an_expense_from_the_dashboard_is_saved_through_the_ledger_and_notifies(page_client, user, main_account):
     food = make_category(user, name="Food")
-    budget_for(user, category=food, amount="100.00")
+    make_budget_this_month(user, category=food, amount="100.00")
     today = user_today(user)
     response = page_client.post(
         "/",
@@ -98,9 +87,9 @@ def test_the_dashboard_shows_budgets_by_health_charts_goals_and_recent_spending(
     make_transaction(account, amount="1234.50", category=travel, on=today, description="Flights")
     make_transaction(account, amount="85.00", category=food, on=today)
     make_transaction(account, amount="10.00", category=shopping, on=today)
-    budget_for(user, category=food, amount="100")
-    budget_for(user, category=travel, amount="1000")
-    budget_for(user, category=shopping, amount="500")
+    make_budget_this_month(user, category=food, amount="100")
+    make_budget_this_month(user, category=travel, amount="1000")
+    make_budget_this_month(user, category=shopping, amount="500")
     Goal.objects.create(user=user, name="Bike", target_amount=Decimal("500"))
 
     response = page_client.get("/")
@@ -133,9 +122,9 @@ def _fill(user, *, size: int) -> None:
     categories = [make_category(user, name=f"Cat {number}") for number in range(size)]
     for number, category in enumerate(categories):
         make_transaction(account if number % 2 else second, amount="3.00", category=category, on=today)
-        budget_for(user, category=category, amount="50")
+        make_budget_this_month(user, category=category, amount="50")
         Goal.objects.create(user=user, name=f"Goal {number}", target_amount=Decimal("100"))
-        notification_for(user, f"Alert {number}")
+        make_notification(user, f"Alert {number}")
 
 
 

@@ -16,19 +16,15 @@ from django.db import connection, connections
 
 from budgets.models import Budget
 from budgetpay.testing.clock import Clock, freeze_now
-from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.factories import make_category, make_transaction
+from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_calm_month
 from budgetpay.testing.people import client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications.models import Notification
 from notifications.services import user_group
-from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 
-GENERATE = "/api/v1/notification/generate-budget-insight"
-GENERATE_AI = "/api/v1/notification/generate-ai"
-NOW = datetime(2026, 11, 10, 15, 0, tzinfo=dt_timezone.utc)
-TODAY = NOW.date()
 # A figure only a client could have sent: it must never reach the model.
 CLIENT_FIGURE = "98765.43"
 
@@ -41,14 +37,7 @@ def clock(monkeypatch) -> Clock:
 @pytest.fixture
 def ledger(user):
     """A calm month (a budget_insight): salary in, 100.00 on dining today and two days ago."""
-    user.monthly_income = Decimal("3000.00")
-    user.save()
-    account = make_account(user, name="Everyday")
-    dining = make_category(user, name="Dining")
-    make_transaction(account, amount="3000.00", kind=Transaction.Kind.INCOME, on=date(2026, 11, 1), description="Salary")
-    make_transaction(account, amount="42.50", category=dining, on=TODAY)
-    make_transaction(account, amount="57.50", category=dining, on=TODAY - timedelta(days=2))
-    return account, dining
+    return make_calm_month(user)
 
 
 def reply(fake_openrouter, title: str) -> None:

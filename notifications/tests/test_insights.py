@@ -1,7 +1,7 @@
 """AI insights through the real openai client against the local OpenRouter stand-in."""
 
 import json
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -13,17 +13,11 @@ from chatbot.context import financial_context
 from goals.models import Goal
 from notifications.insights import choose_insight_type
 from notifications.models import Notification
-from transactions.models import Transaction
 from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_calm_month
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 11, 10, 15, 0, tzinfo=dt_timezone.utc)
-TODAY = NOW.date()
-GENERATE = "/api/v1/notification/generate-budget-insight"
-GENERATE_AI = "/api/v1/notification/generate-ai"
-
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch) -> Clock:
@@ -32,14 +26,7 @@ def frozen_clock(monkeypatch) -> Clock:
 
 @pytest.fixture
 def ledger(user):
-    user.monthly_income = Decimal("3000.00")
-    user.save()
-    account = make_account(user, name="Everyday")
-    dining = make_category(user, name="Dining")
-    make_transaction(account, amount="3000.00", kind=Transaction.Kind.INCOME, on=date(2026, 11, 1), description="Salary")
-    make_transaction(account, amount="42.50", category=dining, on=TODAY, description="Lunch")
-    make_transaction(account, amount="57.50", category=dining, on=TODAY - timedelta(days=2))
-    return account, dining
+    return make_calm_month(user)
 
 
 def test_the_context_has_correct_figures_and_no_identifiers(user, ledger):

@@ -3,19 +3,15 @@ marking read (going back only within the site), and the choice of what a person 
 
 import pytest
 
+from budgetpay.testing.factories import make_notification
 from notifications.models import Notification, NotificationPreference
-from notifications.services import notify
 
 pytestmark = pytest.mark.django_db
 
 
-def notification_for(user, title: str = "Food budget at 80 %") -> Notification:
-    return notify(user=user, type=Notification.Type.BUDGET_THRESHOLD, title=title, message="You have spent 80.00 of 100.00.")
-
-
 
 def test_marking_read_goes_back_to_the_page_and_never_off_site(page_client, user):
-    first, second = notification_for(user, "One"), notification_for(user, "Two")
+    first, second = make_notification(user, "One"), make_notification(user, "Two")
     response = page_client.post(f"/notifications/{first.pk}/read/", {"next": "/budgets/"})
     assert response["Location"] == "/budgets/"
     first.refresh_from_db()
@@ -24,7 +20,7 @@ def test_marking_read_goes_back_to_the_page_and_never_off_site(page_client, user
     off_site = page_client.post(f"/notifications/{second.pk}/read/", {"next": "https://evil.example/"})
     assert off_site["Location"] == "/notifications/"
 
-    notification_for(user, "Three")
+    make_notification(user, "Three")
     page_client.post("/notifications/read-all/", {"next": "/"})
     assert not Notification.objects.filter(user=user, is_read=False).exists()
 
@@ -32,7 +28,7 @@ def test_marking_read_goes_back_to_the_page_and_never_off_site(page_client, user
 
 def test_the_bell_and_its_panel_show_the_latest_and_the_unread_count(page_client, user):
     for number in range(8):
-        notification_for(user, f"Alert {number}")
+        make_notification(user, f"Alert {number}")
     page = page_client.get("/budgets/").content.decode()
     assert "data-unread-badge>8</span>" in page
     assert f'data-last-notification-id="{Notification.objects.latest("id").pk}"' in page

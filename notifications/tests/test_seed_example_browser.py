@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import pytest
 from websockets.sync.client import connect
 
-from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, http_json
+from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, http_json, site_server
 
 pytestmark = pytest.mark.e2e
 
@@ -39,14 +39,10 @@ def front_end_and_api(tmp_path_factory, e2e_database_url) -> Iterator[tuple[Fake
     page = PAGE.read_bytes()
     with FakeHTTPServer() as front_end:
         front_end.route("GET", "/seed-example.html", lambda request: (200, page, "text/html; charset=utf-8"))
-        api = DaphneServer(
-            tmp_path_factory.mktemp("seed-example"), database_url=e2e_database_url, name="seed-example",
-            CORS_ALLOWED_ORIGINS=front_end.url, CHANNEL_LAYER_PREFIX="budgetpay-seed-example",
-        ).start()
-        try:
+        with site_server(
+            tmp_path_factory, "seed-example", database_url=e2e_database_url, CORS_ALLOWED_ORIGINS=front_end.url
+        ) as api:
             yield front_end, api
-        finally:
-            api.stop()
 
 
 class SeedPage:

@@ -52,6 +52,17 @@ def crash(site: DaphneServer) -> None:
     site.stop()  # closes its log; start() opens it again on the same port
 
 
+def add_goal_with_money(page, base: str, *, name: str, target: str, amount: str) -> None:
+    """A new goal from its form, then the first money put in from the goal's page."""
+    page.goto(f"{base}/goals/new/")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Target", exact=True).fill(target)
+    page.get_by_role("button", name="Create goal").click()
+    page.get_by_role("link", name="Add money").click()
+    page.get_by_label("Amount").fill(amount)
+    page.get_by_role("button", name="Save").click()
+
+
 def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(browser, site):
     from playwright.sync_api import expect
 
@@ -141,13 +152,7 @@ def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(bro
     for amount, category, description in (("42.50", "Travel", "Train tickets"), ("31.20", "Shopping", "Books"), ("12.80", "Misc", "Coffee beans")):
         quick_add(page, amount=amount, category=category, description=description)
         expect(page.locator(".messages")).to_contain_text(f"${amount}")
-    page.goto(f"{base}/goals/new/")
-    page.get_by_label("Name").fill("Emergency fund")
-    page.get_by_label("Target", exact=True).fill("3000")
-    page.get_by_role("button", name="Create goal").click()
-    page.get_by_role("link", name="Add money").click()
-    page.get_by_label("Amount").fill("750")
-    page.get_by_role("button", name="Save").click()
+    add_goal_with_money(page, base, name="Emergency fund", target="3000", amount="750")
     expect(page.locator(".messages")).to_contain_text("$750.00 added to “Emergency fund”")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -293,13 +298,7 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
     expect(page.locator(".messages")).to_contain_text("$85.00")
     quick_add(page, amount="30", category="Travel", description="Train")
     expect(page.locator(".messages")).to_contain_text("$30.00")
-    page.goto(f"{base}/goals/new/")
-    page.get_by_label("Name").fill("Bike")
-    page.get_by_label("Target", exact=True).fill("400")
-    page.get_by_role("button", name="Create goal").click()
-    page.get_by_role("link", name="Add money").click()
-    page.get_by_label("Amount").fill("100")
-    page.get_by_role("button", name="Save").click()
+    add_goal_with_money(page, base, name="Bike", target="400", amount="100")
     expect(page.locator(".messages")).to_contain_text("$100.00 added")
 
     # The dashboard draws with attributes only: the donut's legend colours, the budget bar at 85 %,

@@ -10,29 +10,17 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from budgetpay.periods import user_today
-from budgetpay.testing.factories import main_account_of, make_category, make_transaction
+from budgetpay.testing.factories import main_account_of, make_budget_this_month, make_category, make_notification, make_transaction
 from budgetpay.testing.people import TEST_PASSWORD, make_user
 from budgets.models import Budget
 from chatbot import services as chat_services
 from chatbot.models import ProposedAction
 from goals.models import Goal
 from notifications.models import Notification
-from notifications.services import notify
 from transactions.models import Account, Category, Transaction
 from users.services import tokens_for_user
 
 pytestmark = pytest.mark.django_db
-
-
-def budget_for(user, *, category: Category | None, amount: str = "100.00", **extra) -> Budget:
-    return Budget.objects.create(
-        user=user, category=category, amount=Decimal(amount), start_date=user_today(user).replace(day=1), **extra
-    )
-
-
-def notification_for(user, title: str = "Food budget at 80 %") -> Notification:
-    return notify(user=user, type=Notification.Type.BUDGET_THRESHOLD, title=title, message="You have spent 80.00 of 100.00.")
 
 
 SIGNED_IN_PAGES = [
@@ -89,9 +77,9 @@ def test_an_expired_session_leads_to_sign_in_and_back(page_client, user):
 def others_objects(other_user) -> dict[str, int]:
     food = make_category(other_user, name="Food")
     tx = make_transaction(main_account_of(other_user), amount="12.00", category=food)
-    budget = budget_for(other_user, category=food)
+    budget = make_budget_this_month(other_user, category=food)
     goal = Goal.objects.create(user=other_user, name="Bike", target_amount=Decimal("500"))
-    notification = notification_for(other_user)
+    notification = make_notification(other_user)
     conversation = chat_services.conversation_create(user=other_user, title="Hers")
     action = ProposedAction.objects.create(
         user=other_user, conversation=conversation, operation="delete", summary="Delete it", transaction=tx

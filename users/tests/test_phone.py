@@ -9,7 +9,6 @@ axe-core comes from the npm registry: `make test` installs it once into .venv/no
 """
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from budgetpay.testing.browser import (
     sign_in,
     wait_live,
 )
-from budgetpay.testing.servers import ROOT, DaphneServer, site_server
+from budgetpay.testing.servers import ROOT
 from budgetpay.testing.services import service_unavailable
 
 pytestmark = pytest.mark.e2e
@@ -117,12 +116,6 @@ print(json.dumps({
     "category": food.pk, "notifications": {n.related_type: n.pk for n in Notification.objects.filter(user=user)},
 }))
 """
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[DaphneServer]:
-    with site_server(tmp_path_factory, "phone") as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

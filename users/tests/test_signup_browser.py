@@ -3,7 +3,6 @@ preselected and signup.js puts its time zone in the form, under the pages' CSP w
 violation; the once-only check offers the browser's zone in place of UTC. Chromium and
 Playwright as in test_browser.py."""
 
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,17 +13,10 @@ from budgetpay.testing.browser import (
     CspViolations,
     PageErrors,
 )
-from budgetpay.testing.servers import DaphneServer, site_server
 
 pytestmark = pytest.mark.e2e
 
 NBSP = "\u00a0"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[DaphneServer]:
-    with site_server(tmp_path_factory, "signup-browser") as server:
-        yield server
 
 
 def german_browser_in_berlin(browser):

@@ -3,22 +3,14 @@ against a real Daphne: the other device's bell is closed and signs out; a second
 the browser that made the change keeps a live bell (it reconnects on the session that
 update_session_auth_hash kept valid). Chromium and Playwright as in test_browser.py."""
 
-from collections.abc import Iterator
 
 import pytest
 
 from budgetpay.testing.browser import DESKTOP, PASSWORD, TIMEOUT_MS, PageErrors, sign_in, sign_up, wait_live
-from budgetpay.testing.servers import DaphneServer, site_server
 
 pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "browser-new-password-58"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[DaphneServer]:
-    with site_server(tmp_path_factory, "socket-browser") as server:
-        yield server
 
 
 def test_a_password_change_signs_other_devices_out_and_keeps_this_browsers_bell(browser, site):
