@@ -17,7 +17,7 @@ its last day, is compared with the whole period before.
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -29,7 +29,9 @@ from budgetpay.periods import Period, PeriodKind, period_containing, previous_pe
 from budgets.selectors import PERIOD_KINDS, BudgetStatus, budget_statuses
 from transactions.models import Transaction
 from transactions.reports import (
+    CategorySpending,
     CurrencyTotals,
+    PeriodReport,
     Totals,
     in_main_currency,
     other_currency_totals,
@@ -53,12 +55,11 @@ class DayTotals:
 
 
 @dataclass(frozen=True)
-class CategoryLine:
-    category_id: int | None
-    name: str
-    color: str | None
-    spending: Decimal
-    share: Decimal | None
+class CategoryLine(CategorySpending):
+    """A summary's line: the ledger's spending in one category, its share of the period's
+    spending and the category's budget."""
+
+    share: Decimal | None = None
     budget: BudgetStatus | None = None
 
 
@@ -83,11 +84,9 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class Summary:
-    period_kind: PeriodKind
-    on: date
-    period: Period
-    currency: str
+class Summary(PeriodReport):
+    """The week, month or year containing `on` (`period_kind` a PeriodKind); see report_summary."""
+
     totals: Totals
     by_category: list[CategoryLine]
     top_categories: list[CategoryLine]
@@ -129,13 +128,7 @@ def _sum_days(days: dict[date, Totals], start: date, end: date) -> Totals:
 
 def _category_lines(*, user, period: Period, total_spending: Decimal) -> list[CategoryLine]:
     return [
-        CategoryLine(
-            category_id=line.category_id,
-            name=line.name,
-            color=line.color,
-            spending=line.spending,
-            share=percent(line.spending, total_spending),
-        )
+        CategoryLine(**asdict(line), share=percent(line.spending, total_spending))
         for line in spending_by_category(user=user, period=period)
     ]
 

@@ -7,6 +7,7 @@ from budgets.models import HIGHEST_THRESHOLD, LOWEST_THRESHOLD, MAX_THRESHOLDS, 
 from budgets.reports import MAX_CASHFLOW_DAYS, REPORT_PERIODS, default_cashflow_start
 from budgets.selectors import EARLY_DAYS, ONE_OFF_SHARE, Health, Pace, ProjectionState
 from transactions.models import Category
+from transactions.serializers import PeriodReportSerializer
 
 
 class UserCategoryField(serializers.PrimaryKeyRelatedField):
@@ -192,12 +193,7 @@ class CurrencyTotalsSerializer(TotalsSerializer):
     currency = serializers.CharField()
 
 
-class SummarySerializer(serializers.Serializer):
-    period = serializers.CharField(source="period_kind")
-    date = serializers.DateField(source="on")
-    start = serializers.DateField(source="period.start")
-    end = serializers.DateField(source="period.end")
-    currency = serializers.CharField()
+class SummarySerializer(PeriodReportSerializer):
     income = money_field(source="totals.income")
     spending = money_field(source="totals.spending")
     net = money_field(source="totals.net")

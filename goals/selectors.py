@@ -29,7 +29,7 @@ from django.db.models.expressions import CombinedExpression
 from budgetpay.money import SUM_FIELD, ZERO, cents, percent, summed
 from budgetpay.periods import Period, period_containing
 from goals.models import Goal, GoalEntry
-from transactions.reports import Totals, cashflow_totals
+from transactions.reports import PeriodReport, Totals, cashflow_totals
 
 SavingsPeriod = Literal["daily", "weekly", "monthly", "yearly"]
 
@@ -63,11 +63,9 @@ class GoalProgress:
 
 
 @dataclass(frozen=True)
-class SavingsProgress:
-    period_kind: SavingsPeriod
-    on: date
-    period: Period
-    currency: str
+class SavingsProgress(PeriodReport):
+    """Saving in a period (`period_kind` a SavingsPeriod) against the monthly savings target."""
+
     monthly_target: Decimal
     target: Decimal
     goals_saved: Decimal
@@ -113,41 +111,32 @@ def _required(remaining: Decimal, days_left: int, days_per_period: Decimal) -> D
 
 
 def goal_progress(*, goal: Goal, today: date) -> GoalProgress:
-    """Progress of a goal from `goal_list` (which sums `saved`), as of `today` in the user's timezone."""
+    """Progress of a goal from `goal_list` (which sums `saved`), as of `today` in the user's timezone.
+    A goal without a target date has no schedule, so it is never behind."""
     saved = summed(goal.saved)
     target = goal.target_amount
     remaining = max(target - saved, ZERO)
-    achieved = saved >= target
-    if goal.target_date is None:
-        return GoalProgress(
-            saved=saved,
-            percent=percent(saved, target),
-            remaining=remaining,
-            expected_saved=None,
-            days_left=None,
-            required_per_week=None,
-            required_per_month=None,
-            status=GoalStatus.ACHIEVED if achieved else GoalStatus.ON_TRACK,
-        )
-    created = goal.created_at.astimezone(ZoneInfo(goal.user.timezone)).date()
-    span = (goal.target_date - created).days
-    elapsed = min(max((today - created).days, 0), span)
-    expected_saved = cents(target * elapsed / span) if span > 0 else target
-    days_left = max((goal.target_date - today).days + 1, 0)
-    if achieved:
+    expected_saved = days_left = None
+    on_schedule = True
+    if goal.target_date is not None:
+        created = goal.created_at.astimezone(ZoneInfo(goal.user.timezone)).date()
+        span = (goal.target_date - created).days
+        elapsed = min(max((today - created).days, 0), span)
+        expected_saved = cents(target * elapsed / span) if span > 0 else target
+        days_left = max((goal.target_date - today).days + 1, 0)
+        on_schedule = today <= goal.target_date and saved >= expected_saved
+    if saved >= target:
         status = GoalStatus.ACHIEVED
-    elif today <= goal.target_date and saved >= expected_saved:
-        status = GoalStatus.ON_TRACK
     else:
-        status = GoalStatus.BEHIND
+        status = GoalStatus.ON_TRACK if on_schedule else GoalStatus.BEHIND
     return GoalProgress(
         saved=saved,
         percent=percent(saved, target),
         remaining=remaining,
         expected_saved=expected_saved,
         days_left=days_left,
-        required_per_week=_required(remaining, days_left, Decimal(7)),
-        required_per_month=_required(remaining, days_left, DAYS_PER_MONTH),
+        required_per_week=None if days_left is None else _required(remaining, days_left, Decimal(7)),
+        required_per_month=None if days_left is None else _required(remaining, days_left, DAYS_PER_MONTH),
         status=status,
     )
 

@@ -6,6 +6,7 @@ from budgetpay.fields import choice_field, local_date_field, money_field, percen
 from goals.models import Goal, GoalEntry
 from goals.selectors import MONTHS_PER_PERIOD, GoalStatus, goal_progress
 from transactions.models import Account
+from transactions.serializers import PeriodReportSerializer
 
 
 class UserAccountField(serializers.PrimaryKeyRelatedField):
@@ -74,12 +75,7 @@ class CashflowSavedSerializer(serializers.Serializer):
     percent_of_target = percent_field(source="net_percent", allow_null=True)
 
 
-class SavingsProgressSerializer(serializers.Serializer):
-    period = serializers.CharField(source="period_kind")
-    date = serializers.DateField(source="on")
-    start = serializers.DateField(source="period.start")
-    end = serializers.DateField(source="period.end")
-    currency = serializers.CharField()
+class SavingsProgressSerializer(PeriodReportSerializer):
     monthly_target = money_field(
         help_text="Sum of required_per_month over unachieved goals with a target date, as of today."
     )

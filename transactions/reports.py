@@ -48,7 +48,19 @@ class CategorySpending:
     name: str
     color: str | None
     spending: Decimal
-    count: int
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    """What every report over a period says first: the kind of period asked for ("month",
+    "monthly"...), the report's date `on`, the period containing it and the currency of
+    the figures (the person's). Budgets' summary and goals' savings progress extend it."""
+
+    period_kind: str
+    on: date
+    period: Period
+    currency: str
 
 
 def income_and_spending(*, user) -> QuerySet[Transaction]:

@@ -1,5 +1,7 @@
 import json
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from rest_framework import serializers
 
@@ -9,6 +11,27 @@ from transactions.csv_cells import resolve_date_format
 from transactions.csv_import import IMPORT_FIELDS
 from transactions.models import Account, Category, Transaction
 from transactions.parsing import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _parsed(parse: Callable[[T], R], value: T) -> R:
+    """`parse(value)`; the ValueError it raises is the field's 400, in its own words."""
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+# The fields of a transactions.reports.PeriodReport, first in each report's answer. (No
+# docstring: the schema would give it to every report serializer as its description.)
+class PeriodReportSerializer(serializers.Serializer):
+    period = serializers.CharField(source="period_kind")
+    date = serializers.DateField(source="on")
+    start = serializers.DateField(source="period.start")
+    end = serializers.DateField(source="period.end")
+    currency = serializers.CharField()
 
 
 class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -110,10 +133,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         validators: list = []  # the service checks external_id per account and names the field
 
     def validate_tags(self, value: list[str]) -> list[str]:
-        try:
-            return normalize_tags(value)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+        return _parsed(normalize_tags, value)
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -152,10 +172,7 @@ class ImportRequestSerializer(serializers.Serializer):
         return mapping
 
     def validate_date_format(self, value: str) -> str:
-        try:
-            return resolve_date_format(value)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+        return _parsed(resolve_date_format, value)
 
 
 class ImportedRowSerializer(serializers.Serializer):

@@ -37,15 +37,15 @@ CATEGORY_FIELDS = frozenset({"name", "kind", "color", "income_percentage", "is_f
 TRANSACTION_FIELDS = frozenset(
     {
         "account",
-        "category",
-        "kind",
         "amount",
+        "category",
         "date",
         "description",
-        "payee",
-        "notes",
-        "tags",
         "external_id",
+        "kind",
+        "notes",
+        "payee",
+        "tags",
         "transfer_account",
     }
 )
