@@ -73,14 +73,23 @@ class Comparison:
     whole: Period
     to_date: Period
     current: Totals
-    income_change: Decimal | None
-    spending_change: Decimal | None
-    net_change: Decimal | None
 
     @property
     def is_whole(self) -> bool:
         """The whole period before is compared (the period reported on is finished)."""
         return self.period == self.whole
+
+    @property
+    def income_change(self) -> Decimal | None:
+        return change_percent(self.current.income, self.totals.income)
+
+    @property
+    def spending_change(self) -> Decimal | None:
+        return change_percent(self.current.spending, self.totals.spending)
+
+    @property
+    def net_change(self) -> Decimal | None:
+        return change_percent(self.current.net, self.totals.net)
 
 
 @dataclass(frozen=True)
@@ -188,14 +197,7 @@ def report_summary(*, user, period: PeriodKind, on: date) -> Summary:
             for day in (current.start + timedelta(days=offset) for offset in range(current.days))
         ],
         previous=Comparison(
-            period=compared,
-            totals=previous_totals,
-            whole=previous,
-            to_date=to_date,
-            current=to_date_totals,
-            income_change=change_percent(to_date_totals.income, previous_totals.income),
-            spending_change=change_percent(to_date_totals.spending, previous_totals.spending),
-            net_change=change_percent(to_date_totals.net, previous_totals.net),
+            period=compared, totals=previous_totals, whole=previous, to_date=to_date, current=to_date_totals
         ),
         other_currencies=other_currency_totals(user=user, period=current),
         budget=budgets.get(None),

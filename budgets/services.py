@@ -32,25 +32,18 @@ def budget_create(
     *,
     user,
     amount: Decimal,
-    period: str = Budget.Period.MONTHLY,
-    category: Category | None = None,
     name: str = "",
+    category: Category | None = None,
+    period: str = Budget.Period.MONTHLY,
     start_date: date | None = None,
     rollover: bool = False,
     thresholds: list[int] | None = None,
 ) -> Budget:
     """A budget for one of the user's expense categories (or all spending), starting
     today in the user's timezone unless a start date is given."""
-    budget = Budget(
-        user=user,
-        name=name,
-        category=category,
-        amount=amount,
-        period=period,
-        start_date=start_date or user_today(user),
-        rollover=rollover,
-        thresholds=_ascending(thresholds) if thresholds is not None else default_thresholds(),
-    )
+    budget = Budget(user=user, name=name, category=category, amount=amount, period=period, rollover=rollover)
+    budget.start_date = start_date or user_today(user)
+    budget.thresholds = _ascending(thresholds) if thresholds is not None else default_thresholds()
     budget.full_clean(exclude=_NOT_CLEANED)  # the model's rules, which the admin's form applies too
     budget.save()
     return budget

@@ -67,9 +67,13 @@ class SavingsProgress(PeriodReport):
     """Saving in a period (`period_kind` a SavingsPeriod) against the monthly savings target."""
 
     monthly_target: Decimal
-    target: Decimal
     goals_saved: Decimal
     cashflow: Totals
+
+    @property
+    def target(self) -> Decimal:
+        """The monthly target expressed for this period."""
+        return cents(self.monthly_target * MONTHS_PER_PERIOD[self.period_kind])
 
     @property
     def goals_percent(self) -> Decimal | None:
@@ -161,16 +165,13 @@ def savings_progress(*, user, period: SavingsPeriod, on: date, today: date) -> S
     """Saving in the period containing `on` against today's monthly savings target
     expressed per that period: goal entries, and income − spending, in three queries."""
     bounds = savings_period(period, on)
-    monthly_target = monthly_savings_target(user=user, today=today)
     entries = GoalEntry.objects.filter(goal__user=user, date__range=(bounds.start, bounds.end))
-    goals_saved = summed(entries.aggregate(saved=_saved())["saved"])
     return SavingsProgress(
         period_kind=period,
         on=on,
         period=bounds,
         currency=user.currency,
-        monthly_target=monthly_target,
-        target=cents(monthly_target * MONTHS_PER_PERIOD[period]),
-        goals_saved=goals_saved,
+        monthly_target=monthly_savings_target(user=user, today=today),
+        goals_saved=summed(entries.aggregate(saved=_saved())["saved"]),
         cashflow=cashflow_totals(user=user, start=bounds.start, end=bounds.end),
     )

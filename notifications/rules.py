@@ -101,33 +101,37 @@ def _budget_threshold_notification(user, status: BudgetStatus, threshold: int) -
     )
 
 
+# The receipt of a new income or expense (a transfer has none): its type, how loud it is, its
+# title and how the money moved.
+RECEIPTS = {
+    Transaction.Kind.INCOME: (
+        Notification.Type.INCOME_RECEIVED, Notification.Level.SUCCESS, "Income received", "arrived in"
+    ),
+    Transaction.Kind.EXPENSE: (
+        Notification.Type.EXPENSE_RECORDED, Notification.Level.INFO, "Expense recorded", "paid from"
+    ),
+}
+
+
 def transaction_recorded(*, transaction: Transaction) -> None:
     """A new income or expense: receipts, large-expense alerts and budget thresholds."""
-    user = transaction.user
+    if transaction.kind not in RECEIPTS:
+        return
+    notice_type, level, heading, moved = RECEIPTS[transaction.kind]
     currency = transaction.account.currency
-    amount = _money(transaction.amount, currency, user=user)
+    amount = _money(transaction.amount, currency, user=transaction.user)
     what = transaction.description or transaction.payee or (transaction.category.name if transaction.category else "")
-    if transaction.kind == Transaction.Kind.INCOME:
-        notify(
-            user=user,
-            type=Notification.Type.INCOME_RECEIVED,
-            level=Notification.Level.SUCCESS,
-            title=f"Income received: {amount}",
-            message=f"{amount} arrived in {transaction.account.name}" + (f" ({what})." if what else "."),
-            data={"transaction_id": transaction.id, "amount": str(transaction.amount), "currency": currency},
-            related=transaction,
-            dedupe_key=f"income:{transaction.id}",
-        )
-    elif transaction.kind == Transaction.Kind.EXPENSE:
-        notify(
-            user=user,
-            type=Notification.Type.EXPENSE_RECORDED,
-            title=f"Expense recorded: {amount}",
-            message=f"{amount} paid from {transaction.account.name}" + (f" ({what})." if what else "."),
-            data={"transaction_id": transaction.id, "amount": str(transaction.amount), "currency": currency},
-            related=transaction,
-            dedupe_key=f"expense:{transaction.id}",
-        )
+    notify(
+        user=transaction.user,
+        type=notice_type,
+        level=level,
+        title=f"{heading}: {amount}",
+        message=f"{amount} {moved} {transaction.account.name}" + (f" ({what})." if what else "."),
+        data={"transaction_id": transaction.id, "amount": str(transaction.amount), "currency": currency},
+        related=transaction,
+        dedupe_key=f"{transaction.kind}:{transaction.id}",
+    )
+    if transaction.kind == Transaction.Kind.EXPENSE:
         large_expense(transaction=transaction)
 
 
@@ -171,6 +175,14 @@ def large_expense(*, transaction: Transaction) -> Notification | None:
     )
 
 
+# How loud each of a goal's notices is.
+GOAL_LEVELS = {
+    Notification.Type.GOAL_ACHIEVED: Notification.Level.SUCCESS,
+    Notification.Type.GOAL_MILESTONE: Notification.Level.SUCCESS,
+    Notification.Type.GOAL_BEHIND: Notification.Level.WARNING,
+}
+
+
 def goal_changed(*, goal: Goal) -> None:
     """Milestones 25/50/75 %, the goal achieved, or a goal due soon that is behind."""
     goal = goal_list(user=goal.user).get(pk=goal.pk)
@@ -178,51 +190,46 @@ def goal_changed(*, goal: Goal) -> None:
     progress = goal_progress(goal=goal, today=today)
     currency = goal.user.currency
     money = partial(_money, currency=currency, user=goal.user)
-    common = {"user": goal.user, "related": goal}
     data = {"goal_id": goal.id, "saved": str(progress.saved), "target": str(goal.target_amount), "currency": currency}
-    if progress.status == GoalStatus.ACHIEVED:
+
+    def tell(notice_type: str, key: str, title: str, message: str, **facts) -> None:
+        """Notify once per `key` of this goal; `facts` join the goal's data."""
         notify(
-            **common,
-            type=Notification.Type.GOAL_ACHIEVED,
-            level=Notification.Level.SUCCESS,
-            title=f"Goal achieved: {goal.name}",
-            message=f"You saved {money(progress.saved)} of {money(goal.target_amount)}. Well done!",
-            data={**data, "percent": 100},
-            dedupe_key=f"goal:{goal.id}:achieved",
+            user=goal.user,
+            related=goal,
+            type=notice_type,
+            level=GOAL_LEVELS[notice_type],
+            title=title,
+            message=message,
+            data={**data, **facts},
+            dedupe_key=f"goal:{goal.id}:{key}",
         )
+
+    if progress.status == GoalStatus.ACHIEVED:
+        title = f"Goal achieved: {goal.name}"
+        message = f"You saved {money(progress.saved)} of {money(goal.target_amount)}. Well done!"
+        tell(Notification.Type.GOAL_ACHIEVED, "achieved", title, message, percent=100)
         return
     reached = [milestone for milestone in GOAL_MILESTONES if progress.percent >= milestone]
     if reached:
         milestone = reached[-1]
-        notify(
-            **common,
-            type=Notification.Type.GOAL_MILESTONE,
-            level=Notification.Level.SUCCESS,
-            title=f"{goal.name}: {milestone} % saved",
-            message=(
-                f"{money(progress.saved)} saved, {money(progress.remaining)} to go."
-            ),
-            data={**data, "percent": milestone},
-            dedupe_key=f"goal:{goal.id}:milestone:{milestone}",
-        )
+        title = f"{goal.name}: {milestone} % saved"
+        message = f"{money(progress.saved)} saved, {money(progress.remaining)} to go."
+        tell(Notification.Type.GOAL_MILESTONE, f"milestone:{milestone}", title, message, percent=milestone)
     if (
         progress.status == GoalStatus.BEHIND
         and goal.target_date is not None
         and today <= goal.target_date <= today + timedelta(days=GOAL_DUE_SOON_DAYS)
     ):
-        notify(
-            **common,
-            type=Notification.Type.GOAL_BEHIND,
-            level=Notification.Level.WARNING,
-            title=f"{goal.name} is due {goal.target_date.isoformat()} and behind",
-            message=(
-                f"{money(progress.remaining)} is still missing with {progress.days_left} "
-                f"day{'s' if progress.days_left != 1 else ''} left: about "
-                f"{money(progress.required_per_week)} a week would close the gap."
-            ),
-            data={**data, "target_date": goal.target_date.isoformat(), "days_left": progress.days_left},
-            dedupe_key=f"goal:{goal.id}:behind:{goal.target_date.isoformat()}",
+        due = goal.target_date.isoformat()
+        message = (
+            f"{money(progress.remaining)} is still missing with {progress.days_left} "
+            f"day{'s' if progress.days_left != 1 else ''} left: about "
+            f"{money(progress.required_per_week)} a week would close the gap."
         )
+        title = f"{goal.name} is due {due} and behind"
+        facts = {"target_date": due, "days_left": progress.days_left}
+        tell(Notification.Type.GOAL_BEHIND, f"behind:{due}", title, message, **facts)
 
 
 def refresh_token_reused(*, user, family: str) -> Notification | None:
