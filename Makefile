@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test demo check clean bench multi
+.PHONY: run test lint demo check clean bench multi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,14 @@ $(AXE_STAMP):
 	  npm install --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_CORE_VERSION) && touch $(AXE_STAMP); \
 	else echo "make: npm not found; the browser tests' axe-core checks will be skipped"; fi
 
-test: $(STAMP) $(AXE_STAMP)
+# The code's habits, checked before the tests (docs/architecture.md): ruff's lint and format,
+# and the layer contract in .importlinter.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: lint $(AXE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: export DEBUG ?= true
