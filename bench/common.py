@@ -106,7 +106,17 @@ def machine() -> dict[str, Any]:
     versions: dict[str, str] = {"python": sys.version.split()[0]}
     from importlib import metadata
 
-    for package in ("Django", "channels", "channels-redis", "redis", "daphne", "Twisted", "uvicorn", "websockets", "psycopg"):
+    for package in (
+        "Django",
+        "channels",
+        "channels-redis",
+        "redis",
+        "daphne",
+        "Twisted",
+        "uvicorn",
+        "websockets",
+        "psycopg",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -157,9 +167,23 @@ class BenchServer(ServerProcess):
             return [sys.executable, "-m", "daphne", "-v", "0", *extra, "-e", endpoint, "budgetpay.asgi:application"]
         if self.kind == "uvicorn":
             return [
-                sys.executable, "-m", "uvicorn", "budgetpay.asgi:application",
-                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--lifespan", "off",
-                "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--backlog", "1024",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "budgetpay.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--lifespan",
+                "off",
+                "--ws",
+                "websockets-sansio",
+                "--ws-per-message-deflate",
+                "false",
+                "--backlog",
+                "1024",
             ]
         if self.kind == "raw":
             return [sys.executable, "-m", "bench.raw_server", "--port", str(self.port)]
@@ -192,13 +216,20 @@ def start_servers(kind: str, count: int, env: dict[str, str], logdir: Path, name
 class Worker:
     """A child process that reads one JSON command per line and answers one JSON line."""
 
-    def __init__(self, module: str, env: dict[str, str], logdir: Path, name: str, args: list[str] | None = None) -> None:
+    def __init__(
+        self, module: str, env: dict[str, str], logdir: Path, name: str, args: list[str] | None = None
+    ) -> None:
         self.name = name
         self.stderr = open(logdir / f"{name}.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", module, *(args or [])],
-            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            text=True, bufsize=1,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            bufsize=1,
         )
 
     def send(self, command: dict[str, Any]) -> None:

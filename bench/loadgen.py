@@ -127,7 +127,9 @@ def _pools(servers: list[int], size: int) -> list[HttpPool]:
 
 
 def income_body(account: int, seq: int) -> bytes:
-    return json.dumps({"account": account, "kind": "income", "amount": "10.00", "description": f"{MARKER}{seq};"}).encode()
+    return json.dumps(
+        {"account": account, "kind": "income", "amount": "10.00", "description": f"{MARKER}{seq};"}
+    ).encode()
 
 
 async def rest_open_loop(
@@ -145,7 +147,9 @@ async def rest_open_loop(
         user = users[i % len(users)]
         pool = pools[choose.randrange(len(pools))]
         try:
-            status, content = await pool.request("POST", "/api/v1/transactions", user["token"], income_body(user["account"], seq))
+            status, content = await pool.request(
+                "POST", "/api/v1/transactions", user["token"], income_body(user["account"], seq)
+            )
         except Exception as error:
             errors[error.__class__.__name__] += 1
             return
@@ -158,7 +162,13 @@ async def rest_open_loop(
     start, fired = await aio.open_loop(rate, duration, fire)
     for pool in pools:
         pool.close()
-    return {"records": records, "errors": dict(errors), "start": start, "fired": fired, "lag": fired - (start + duration)}
+    return {
+        "records": records,
+        "errors": dict(errors),
+        "start": start,
+        "fired": fired,
+        "lag": fired - (start + duration),
+    }
 
 
 async def rest_closed_loop(

@@ -1,13 +1,13 @@
 """A Django process that causes notifications without HTTP, at a fixed open-loop rate.
 
-  notify_open_loop {users, rate, duration, first_seq, threads}
-      notifications.services.notify(): the real write path (preference check, row lock,
-      INSERT, commit, then the on-commit push with its unread-count query), run in worker
-      threads through asgiref exactly as a Daphne request runs it.
-  layer_open_loop {users, rate, duration, first_seq, concurrency}
-      channel_layer.group_send() of a ready payload: the delivery path alone, the part
-      that compares with the raw Redis + websockets limit. (Only the benchmark bypasses
-      notify(); the application never does.)
+notify_open_loop {users, rate, duration, first_seq, threads}
+    notifications.services.notify(): the real write path (preference check, row lock,
+    INSERT, commit, then the on-commit push with its unread-count query), run in worker
+    threads through asgiref exactly as a Daphne request runs it.
+layer_open_loop {users, rate, duration, first_seq, concurrency}
+    channel_layer.group_send() of a ready payload: the delivery path alone, the part
+    that compares with the raw Redis + websockets limit. (Only the benchmark bypasses
+    notify(); the application never does.)
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ from users.models import User  # noqa: E402
 LAYER_ID_BASE = 1_000_000_000
 
 
-async def notify_open_loop(users: list[int], rate: float, duration: float, first_seq: int, threads: int = 8) -> dict[str, Any]:
+async def notify_open_loop(
+    users: list[int], rate: float, duration: float, first_seq: int, threads: int = 8
+) -> dict[str, Any]:
     people = await sync_to_async(lambda: list(User.objects.filter(pk__in=users).order_by("pk")))()
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="notify")
     records: list[list] = []
@@ -82,10 +84,18 @@ async def notify_open_loop(users: list[int], rate: float, duration: float, first
 
     start, fired = await aio.open_loop(rate, duration, fire)
     executor.shutdown(wait=True)
-    return {"records": records, "errors": dict(errors), "start": start, "fired": fired, "lag": fired - (start + duration)}
+    return {
+        "records": records,
+        "errors": dict(errors),
+        "start": start,
+        "fired": fired,
+        "lag": fired - (start + duration),
+    }
 
 
-async def layer_open_loop(users: list[int], rate: float, duration: float, first_seq: int, concurrency: int = 64) -> dict[str, Any]:
+async def layer_open_loop(
+    users: list[int], rate: float, duration: float, first_seq: int, concurrency: int = 64
+) -> dict[str, Any]:
     layer = get_channel_layer()
     limit = asyncio.Semaphore(concurrency)
     records: list[list] = []
@@ -107,7 +117,13 @@ async def layer_open_loop(users: list[int], rate: float, duration: float, first_
         records.append([seq, due, monotonic()])
 
     start, fired = await aio.open_loop(rate, duration, fire)
-    return {"records": records, "errors": dict(errors), "start": start, "fired": fired, "lag": fired - (start + duration)}
+    return {
+        "records": records,
+        "errors": dict(errors),
+        "start": start,
+        "fired": fired,
+        "lag": fired - (start + duration),
+    }
 
 
 async def main() -> None:

@@ -61,7 +61,9 @@ async def main(port: int, redis_url: str, prefix: str) -> None:
             event = json.loads(message["data"])
             frames = (
                 json.dumps({"type": "notification", "data": event["notification"]}, separators=(",", ":")),
-                json.dumps({"type": "unread_count", "data": {"unread_count": event["unread_count"]}}, separators=(",", ":")),
+                json.dumps(
+                    {"type": "unread_count", "data": {"unread_count": event["unread_count"]}}, separators=(",", ":")
+                ),
             )
             for ws in list(sockets.get(message["channel"], ())):
                 try:
@@ -76,8 +78,17 @@ async def main(port: int, redis_url: str, prefix: str) -> None:
         return None
 
     pumping = asyncio.ensure_future(pump())
-    async with serve(handler, "127.0.0.1", port, process_request=ready, compression=None, backlog=1024,
-                     ping_interval=20, ping_timeout=30, max_size=2**16):
+    async with serve(
+        handler,
+        "127.0.0.1",
+        port,
+        process_request=ready,
+        compression=None,
+        backlog=1024,
+        ping_interval=20,
+        ping_timeout=30,
+        max_size=2**16,
+    ):
         await asyncio.Future()
     pumping.cancel()
 

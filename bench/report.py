@@ -42,9 +42,12 @@ def ratios(arms: dict[str, Any], layer: str | None) -> dict[str, Any]:
         if limit and arm.get("notify_steps"):
             entry["notify_throughput_vs_limit"] = round(arm["notify_steps"]["sustained_per_s"] / limit, 3)
         if arm.get("latency") and raw.get("latency") and raw["latency"]["latency_ms"]["p99"]:
-            entry["end_to_end_p99_vs_limit"] = round(arm["latency"]["latency_ms"]["p99"] / raw["latency"]["latency_ms"]["p99"], 2)
+            entry["end_to_end_p99_vs_limit"] = round(
+                arm["latency"]["latency_ms"]["p99"] / raw["latency"]["latency_ms"]["p99"], 2
+            )
         common = [
-            step["target_rate"] for step in (arm.get("layer_steps") or {}).get("steps", [])
+            step["target_rate"]
+            for step in (arm.get("layer_steps") or {}).get("steps", [])
             if step["passed"] and (_step_at(raw.get("raw_steps"), step["target_rate"]) or {}).get("passed")
         ]
         if common:
@@ -54,8 +57,11 @@ def ratios(arms: dict[str, Any], layer: str | None) -> dict[str, Any]:
             by_rate = {}
             for rate in common:
                 ours, theirs = _step_at(arm["layer_steps"], rate), _step_at(raw["raw_steps"], rate)
-                by_rate[rate] = [ours["latency_ms"]["p99"], theirs["latency_ms"]["p99"],
-                                 round(ours["latency_ms"]["p99"] / max(0.1, theirs["latency_ms"]["p99"]), 2)]
+                by_rate[rate] = [
+                    ours["latency_ms"]["p99"],
+                    theirs["latency_ms"]["p99"],
+                    round(ours["latency_ms"]["p99"] / max(0.1, theirs["latency_ms"]["p99"]), 2),
+                ]
             operating = [rate for rate in common if rate <= arm["layer_steps"]["sustained_per_s"] / 2] or [min(common)]
             rate = max(operating)
             entry["delivery_p99_by_rate"] = by_rate
@@ -72,20 +78,31 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     check: dict[str, Any] = {}
     if arm.get("latency"):
         p99 = arm["latency"]["latency_ms"]["p99"]
-        check["post_to_frame_p99_le_50ms"] = {"value": p99, "met": p99 is not None and p99 <= 50 and arm["latency"]["lost"] == 0}
+        check["post_to_frame_p99_le_50ms"] = {
+            "value": p99,
+            "met": p99 is not None and p99 <= 50 and arm["latency"]["lost"] == 0,
+        }
     if arm.get("layer_steps"):
         check["delivery_ge_1000_per_s_zero_loss"] = {
-            "value": arm["layer_steps"]["sustained_per_s"], "met": arm["layer_steps"]["sustained_per_s"] >= 1000,
+            "value": arm["layer_steps"]["sustained_per_s"],
+            "met": arm["layer_steps"]["sustained_per_s"] >= 1000,
         }
     if arm.get("notify_steps"):
         check["notify_path_ge_1000_per_s_zero_loss"] = {
-            "value": arm["notify_steps"]["sustained_per_s"], "met": arm["notify_steps"]["sustained_per_s"] >= 1000,
+            "value": arm["notify_steps"]["sustained_per_s"],
+            "met": arm["notify_steps"]["sustained_per_s"] >= 1000,
         }
     mine = result.get("ratios", {}).get(f"daphne+{layer}", {})
     if "layer_throughput_vs_limit" in mine:
-        check["throughput_ge_30pct_of_limit"] = {"value": mine["layer_throughput_vs_limit"], "met": mine["layer_throughput_vs_limit"] >= 0.3}
+        check["throughput_ge_30pct_of_limit"] = {
+            "value": mine["layer_throughput_vs_limit"],
+            "met": mine["layer_throughput_vs_limit"] >= 0.3,
+        }
     if "end_to_end_p99_vs_limit" in mine:
-        check["end_to_end_p99_le_3x_limit"] = {"value": mine["end_to_end_p99_vs_limit"], "met": mine["end_to_end_p99_vs_limit"] <= 3}
+        check["end_to_end_p99_le_3x_limit"] = {
+            "value": mine["end_to_end_p99_vs_limit"],
+            "met": mine["end_to_end_p99_vs_limit"] <= 3,
+        }
     if "delivery_p99_vs_limit" in mine:
         check["delivery_p99_le_3x_limit"] = {
             "value": f"{mine['delivery_p99_vs_limit']} at {mine['delivery_p99_rate']:g}/s",
@@ -96,15 +113,23 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
         check["idle_5000_per_process"] = {
             "value": idle["open_after_hold"] / max(1, result["parameters"]["idle_processes"]),
             "met": idle["open_after_hold"] >= 5000 * result["parameters"]["idle_processes"]
-            and idle["pongs"] == idle["pings_sent"] and idle["connect"]["failed"] == 0,
+            and idle["pongs"] == idle["pings_sent"]
+            and idle["connect"]["failed"] == 0,
         }
-        check["le_64_kib_per_connection"] = {"value": idle["kib_per_connection"], "met": idle["kib_per_connection"] <= 64}
+        check["le_64_kib_per_connection"] = {
+            "value": idle["kib_per_connection"],
+            "met": idle["kib_per_connection"] <= 64,
+        }
     for name in (f"daphne+{layer}", f"daphne+{layer}+nopool"):
         storm = result["arms"].get(name, {}).get("storm")
         if storm:
             check[f"storm_1000_in_10s_zero_failures ({name})"] = {
-                "value": {"opened": storm["opened"], "failed": storm["failed"], "seconds": storm["seconds"],
-                          "p99_ms": storm["connect_ms"]["p99"]},
+                "value": {
+                    "opened": storm["opened"],
+                    "failed": storm["failed"],
+                    "seconds": storm["seconds"],
+                    "p99_ms": storm["connect_ms"]["p99"],
+                },
                 # Every socket in, and in the window (10 s of connects, 1 s for the last to land).
                 "met": storm["failed"] == 0 and storm["opened"] >= 1000 and storm["seconds"] <= 11,
             }
@@ -133,24 +158,38 @@ def table(result: dict[str, Any]) -> str:
         if latency:
             l = latency["latency_ms"]
             what = "PUBLISH" if name == "raw" else "POST"
-            lines.append(f"   {name + ' (' + what + ')':<30}{_ms(l['p50']):>8}{_ms(l['p95']):>8}{_ms(l['p99']):>8}{_ms(l['max']):>8}"
-                         f"{latency['created']:>7}{latency['lost']:>6}  {_ms(storm.get('connect_ms', {}).get('p99'))} ms / {storm.get('failed')}")
-    lines += ["", "2. Notifications/s delivered with zero loss (stepped open-loop rates; p99 at that rate; where it stops)"]
+            lines.append(
+                f"   {name + ' (' + what + ')':<30}{_ms(l['p50']):>8}{_ms(l['p95']):>8}{_ms(l['p99']):>8}{_ms(l['max']):>8}"
+                f"{latency['created']:>7}{latency['lost']:>6}  {_ms(storm.get('connect_ms', {}).get('p99'))} ms / {storm.get('failed')}"
+            )
+    lines += [
+        "",
+        "2. Notifications/s delivered with zero loss (stepped open-loop rates; p99 at that rate; where it stops)",
+    ]
     for name, arm in result["arms"].items():
         for key, label in (("raw_steps", "PUBLISH->ws"), ("layer_steps", "layer only"), ("notify_steps", "notify()")):
             steps = arm.get(key)
             if steps:
-                lines.append(f"   {name:<24}{label:<13}{steps['sustained_per_s']:>8.0f}/s  p99 {_ms(steps['sustained_p99_ms']):>7} ms"
-                             f"  saturates at {steps['saturated_at'] or '-'}/s: {steps['saturation']}")
+                lines.append(
+                    f"   {name:<24}{label:<13}{steps['sustained_per_s']:>8.0f}/s  p99 {_ms(steps['sustained_p99_ms']):>7} ms"
+                    f"  saturates at {steps['saturated_at'] or '-'}/s: {steps['saturation']}"
+                )
     idle = result.get("idle")
     if idle:
-        lines += ["", f"3. Idle sockets ({len(idle['rss_before_kib'])} × {idle['server']}, {idle['layer']} layer): "
-                  f"target {idle['target_per_process']} per process"]
-        lines.append(f"   opened {idle['connect']['opened']} of {idle['connect']['attempted']} in {idle['connect']['seconds']} s "
-                     f"(failed {idle['connect']['failed']}), held {idle['open_after_hold']} after {idle['held_after_s']:g} s, "
-                     f"pongs {idle['pongs']}/{idle['pings_sent']}")
-        lines.append(f"   memory {idle['kib_per_connection']} KiB per socket in the server (RSS), "
-                     f"{idle['redis_bytes_per_connection']} B per socket in Redis")
+        lines += [
+            "",
+            f"3. Idle sockets ({len(idle['rss_before_kib'])} × {idle['server']}, {idle['layer']} layer): "
+            f"target {idle['target_per_process']} per process",
+        ]
+        lines.append(
+            f"   opened {idle['connect']['opened']} of {idle['connect']['attempted']} in {idle['connect']['seconds']} s "
+            f"(failed {idle['connect']['failed']}), held {idle['open_after_hold']} after {idle['held_after_s']:g} s, "
+            f"pongs {idle['pongs']}/{idle['pings_sent']}"
+        )
+        lines.append(
+            f"   memory {idle['kib_per_connection']} KiB per socket in the server (RSS), "
+            f"{idle['redis_bytes_per_connection']} B per socket in Redis"
+        )
     rests = [(name, arm["rest"]) for name, arm in result["arms"].items() if arm.get("rest")]
     if rests:
         lines += ["", f"4. REST, closed loop, {rests[0][1]['concurrency']} concurrent clients (queries per request)"]
@@ -158,9 +197,11 @@ def table(result: dict[str, Any]) -> str:
             for endpoint in ("list", "create"):
                 r = rest[endpoint]
                 l = r["latency_ms"]
-                lines.append(f"   {name:<24}{endpoint:<8}{r['requests_per_s']:>7.1f} req/s  p50 {_ms(l['p50']):>6}  "
-                             f"p95 {_ms(l['p95']):>6}  p99 {_ms(l['p99']):>6} ms  {r['queries']:>2} queries  "
-                             f"errors {sum(r['errors'].values())}")
+                lines.append(
+                    f"   {name:<24}{endpoint:<8}{r['requests_per_s']:>7.1f} req/s  p50 {_ms(l['p50']):>6}  "
+                    f"p95 {_ms(l['p95']):>6}  p99 {_ms(l['p99']):>6} ms  {r['queries']:>2} queries  "
+                    f"errors {sum(r['errors'].values())}"
+                )
     if result.get("ratios"):
         lines += ["", "5. Against the physical limit (redis-py PUBLISH -> bare websockets, same run, same clients)"]
         for name, entry in result["ratios"].items():
@@ -171,15 +212,20 @@ def table(result: dict[str, Any]) -> str:
                 parts.append(f"{entry['notify_throughput_vs_limit']:.0%} (notify())")
             if "delivery_p99_vs_limit" in entry:
                 ours, theirs = entry["delivery_p99_ms"]
-                parts.append(f"delivery p99 {entry['delivery_p99_vs_limit']}× at {entry['delivery_p99_rate']:g}/s "
-                             f"({ours:g} vs {theirs:g} ms)")
+                parts.append(
+                    f"delivery p99 {entry['delivery_p99_vs_limit']}× at {entry['delivery_p99_rate']:g}/s "
+                    f"({ours:g} vs {theirs:g} ms)"
+                )
             if "end_to_end_p99_vs_limit" in entry:
                 parts.append(f"POST->frame p99 {entry['end_to_end_p99_vs_limit']}× PUBLISH->frame")
             lines.append(f"   {name:<24}" + ", ".join(parts))
     if result.get("chosen_layer"):
-        lines += ["", f"6. A/B: the numbers choose the {result['chosen_layer']} layer; "
-                  f"configured default (CHANNEL_LAYER): {result['configured_layer']}"
-                  + ("" if result["chosen_layer"] == result["configured_layer"] else "  <- they disagree")]
+        lines += [
+            "",
+            f"6. A/B: the numbers choose the {result['chosen_layer']} layer; "
+            f"configured default (CHANNEL_LAYER): {result['configured_layer']}"
+            + ("" if result["chosen_layer"] == result["configured_layer"] else "  <- they disagree"),
+        ]
     if result.get("targets"):
         lines += ["", "Targets:"]
         for name, check in result["targets"].items():

@@ -171,12 +171,28 @@ class Bench:
             configured = configured_layer(session.env())
             self.layers_ab = [configured, *(layer for layer in LAYERS if layer != configured)]
         users_file = session.workdir / "users.json"
-        count = max(size["subscribers"], size["idle_per_process"] * size["idle_processes"] if self.wanted("idle") else 0)
+        count = max(
+            size["subscribers"], size["idle_per_process"] * size["idle_processes"] if self.wanted("idle") else 0
+        )
         subprocess.run(
-            [sys.executable, "-m", "bench.setup_data", "users", "--count", str(count),
-             "--history-users", str(size["history_users"]), "--history-each", str(size["history_each"]),
-             "--out", str(users_file)],
-            cwd=ROOT, env=session.env(), check=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "bench.setup_data",
+                "users",
+                "--count",
+                str(count),
+                "--history-users",
+                str(size["history_users"]),
+                "--history-each",
+                str(size["history_each"]),
+                "--out",
+                str(users_file),
+            ],
+            cwd=ROOT,
+            env=session.env(),
+            check=True,
+            timeout=300,
         )
         session.users = json.loads(users_file.read_text())
         log(f"migrated, {len(session.users)} users with tokens in {monotonic() - began:.1f} s")
@@ -186,8 +202,12 @@ class Bench:
         size, session = self.size, self.session
         prefix = session.prefix(name)
         env = session.env(CHANNEL_LAYER=layer or "core", CHANNEL_LAYER_PREFIX=prefix, RAW_PREFIX=prefix, **settings)
-        log(f"arm {name}: {size['processes']} × {kind}" + (f", {layer} layer" if layer else "")
-            + "".join(f", {key}={value}" for key, value in settings.items()) + f": {', '.join(sorted(parts))}")
+        log(
+            f"arm {name}: {size['processes']} × {kind}"
+            + (f", {layer} layer" if layer else "")
+            + "".join(f", {key}={value}" for key, value in settings.items())
+            + f": {', '.join(sorted(parts))}"
+        )
         servers = start_servers(kind, size["processes"], env, session.workdir, name)
         meter = CpuMeter({"servers": [s.pid for s in servers], "clients": session.client_pids}, session.redis_url)
         arm = Arm(name, kind, layer, prefix, env, servers, session.users[: size["subscribers"]], meter)
@@ -268,17 +288,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, help="server processes (default: 2)")
     parser.add_argument("--subscribers", type=int, help="connected sockets during the delivery scenarios")
     parser.add_argument("--idle-processes", type=int, help="server processes for the idle sockets (default size: 1)")
-    parser.add_argument("--only", help="comma-separated parts: latency,throughput (= notify,layer),notify,layer,idle,rest")
-    parser.add_argument("--layers", help="channel layers to A/B (default: both, budgetpay.settings' default "
-                        "CHANNEL_LAYER first; that arm also runs the REST and idle parts)")
+    parser.add_argument(
+        "--only", help="comma-separated parts: latency,throughput (= notify,layer),notify,layer,idle,rest"
+    )
+    parser.add_argument(
+        "--layers",
+        help="channel layers to A/B (default: both, budgetpay.settings' default "
+        "CHANNEL_LAYER first; that arm also runs the REST and idle parts)",
+    )
     parser.add_argument("--servers", default="daphne,uvicorn", help="ASGI servers to A/B")
-    parser.add_argument("--db-pool", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run an arm without the PostgreSQL connection pool (DB_POOL=false)")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
-                        help="PostgreSQL server URL without a database; the bench database is dropped and recreated")
+    parser.add_argument(
+        "--db-pool",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run an arm without the PostgreSQL connection pool (DB_POOL=false)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL without a database; the bench database is dropped and recreated",
+    )
     parser.add_argument("--database", default=BENCH_DATABASE, help="the database dropped, recreated and used")
-    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"),
-                        help=f"Redis server URL without a database number; db {BENCH_REDIS_DB} is used")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"),
+        help=f"Redis server URL without a database number; db {BENCH_REDIS_DB} is used",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     arguments = parser.parse_args(argv)
     bench = Bench(arguments)

@@ -1,11 +1,11 @@
 """Benchmark data in the bench database, from a Django process pointed at it.
 
-  python -m bench.setup_data users --count N --history-users M --history-each T --out FILE
-      N users (unusable passwords), a "Main account" each, T past expenses for the
-      first M of them (so the list endpoint returns full pages), and an access token
-      each; writes [{id, account, token}, ...] to FILE.
-  python -m bench.setup_data queries --out FILE
-      the number of SQL queries the transaction list and create endpoints make.
+python -m bench.setup_data users --count N --history-users M --history-each T --out FILE
+    N users (unusable passwords), a "Main account" each, T past expenses for the
+    first M of them (so the list endpoint returns full pages), and an access token
+    each; writes [{id, account, token}, ...] to FILE.
+python -m bench.setup_data queries --out FILE
+    the number of SQL queries the transaction list and create endpoints make.
 """
 
 from __future__ import annotations
@@ -47,8 +47,13 @@ def create_users(count: int, history_users: int, history_each: int) -> list[dict
     today = date.today()
     history = [
         Transaction(
-            user=user, account=account, kind=Transaction.Kind.EXPENSE, amount=Decimal("12.34") + day,
-            date=today - timedelta(days=day), description=f"Groceries {day}", payee="Corner shop",
+            user=user,
+            account=account,
+            kind=Transaction.Kind.EXPENSE,
+            amount=Decimal("12.34") + day,
+            date=today - timedelta(days=day),
+            description=f"Groceries {day}",
+            payee="Corner shop",
         )
         for user, account in list(zip(users, accounts))[:history_users]
         for day in range(history_each)

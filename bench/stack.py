@@ -39,8 +39,16 @@ def configured_layer(env: dict[str, str]) -> str:
     """The CHANNEL_LAYER budgetpay.settings uses when the environment names none."""
     env = {key: value for key, value in env.items() if key != "CHANNEL_LAYER"}
     answer = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.CHANNEL_LAYER)"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "budgetpay.settings"}, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.CHANNEL_LAYER)",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "budgetpay.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     if answer.returncode != 0:
         raise BenchError(f"cannot read the configured channel layer: {answer.stderr[-500:]}")
@@ -95,9 +103,11 @@ class CpuMeter:
         last = self._read()
         elapsed = last["at"] - self.first["at"]
         # Processes that ended in between make a group's sum fall: count what is left.
-        used = {name: round(max(0.0, last[name] - self.first.get(name, 0.0)) / elapsed, 2)
-                for name in last if not name.startswith("_") and name != "at"}
+        used = {
+            name: round(max(0.0, last[name] - self.first.get(name, 0.0)) / elapsed, 2)
+            for name in last
+            if not name.startswith("_") and name != "at"
+        }
         busy = (last["_all"] - self.first["_all"]) - (last["_idle"] - self.first["_idle"])
         used["machine_busy_cores"] = round(busy / elapsed, 2)
         return used
-

@@ -98,8 +98,13 @@ class Subscriber:
         async def attempt(url: str, scheduled: float) -> None:
             try:
                 ws = await connect(
-                    url, compression=None, ping_interval=ping_interval, open_timeout=timeout,
-                    close_timeout=2, proxy=None, max_size=2**20,
+                    url,
+                    compression=None,
+                    ping_interval=ping_interval,
+                    open_timeout=timeout,
+                    close_timeout=2,
+                    proxy=None,
+                    max_size=2**20,
                 )
             except Exception as error:
                 errors[describe(error)] += 1

@@ -22,11 +22,27 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, postgres_url, re
     out = tmp_path / "bench.json"
     run = subprocess.run(
         [
-            sys.executable, "-m", "bench.run", "--size", "tiny", "--servers", "daphne", "--no-db-pool",
-            "--postgres", server_url(postgres_url), "--redis", server_url(redis_url),
-            "--database", "budgetpay_bench_smoke", "--out", str(out),
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--size",
+            "tiny",
+            "--servers",
+            "daphne",
+            "--no-db-pool",
+            "--postgres",
+            server_url(postgres_url),
+            "--redis",
+            server_url(redis_url),
+            "--database",
+            "budgetpay_bench_smoke",
+            "--out",
+            str(out),
         ],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "Budget Pay benchmark (tiny)" in run.stdout

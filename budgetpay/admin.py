@@ -36,7 +36,16 @@ class AIRequestAdmin(ViewOnlyAdmin):
     is written by the LLM gateway as the call is made. Deleting stays allowed, as for AI usage,
     so that a person who used the assistant can still be deleted here."""
 
-    list_display = ("created_at", "user", "purpose", "model", "prompt_tokens", "completion_tokens", "succeeded", "error")
+    list_display = (
+        "created_at",
+        "user",
+        "purpose",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "succeeded",
+        "error",
+    )
     list_filter = ("succeeded", "purpose", "model")
     search_fields = ("user__email", "purpose", "model", "error")
     list_select_related = ("user",)

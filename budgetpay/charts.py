@@ -166,11 +166,17 @@ def daily_spending_line(days: list[DayTotals], *, currency: str, until: date | N
     polyline = " ".join(f"{point.x},{point.y}" for point in points)
     area = ""
     if len(points) > 1:
-        area = f"M{points[0].x},{PLOT_HEIGHT} L" + " L".join(f"{p.x},{p.y}" for p in points) + f" L{points[-1].x},{PLOT_HEIGHT} Z"
+        area = (
+            f"M{points[0].x},{PLOT_HEIGHT} L"
+            + " L".join(f"{p.x},{p.y}" for p in points)
+            + f" L{points[-1].x},{PLOT_HEIGHT} Z"
+        )
     ticks = []
     for fraction in (Decimal("1"), Decimal("0.5"), Decimal("0")):
         y = y_of(top_value * fraction)
-        ticks.append(AxisTick(top=round(y / PLOT_HEIGHT * 100, 1), y=y, label=format_money_short(top_value * fraction, currency)))
+        ticks.append(
+            AxisTick(top=round(y / PLOT_HEIGHT * 100, 1), y=y, label=format_money_short(top_value * fraction, currency))
+        )
     label_indexes = sorted({0, len(days) - 1, *range(7, len(days) - 3, 7)})
     day_labels = [
         DayLabel(left=round(index * step / PLOT_WIDTH * 100, 1), label=f"{days[index].day.day} {days[index].day:%b}")

@@ -124,7 +124,11 @@ class _Plan:
         """Record `row`, unless it falls after today."""
         if row.day > self.today:
             return
-        if row.account == CASH and row.kind == Transaction.Kind.EXPENSE and self.balances[CASH] - row.amount < CASH_FLOOR:
+        if (
+            row.account == CASH
+            and row.kind == Transaction.Kind.EXPENSE
+            and self.balances[CASH] - row.amount < CASH_FLOOR
+        ):
             self.transfer(row.day, CASH_WITHDRAWAL, BANK, CASH, "Cash withdrawal")
         self.rows.append(row)
         sign = Decimal(1) if row.kind == Transaction.Kind.INCOME else Decimal(-1)
@@ -132,7 +136,9 @@ class _Plan:
         if row.transfer_account is not None:
             self.balances[row.transfer_account] += row.amount
 
-    def expense(self, day: date, amount: Decimal, account: str, category: str | None, description: str, payee: str = ""):
+    def expense(
+        self, day: date, amount: Decimal, account: str, category: str | None, description: str, payee: str = ""
+    ):
         self.add(_Row(day, Transaction.Kind.EXPENSE, amount, account, category, description, payee))
 
     def transfer(self, day: date, amount: Decimal, source: str, target: str, description: str) -> None:
@@ -305,7 +311,9 @@ def _budgets(timeline: _Timeline, plan: _Plan, categories: dict[str, Category]) 
         ),
     ]
     for start, fields in specs:
-        timeline.at(start, time(7), lambda start=start, fields=fields: budget_create(user=user, start_date=start, **fields))
+        timeline.at(
+            start, time(7), lambda start=start, fields=fields: budget_create(user=user, start_date=start, **fields)
+        )
 
 
 def _goals(timeline: _Timeline, savings: Account) -> None:
@@ -319,7 +327,14 @@ def _goals(timeline: _Timeline, savings: Account) -> None:
             "6000.00",
             None,
             170,
-            [(170, "1500"), (140, "1500"), (110, "1500"), (60, "1500"), (30, "150", "withdrawal", "Boiler repair"), (10, "150", "contribution", "Top-up")],
+            [
+                (170, "1500"),
+                (140, "1500"),
+                (110, "1500"),
+                (60, "1500"),
+                (30, "150", "withdrawal", "Boiler repair"),
+                (10, "150", "contribution", "Top-up"),
+            ],
         ),
         ("Summer holiday", "3000.00", today + timedelta(days=120), 90, [(85, "600"), (55, "500"), (20, "500")]),
         ("New laptop", "2400.00", today + timedelta(days=45), 120, [(110, "300"), (40, "300")]),

@@ -67,14 +67,14 @@ def idempotent(view_method: Callable) -> Callable:
             return view_method(self, request, *args, **kwargs)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             return _error(
-                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", "invalid_idempotency_key", status.HTTP_400_BAD_REQUEST
+                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.",
+                "invalid_idempotency_key",
+                status.HTTP_400_BAD_REQUEST,
             )
         fingerprint = _fingerprint(request)
         try:
             with transaction.atomic():
-                stored = (
-                    IdempotencyKey.objects.select_for_update().filter(user=request.user, key=key).first()
-                )
+                stored = IdempotencyKey.objects.select_for_update().filter(user=request.user, key=key).first()
                 if stored is not None:
                     if stored.fingerprint != fingerprint:
                         return _error(
@@ -82,7 +82,9 @@ def idempotent(view_method: Callable) -> Callable:
                             "idempotency_key_reused",
                             status.HTTP_422_UNPROCESSABLE_ENTITY,
                         )
-                    return Response(stored.response_body, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
+                    return Response(
+                        stored.response_body, status=stored.status_code, headers={"Idempotent-Replayed": "true"}
+                    )
                 response = view_method(self, request, *args, **kwargs)
                 if status.is_success(response.status_code):
                     IdempotencyKey.objects.create(

@@ -45,7 +45,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     is the request's validated Host (ALLOWED_HOSTS), the one the page's script connects to.
     """
 
-    def get_policy_parts(self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False) -> PolicyParts:
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
         parts = super().get_policy_parts(request=request, response=response, report_only=report_only)
         if report_only:
             return parts

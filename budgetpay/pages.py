@@ -28,7 +28,9 @@ from budgetpay.forms import add_service_errors
 def next_url(request: HttpRequest, default: str) -> str:
     """The `next` field or parameter when it points back into this site, else `default`."""
     candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return default
 

@@ -138,16 +138,16 @@ ASGI_APPLICATION = "budgetpay.asgi.application"
 # processes x DB_POOL_MAX_SIZE stays under PostgreSQL's max_connections.
 # An empty DATABASE_URL (as in .env.example) also means the embedded SQLite default.
 DATABASES = {
-    "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    ),
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_POOL", default=True):
     if DATABASES["default"]["CONN_MAX_AGE"]:
-        sys.exit("budgetpay: CONN_MAX_AGE must be 0 with the connection pool (DB_POOL); set DB_POOL=false to keep connections instead")
+        sys.exit(
+            "budgetpay: CONN_MAX_AGE must be 0 with the connection pool (DB_POOL); set DB_POOL=false to keep connections instead"
+        )
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
@@ -419,7 +419,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "form-action": [
             "'self'",
-            _origin(SOCIALACCOUNT_PROVIDERS["google"].get("AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth")),
+            _origin(
+                SOCIALACCOUNT_PROVIDERS["google"].get("AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth")
+            ),
             _origin(SOCIALACCOUNT_PROVIDERS["github"].get("GITHUB_URL", "https://github.com")),
         ],
     },

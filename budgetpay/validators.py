@@ -20,9 +20,7 @@ from budgetpay.formatting import LocaleError, normalize_locale
 
 EARLIEST_USER_DATE = date(1900, 1, 1)
 LATEST_USER_DATE = date(2199, 12, 31)
-USER_DATE_MESSAGE = (
-    f"Use a date between {EARLIEST_USER_DATE.isoformat()} and {LATEST_USER_DATE.isoformat()}."
-)
+USER_DATE_MESSAGE = f"Use a date between {EARLIEST_USER_DATE.isoformat()} and {LATEST_USER_DATE.isoformat()}."
 
 
 def validate_user_date(value: date) -> None:
@@ -52,7 +50,12 @@ def _timezones() -> frozenset[str]:
 
 def validate_currency(value: str) -> None:
     """An ISO 4217 alphabetic code, upper case (USD, EUR, INR...)."""
-    if not isinstance(value, str) or len(value) != 3 or not value.isupper() or pycountry.currencies.get(alpha_3=value) is None:
+    if (
+        not isinstance(value, str)
+        or len(value) != 3
+        or not value.isupper()
+        or pycountry.currencies.get(alpha_3=value) is None
+    ):
         raise ValidationError(
             "%(value)s is not an ISO 4217 currency code (for example USD, EUR, INR).",
             code="invalid_currency",

@@ -16,7 +16,9 @@ class BudgetForm(RowForm):
     )
     amount = money_field("Limit")
     period = forms.ChoiceField(choices=Budget.Period.choices, initial=Budget.Period.MONTHLY, label="Every")
-    name = forms.CharField(max_length=100, required=False, label="Name", help_text="Optional; the category's name by default.")
+    name = forms.CharField(
+        max_length=100, required=False, label="Name", help_text="Optional; the category's name by default."
+    )
     thresholds = forms.CharField(
         initial="80, 100",
         label="Alert me at",
@@ -40,7 +42,7 @@ class BudgetForm(RowForm):
         return self._categories[pk] if pk is not None else None
 
     def clean_thresholds(self) -> list[int]:
-        """"50, 80%" as [50, 80]; only text that is not whole numbers is refused here."""
+        """ "50, 80%" as [50, 80]; only text that is not whole numbers is refused here."""
         parts = [part.strip().rstrip("%").strip() for part in self.cleaned_data["thresholds"].split(",")]
         try:
             return [int(part) for part in parts if part]

@@ -118,7 +118,7 @@ class BudgetStatus:
 
     @property
     def health(self) -> str:
-        """"over" past the available money, "warning" once a threshold is crossed, else "ok"."""
+        """ "over" past the available money, "warning" once a threshold is crossed, else "ok"."""
         if self.remaining < 0:
             return Health.OVER
         if self.thresholds_crossed:

@@ -55,7 +55,7 @@ class DateQuerySerializer(serializers.Serializer):
 
 class BudgetStatusSerializer(serializers.Serializer):
     budget_id = serializers.IntegerField(source="budget.pk")
-    name = serializers.CharField(source="budget", help_text="The name, else the category name, else \"All spending\".")
+    name = serializers.CharField(source="budget", help_text='The name, else the category name, else "All spending".')
     category = serializers.IntegerField(source="budget.category_id", allow_null=True)
     period = serializers.CharField(source="budget.period")
     date = serializers.DateField(source="on")

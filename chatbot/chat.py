@@ -191,9 +191,7 @@ def _streamed_answer(turn: Turn, messages: list[dict], on_token: TokenSink, stor
         truncated = _pass_on(reply, on_token, shown)
         if truncated or not reply.tool_calls or tools is None:
             break
-        _tool_round(
-            turn, messages, llm.Completion(model=reply.model, content="", tool_calls=reply.tool_calls), stored
-        )
+        _tool_round(turn, messages, llm.Completion(model=reply.model, content="", tool_calls=reply.tool_calls), stored)
     text = "".join(shown).strip()
     if not text:
         text = NO_ANSWER

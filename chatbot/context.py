@@ -26,8 +26,11 @@ def financial_context(*, user, today: date | None = None) -> dict[str, Any]:
     days_left = (month.period.end - today).days + 1
     spending = month.totals.spending
     last_activity = (
-        Transaction.objects.filter(user=user).exclude(kind=Transaction.Kind.TRANSFER).order_by("-created_at")
-        .values_list("created_at", flat=True).first()
+        Transaction.objects.filter(user=user)
+        .exclude(kind=Transaction.Kind.TRANSFER)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
     recent = Transaction.objects.filter(
         user=user, date__gt=today - timedelta(days=RECENT_DAYS), date__lte=today
@@ -47,10 +50,16 @@ def financial_context(*, user, today: date | None = None) -> dict[str, Any]:
             "net": _money(month.totals.income - spending),
             # The same days of the previous month (budgets.reports.same_days_before), not all of it.
             "previous_month_same_days_spending": _money(month.previous.totals.spending),
-            "spending_change_percent": str(month.previous.spending_change) if month.previous.spending_change is not None else None,
+            "spending_change_percent": str(month.previous.spending_change)
+            if month.previous.spending_change is not None
+            else None,
         },
         "top_categories": [
-            {"name": line.name, "spent": _money(line.spending), "share_percent": str(line.share) if line.share is not None else None}
+            {
+                "name": line.name,
+                "spent": _money(line.spending),
+                "share_percent": str(line.share) if line.share is not None else None,
+            }
             for line in month.top_categories
         ],
         "budgets": [
@@ -76,7 +85,9 @@ def financial_context(*, user, today: date | None = None) -> dict[str, Any]:
                 "saved": _money(progress.saved),
                 "percent": str(progress.percent),
                 "status": progress.status,
-                "required_per_month": _money(progress.required_per_month) if progress.required_per_month is not None else None,
+                "required_per_month": _money(progress.required_per_month)
+                if progress.required_per_month is not None
+                else None,
             }
             for goal in goal_list(user=user)
             for progress in [goal_progress(goal=goal, today=today)]
@@ -93,4 +104,3 @@ def financial_context(*, user, today: date | None = None) -> dict[str, Any]:
             for line in month.other_currencies
         ],
     }
-

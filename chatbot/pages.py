@@ -40,7 +40,11 @@ def chat_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             retry_after = exc.retry_after
         else:
             return redirect("chatbot:conversation", pk=result.conversation.pk)
-    shown = [message for message in conversation.messages.all() if message.role != "tool" and message.content] if conversation else []
+    shown = (
+        [message for message in conversation.messages.all() if message.role != "tool" and message.content]
+        if conversation
+        else []
+    )
     response = render(
         request,
         "chatbot/chat.html",

@@ -32,9 +32,9 @@ AI_OFF = {
     ),
 }
 HELP = (
-    "I can tell you how much you spent (\"how much did I spend on groceries last month?\"), how much of your "
+    'I can tell you how much you spent ("how much did I spend on groceries last month?"), how much of your '
     "budgets is left, how your saving goals are doing and what your biggest expenses were. I can also prepare "
-    "changes for you to confirm, such as \"add 12.50 for lunch today\" or \"delete transaction 42\"."
+    'changes for you to confirm, such as "add 12.50 for lunch today" or "delete transaction 42".'
 )
 BIGGEST_COUNT = 5
 # The rules read short questions and commands; a longer message is not one of them, and
@@ -134,8 +134,13 @@ def _add(turn: Turn, match: re.Match) -> str:
     description = _LEADING_PREPOSITION.sub("", rest)[:255]
     category = category or _category_in(turn, description.lower(), kind)
     propose_transaction_change(
-        turn, operation="create", amount=match["amount"].replace(",", "."), kind=kind, date=day,
-        description=description, category=category,
+        turn,
+        operation="create",
+        amount=match["amount"].replace(",", "."),
+        kind=kind,
+        date=day,
+        description=description,
+        category=category,
     )
     return _proposed(turn.proposed)
 
@@ -172,8 +177,8 @@ def _delete(turn: Turn, target: dict[str, str | None]) -> str:
     choices = "\n".join(f"- transaction {row['id']}: {_row(turn, row)}" for row in result["candidates"])
     return (
         f"Several transactions match {target['what'][:60]!r}, so I did not pick one:\n{choices}\n"
-        "Which one do you mean? Say, for example, \"delete transaction "
-        f"{result['candidates'][0]['id']}\"."
+        'Which one do you mean? Say, for example, "delete transaction '
+        f'{result["candidates"][0]["id"]}".'
     )
 
 
@@ -234,7 +239,9 @@ def _spending(turn: Turn, period: dict[str, str], category: str | None) -> str:
         f"in {count} transaction{'' if count == 1 else 's'}."
     )
     if not category and result["by_category"]:
-        lines = ", ".join(f"{line['category']} {_money(turn, line['spent'], currency)}" for line in result["by_category"])
+        lines = ", ".join(
+            f"{line['category']} {_money(turn, line['spent'], currency)}" for line in result["by_category"]
+        )
         answer += f" By category: {lines}."
     for other in result["other_currencies"]:
         answer += f" Also {_money(turn, other['spent'], other['currency'])} from accounts in {other['currency']}."

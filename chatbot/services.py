@@ -115,7 +115,9 @@ def action_propose(
         if account is None or amount is None or date is None or not kind:
             raise ValidationError("A new transaction needs an account, a kind, an amount and a date.")
         what = f"{description!r} " if description else ""
-        summary = f"Add {kind} {what}of {_money(amount, account.currency, user=user)} on {date.isoformat()} to {account.name}"
+        summary = (
+            f"Add {kind} {what}of {_money(amount, account.currency, user=user)} on {date.isoformat()} to {account.name}"
+        )
         if category is not None:
             summary += f", category {category.name}"
     elif transaction is None:

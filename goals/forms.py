@@ -11,7 +11,9 @@ from goals.models import GoalEntry
 
 
 class GoalForm(RowForm):
-    name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Emergency fund"}))
+    name = forms.CharField(
+        max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Emergency fund"})
+    )
     target_amount = money_field("Target")
     target_date = date_field(
         required=False, label="Target date", help_text="Optional; we'll tell you how much to put aside."
@@ -23,7 +25,12 @@ class GoalForm(RowForm):
 
     def clean_target_date(self) -> date | None:
         target = self.cleaned_data["target_date"]
-        if target is not None and self.today is not None and target < self.today and self.initial.get("target_date") != target:
+        if (
+            target is not None
+            and self.today is not None
+            and target < self.today
+            and self.initial.get("target_date") != target
+        ):
             raise ValidationError("Pick a date from today on.")
         return target
 

@@ -62,9 +62,7 @@ def goal_entry_create(
             raise ValidationError(
                 {"amount": [f"Only {saved} is saved toward this goal; a withdrawal cannot take it below zero."]}
             )
-    return GoalEntry.objects.create(
-        goal=goal, kind=kind, amount=amount, date=date or user_today(goal.user), note=note
-    )
+    return GoalEntry.objects.create(goal=goal, kind=kind, amount=amount, date=date or user_today(goal.user), note=note)
 
 
 @transaction.atomic

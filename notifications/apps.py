@@ -16,7 +16,9 @@ class NotificationsConfig(AppConfig):
         from users.signals import refresh_token_reused
 
         post_save.connect(receivers.transaction_saved, sender=Transaction, dispatch_uid="notify_transaction_saved")
-        post_delete.connect(receivers.transaction_deleted, sender=Transaction, dispatch_uid="notify_transaction_deleted")
+        post_delete.connect(
+            receivers.transaction_deleted, sender=Transaction, dispatch_uid="notify_transaction_deleted"
+        )
         post_save.connect(receivers.budget_saved, sender=Budget, dispatch_uid="notify_budget_saved")
         post_save.connect(receivers.goal_saved, sender=Goal, dispatch_uid="notify_goal_saved")
         post_save.connect(receivers.goal_entry_saved, sender=GoalEntry, dispatch_uid="notify_goal_entry_saved")

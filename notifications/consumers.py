@@ -46,7 +46,9 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
         try:
             since = self._since()
         except ValueError:
-            await self.send_error("invalid_since", "since must be a notification id (a whole number ≥ 0); nothing was replayed.")
+            await self.send_error(
+                "invalid_since", "since must be a notification id (a whole number ≥ 0); nothing was replayed."
+            )
             since = None
         if since is None:
             # Live from now on: later pushes are judged against the newest existing id.
@@ -81,7 +83,9 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
         await super().disconnect(code)
         if self.group:
             try:
-                await asyncio.wait_for(self.channel_layer.group_discard(self.group, self.channel_name), LAYER_TIMEOUT_SECONDS)
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(self.group, self.channel_name), LAYER_TIMEOUT_SECONDS
+                )
             except Exception:
                 logger.warning("leaving %s failed (the channel layer is unreachable)", self.group, exc_info=True)
 

@@ -30,7 +30,10 @@ class NotificationPreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         for value, label in Notification.Type.choices:
             self.fields[value] = forms.BooleanField(
-                required=False, label=label, initial=preferences.get(value, True), help_text=PREFERENCE_HELP.get(value, "")
+                required=False,
+                label=label,
+                initial=preferences.get(value, True),
+                help_text=PREFERENCE_HELP.get(value, ""),
             )
 
     def changes(self, preferences: dict[str, bool]) -> dict[str, bool]:

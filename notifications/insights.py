@@ -95,7 +95,11 @@ def rules_insight(insight_type: str, context: dict, *, locale: str | None = None
             )
     if insight_type == Notification.Type.GOAL_PROGRESS and goals:
         goal = next((g for g in goals if g["status"] == "behind"), goals[0])
-        needed = f" About {money(goal['required_per_month'])} a month reaches it on time." if goal["required_per_month"] else ""
+        needed = (
+            f" About {money(goal['required_per_month'])} a month reaches it on time."
+            if goal["required_per_month"]
+            else ""
+        )
         return _rules(
             f"{goal['name']}: {goal['percent']} % saved",
             f"You have saved {money(goal['saved'])} of {money(goal['target'])}.{needed}",
@@ -193,7 +197,9 @@ def insight_generate(
     if not requested and not type_enabled(user=user, type=insight_type):
         return None
     insight = write_insight(user=user, insight_type=insight_type, context=context, focus=focus)
-    return insight_notify(user=user, insight_type=insight_type, insight=insight, dedupe_key=dedupe_key, requested=requested)
+    return insight_notify(
+        user=user, insight_type=insight_type, insight=insight, dedupe_key=dedupe_key, requested=requested
+    )
 
 
 def insight_key(*, insight_type: str, context: dict) -> str:
@@ -242,7 +248,9 @@ def budget_insight_for_now(*, user) -> tuple[Notification, bool]:
     llm.check_daily_limit(user=user)
     insight = write_insight(user=user, insight_type=insight_type, context=context)
     while True:
-        notification = insight_notify(user=user, insight_type=insight_type, insight=insight, dedupe_key=key, requested=True)
+        notification = insight_notify(
+            user=user, insight_type=insight_type, insight=insight, dedupe_key=key, requested=True
+        )
         if notification is not None:
             return notification, True
         stored = Notification.objects.filter(user=user, dedupe_key=key).first()
@@ -259,7 +267,9 @@ def write_insight(*, user, insight_type: str, context: dict, focus: str = "") ->
         return rules_insight(insight_type, context, locale=user.locale)
 
 
-def insight_notify(*, user, insight_type: str, insight: Insight, dedupe_key: str, requested: bool) -> Notification | None:
+def insight_notify(
+    *, user, insight_type: str, insight: Insight, dedupe_key: str, requested: bool
+) -> Notification | None:
     """Store an insight through notify(): one asked for (`requested`) ignores the person's
     preferences, a scheduled one respects them."""
     return notify(

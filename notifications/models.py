@@ -76,7 +76,9 @@ class NotificationPreference(models.Model):
     """A person's choice to receive one type of notification or not. Without a
     row, the type's default applies (see OFF_BY_DEFAULT)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     type = models.CharField(max_length=32, choices=Notification.Type.choices)
     enabled = models.BooleanField()
 

@@ -105,10 +105,16 @@ def _budget_threshold_notification(user, status: BudgetStatus, threshold: int) -
 # title and how the money moved.
 RECEIPTS = {
     Transaction.Kind.INCOME: (
-        Notification.Type.INCOME_RECEIVED, Notification.Level.SUCCESS, "Income received", "arrived in"
+        Notification.Type.INCOME_RECEIVED,
+        Notification.Level.SUCCESS,
+        "Income received",
+        "arrived in",
     ),
     Transaction.Kind.EXPENSE: (
-        Notification.Type.EXPENSE_RECORDED, Notification.Level.INFO, "Expense recorded", "paid from"
+        Notification.Type.EXPENSE_RECORDED,
+        Notification.Level.INFO,
+        "Expense recorded",
+        "paid from",
     ),
 }
 

@@ -75,7 +75,10 @@ INSIGHT_TYPE_ERROR = f'"{{input}}" is not an insight type; use one of {", ".join
 
 def insight_type_field(help_text: str) -> serializers.ChoiceField:
     return serializers.ChoiceField(
-        choices=INSIGHT_TYPES, required=False, help_text=help_text, error_messages={"invalid_choice": INSIGHT_TYPE_ERROR}
+        choices=INSIGHT_TYPES,
+        required=False,
+        help_text=help_text,
+        error_messages={"invalid_choice": INSIGHT_TYPE_ERROR},
     )
 
 
@@ -108,6 +111,10 @@ class GenerateInsightSerializer(serializers.Serializer):
         chosen = attrs.get("type") or attrs.get("notification_type") or self.context.get("query_notification_type")
         if not chosen:
             raise serializers.ValidationError(
-                {"type": [f"Name the insight to write: type (or notification_type) is one of {', '.join(INSIGHT_TYPES)}."]}
+                {
+                    "type": [
+                        f"Name the insight to write: type (or notification_type) is one of {', '.join(INSIGHT_TYPES)}."
+                    ]
+                }
             )
         return {"type": chosen, "focus": attrs["focus"]}

@@ -80,7 +80,8 @@ class NotificationViewSet(
     @extend_schema(
         request=inline_serializer("NotificationPreferencesUpdate", {"<type>": serializers.BooleanField()}),
         responses=inline_serializer(
-            "NotificationPreferences", {value: serializers.BooleanField() for value in NotificationSerializer.Meta.model.Type.values}
+            "NotificationPreferences",
+            {value: serializers.BooleanField() for value in NotificationSerializer.Meta.model.Type.values},
         ),
     )
     @action(detail=False, methods=["get", "patch"], filter_backends=[], pagination_class=None)
@@ -94,8 +95,12 @@ class NotificationViewSet(
     @extend_schema(
         request=None,
         responses={
-            200: OpenApiResponse(NotificationSerializer, description="The insight already written for these figures today."),
-            201: OpenApiResponse(NotificationSerializer, description="A new insight, stored and pushed to your sockets."),
+            200: OpenApiResponse(
+                NotificationSerializer, description="The insight already written for these figures today."
+            ),
+            201: OpenApiResponse(
+                NotificationSerializer, description="A new insight, stored and pushed to your sockets."
+            ),
             429: None,
         },
     )

@@ -115,9 +115,7 @@ def parse_statement_amount(text: str) -> Decimal | None:
     "12,50 €", "12.50-", "USD 12.50". None for a blank cell. String operations only."""
     text = text.strip()
     if len(text) > MAX_AMOUNT_CELL_CHARS:
-        raise AmountError(
-            f"The amount is {len(text)} characters long; an amount has at most {MAX_AMOUNT_CELL_CHARS}."
-        )
+        raise AmountError(f"The amount is {len(text)} characters long; an amount has at most {MAX_AMOUNT_CELL_CHARS}.")
     text = _without_currency_codes(text)
     text = "".join(char for char in text if unicodedata.category(char) != "Sc")
     text = "".join(char for char in text if not (char.isspace() or char in _GROUPING_CHARACTERS))

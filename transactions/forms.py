@@ -23,12 +23,19 @@ class TransactionForm(RowForm):
     amount = money_field("Amount")
     category = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Category")
     description = forms.CharField(
-        max_length=255, required=False, label="Description", widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"})
+        max_length=255,
+        required=False,
+        label="Description",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"}),
     )
     date = date_field(label="Date")
     account = forms.TypedChoiceField(coerce=int, label="Account")
     transfer_account = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="To account", help_text="Transfers only: where the money goes."
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="To account",
+        help_text="Transfers only: where the money goes.",
     )
     notes = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Notes")
 
@@ -113,7 +120,9 @@ class AccountForm(RowForm):
 
 
 class CategoryForm(RowForm):
-    name = forms.CharField(max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"}))
+    name = forms.CharField(
+        max_length=100, label="Name", widget=forms.TextInput(attrs={"placeholder": "e.g. Groceries"})
+    )
     kind = forms.ChoiceField(choices=Category.Kind.choices, initial=Category.Kind.EXPENSE, label="Kind")
     color = forms.RegexField(
         regex=r"^#[0-9a-fA-F]{6}$",

@@ -146,7 +146,9 @@ class Transaction(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="transactions_amount_positive"),
             models.CheckConstraint(
-                condition=(Q(kind="transfer") & Q(transfer_account__isnull=False) & ~Q(transfer_account=models.F("account")))
+                condition=(
+                    Q(kind="transfer") & Q(transfer_account__isnull=False) & ~Q(transfer_account=models.F("account"))
+                )
                 | (~Q(kind="transfer") & Q(transfer_account__isnull=True)),
                 name="transactions_transfer_has_other_account",
             ),

@@ -77,7 +77,13 @@ def transaction_list_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "transactions/transactions.html",
-        {"page": page, "query": query, "kind": kind, "kinds": Transaction.Kind.choices, "filtered": bool(query or kind)},
+        {
+            "page": page,
+            "query": query,
+            "kind": kind,
+            "kinds": Transaction.Kind.choices,
+            "filtered": bool(query or kind),
+        },
     )
 
 

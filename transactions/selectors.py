@@ -55,9 +55,7 @@ def transaction_list(*, user) -> QuerySet[Transaction]:
     return Transaction.objects.filter(user=user).select_related("account", "category", "transfer_account")
 
 
-def transaction_search(
-    *, user, query: str, transactions: QuerySet[Transaction] | None = None
-) -> QuerySet[Transaction]:
+def transaction_search(*, user, query: str, transactions: QuerySet[Transaction] | None = None) -> QuerySet[Transaction]:
     """The user's transactions whose description, payee or notes contain every word of
     `query` (case-insensitive; words in any order, each in any of the three). A blank
     query matches every transaction. The one meaning of search: the API's `?search=`, the

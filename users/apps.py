@@ -15,7 +15,9 @@ class UsersConfig(AppConfig):
 
         from budgetpay import personal_data
 
-        personal_data.register("profile", self.get_model("User"), owner="pk", left_out={"password", "is_superuser", "is_staff"})
+        personal_data.register(
+            "profile", self.get_model("User"), owner="pk", left_out={"password", "is_superuser", "is_staff"}
+        )
         personal_data.register("email_addresses", EmailAddress)
         personal_data.register("connected_accounts", SocialAccount, left_out={"extra_data"})
 

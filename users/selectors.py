@@ -9,7 +9,6 @@ from users.models import User
 
 def active_refresh_tokens(*, user: User) -> QuerySet[OutstandingToken]:
     """Refresh tokens of `user` that still work: not revoked, not expired; newest first."""
-    return (
-        OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
-        .order_by("-created_at")
-    )
+    return OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    ).order_by("-created_at")

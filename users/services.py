@@ -27,7 +27,15 @@ from users.tokens import token_matches_credentials
 EMAIL_TAKEN = "A user with this email address already exists."
 # What a person may change about themselves (the email and password have services of their own).
 PROFILE_FIELDS = frozenset(
-    {"full_name", "currency", "timezone", "locale", "monthly_income", "monthly_savings_goal", "confirmed_locale_settings"}
+    {
+        "full_name",
+        "currency",
+        "timezone",
+        "locale",
+        "monthly_income",
+        "monthly_savings_goal",
+        "confirmed_locale_settings",
+    }
 )
 
 
@@ -210,9 +218,7 @@ def _rotate(refresh: RefreshToken, *, row: OutstandingToken, user: User) -> dict
 @transaction.atomic
 def refresh_token_family_revoke(*, family: str) -> int:
     """Revoke every refresh token descended from one sign-in; returns how many were still live."""
-    live = list(
-        OutstandingToken.objects.filter(lineage__family=family).exclude(blacklistedtoken__isnull=False)
-    )
+    live = list(OutstandingToken.objects.filter(lineage__family=family).exclude(blacklistedtoken__isnull=False))
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
     return len(live)
 

@@ -28,7 +28,6 @@ from users import tokens
 User = get_user_model()
 
 
-
 def _token_from_query(query_string: bytes) -> str | None:
     values = parse_qs(query_string.decode("latin-1")).get("token")
     if not values:
@@ -123,7 +122,11 @@ class JWTAuthMiddleware(BaseMiddleware):
         # they are being read is later than this, so its close message still reaches
         # the socket (stamped after the read, the socket would look newer than it).
         scope.update(
-            user=AnonymousUser(), auth_error=None, token_expires_at=None, auth_token=None, session_key=None,
+            user=AnonymousUser(),
+            auth_error=None,
+            token_expires_at=None,
+            auth_token=None,
+            session_key=None,
             recheck_credentials=None,
             authenticated_at=time.time(),
         )
@@ -162,6 +165,6 @@ class JWTAuthMiddleware(BaseMiddleware):
             # A browser without a session gets the same answer as a client without a token.
             scope["auth_error"] = AuthError.MISSING if error == AuthError.SIGNED_OUT else error
             return
-        scope.update(user=user, session_key=session.session_key, recheck_credentials=_session_recheck(session.session_key))
-
-
+        scope.update(
+            user=user, session_key=session.session_key, recheck_credentials=_session_recheck(session.session_key)
+        )

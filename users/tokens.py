@@ -31,7 +31,9 @@ def token_person(*, token: Token):
     PASSWORD_CHANGED). One query. The REST authentication and the socket middleware
     both decide with it."""
     user_id = token.get(api_settings.USER_ID_CLAIM)
-    user = User._default_manager.filter(**{api_settings.USER_ID_FIELD: user_id}).first() if user_id is not None else None
+    user = (
+        User._default_manager.filter(**{api_settings.USER_ID_FIELD: user_id}).first() if user_id is not None else None
+    )
     if user is None:
         return None, USER_NOT_FOUND
     if not user.is_active:

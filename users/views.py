@@ -77,7 +77,9 @@ class SocialTokenView(APIView):
         except services.SocialTokenRejected as exc:
             return Response({"message": str(exc), "code": "social_token_rejected"}, status=status.HTTP_401_UNAUTHORIZED)
         if not user.is_active:
-            return Response({"message": "This account is disabled.", "code": "user_inactive"}, status=status.HTTP_401_UNAUTHORIZED)
+            return Response(
+                {"message": "This account is disabled.", "code": "user_inactive"}, status=status.HTTP_401_UNAUTHORIZED
+            )
         return Response({"user": UserSerializer(user).data, **services.tokens_for_user(user=user)})
 
 
@@ -130,7 +132,11 @@ class DataExportView(APIView):
             response["Content-Disposition"] = f'attachment; filename="budgetpay-data-{stamp}.zip"'
         else:
             return Response(
-                {"message": "format must be json or csv.", "code": "invalid", "errors": {"format": ["Use json or csv."]}},
+                {
+                    "message": "format must be json or csv.",
+                    "code": "invalid",
+                    "errors": {"format": ["Use json or csv."]},
+                },
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return response

@@ -19,8 +19,19 @@ WARM_UP_SECONDS = 1.0
 
 def publish_raw(session: Session, arm: Arm, rate: float, duration: float, first_seq: int) -> list[dict[str, Any]]:
     """The limit's writes: redis-py PUBLISH from the load generator into the bare servers' channels."""
-    return [session.loadgen.call({"cmd": "raw_open_loop", "redis_url": session.redis_url, "prefix": arm.prefix,
-                                  "users": arm.users, "rate": rate, "duration": duration, "first_seq": first_seq})]
+    return [
+        session.loadgen.call(
+            {
+                "cmd": "raw_open_loop",
+                "redis_url": session.redis_url,
+                "prefix": arm.prefix,
+                "users": arm.users,
+                "rate": rate,
+                "duration": duration,
+                "first_seq": first_seq,
+            }
+        )
+    ]
 
 
 def arrivals(session: Session, expected: set[int]) -> tuple[dict[int, float], int]:

@@ -18,15 +18,27 @@ def measure(session: Session, arm: Arm) -> dict[str, Any]:
         first = session.next_seqs(int(rate * duration))
         if arm.raw:
             return publish_raw(session, arm, rate, duration, first)
-        return [session.loadgen.call({"cmd": "rest_open_loop", "servers": arm.ports,
-                                      "users": arm.users, "rate": rate, "duration": duration, "first_seq": first})]
+        return [
+            session.loadgen.call(
+                {
+                    "cmd": "rest_open_loop",
+                    "servers": arm.ports,
+                    "users": arm.users,
+                    "rate": rate,
+                    "duration": duration,
+                    "first_seq": first,
+                }
+            )
+        ]
 
     writes(WARM_UP_SECONDS)  # first requests on each process and connection: not measured
     arm.meter.start()
     produced = writes(seconds)
     step = evaluate(session, produced, rate, seconds)
     step["cpu"] = arm.meter.stop()
-    log(f"  latency @{rate:g}/s: p50 {step['latency_ms']['p50']} p95 {step['latency_ms']['p95']} "
+    log(
+        f"  latency @{rate:g}/s: p50 {step['latency_ms']['p50']} p95 {step['latency_ms']['p95']} "
         f"p99 {step['latency_ms']['p99']} max {step['latency_ms']['max']} ms (the write alone: p50 "
-        f"{step['write_ms']['p50']} p99 {step['write_ms']['p99']} ms), lost {step['lost']}, failed {step['failed_writes']}")
+        f"{step['write_ms']['p50']} p99 {step['write_ms']['p99']} ms), lost {step['lost']}, failed {step['failed_writes']}"
+    )
     return step

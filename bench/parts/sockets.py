@@ -39,15 +39,24 @@ def socket_urls(servers: list[BenchServer], users: list[dict], raw: bool) -> lis
     return urls
 
 
-def connect(session: Session, urls: list[str], rate: float | None, concurrency: int = 100,
-            timeout: float = 15.0) -> dict[str, Any]:
+def connect(
+    session: Session, urls: list[str], rate: float | None, concurrency: int = 100, timeout: float = 15.0
+) -> dict[str, Any]:
     workers = session.subscribers
     shares = [urls[i :: len(workers)] for i in range(len(workers))]
-    answers = call_all(workers, [
-        {"cmd": "connect", "urls": share, "rate": rate / len(workers) if rate else None,
-         "concurrency": concurrency, "timeout": timeout}
-        for share in shares
-    ])
+    answers = call_all(
+        workers,
+        [
+            {
+                "cmd": "connect",
+                "urls": share,
+                "rate": rate / len(workers) if rate else None,
+                "concurrency": concurrency,
+                "timeout": timeout,
+            }
+            for share in shares
+        ],
+    )
     latencies = [value for answer in answers for value in answer["latencies_ms"]]
     return {
         "attempted": len(urls),
@@ -69,9 +78,11 @@ def storm(session: Session, arm: Arm) -> dict[str, Any]:
     """Every subscriber of the arm connects at the size's storm rate; the figures are the storm's."""
     storm = connect(session, socket_urls(arm.servers, arm.users, arm.raw), rate=session.size["storm_rate"])
     missing = storm.pop("failed_urls")
-    log(f"  storm: {storm['opened']}/{storm['attempted']} sockets in {storm['seconds']} s, "
+    log(
+        f"  storm: {storm['opened']}/{storm['attempted']} sockets in {storm['seconds']} s, "
         f"connect p50 {storm['connect_ms']['p50']} p99 {storm['connect_ms']['p99']} ms, "
-        f"failures {storm['failed']} {storm['errors'] or ''}")
+        f"failures {storm['failed']} {storm['errors'] or ''}"
+    )
     # The delivery scenarios need every subscriber: the ones the storm refused
     # reconnect, a few at a time, as clients with backoff would (not part of the storm's figures).
     for _ in range(3):
@@ -81,7 +92,9 @@ def storm(session: Session, arm: Arm) -> dict[str, Any]:
         missing = retry["failed_urls"]
         log(f"  reconnected {retry['opened']} refused sockets in {retry['seconds']} s")
     if missing:
-        raise BenchError(f"arm {arm.name}: {len(missing)} of {len(arm.users)} sockets could not be opened: {storm['errors']}")
+        raise BenchError(
+            f"arm {arm.name}: {len(missing)} of {len(arm.users)} sockets could not be opened: {storm['errors']}"
+        )
     return storm
 
 
@@ -126,14 +139,14 @@ def idle(session: Session, kind: str, layer: str) -> dict[str, Any]:
         opened.pop("failed_urls")
         after = servers_rss_kib(servers)
         redis_after = redis_client.info("memory")["used_memory"]
-        log(f"  opened {opened['opened']}/{total} in {opened['seconds']} s, failures {opened['failed']} "
-            f"{opened['errors'] or ''}; holding {size['idle_hold_seconds']:g} s")
+        log(
+            f"  opened {opened['opened']}/{total} in {opened['seconds']} s, failures {opened['failed']} "
+            f"{opened['errors'] or ''}; holding {size['idle_hold_seconds']:g} s"
+        )
         time.sleep(size["idle_hold_seconds"])
         status = session.subscribers_call({"cmd": "status"})
         pings = session.subscribers_call({"cmd": "ping", "timeout": 20})
-        per_connection = [
-            (a - b) / max(1, opened["opened"] / len(servers)) for a, b in zip(after, before)
-        ]
+        per_connection = [(a - b) / max(1, opened["opened"] / len(servers)) for a, b in zip(after, before)]
         figures = {
             "server": kind,
             "layer": layer,
@@ -150,8 +163,10 @@ def idle(session: Session, kind: str, layer: str) -> dict[str, Any]:
             "kib_per_connection": round(sum(per_connection) / len(per_connection), 1),
             "redis_bytes_per_connection": round((redis_after - redis_before) / max(1, opened["opened"])),
         }
-        log(f"  held {figures['open_after_hold']}, pongs {figures['pongs']}/{figures['pings_sent']}, "
-            f"{figures['kib_per_connection']} KiB per socket, Redis {figures['redis_bytes_per_connection']} B per socket")
+        log(
+            f"  held {figures['open_after_hold']}, pongs {figures['pongs']}/{figures['pings_sent']}, "
+            f"{figures['kib_per_connection']} KiB per socket, Redis {figures['redis_bytes_per_connection']} B per socket"
+        )
         return figures
     finally:
         session.close_sockets()

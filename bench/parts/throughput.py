@@ -13,8 +13,10 @@ from bench.session import Arm, Session
 
 def start_producers(session: Session, arm: Arm) -> list[Worker]:
     """The processes that write through notify() or the layer; their CPU counts in the arm's meter."""
-    producers = [Worker("bench.producer", arm.env, session.workdir, f"producer-{arm.name}-{i}")
-                 for i in range(session.size["producers"])]
+    producers = [
+        Worker("bench.producer", arm.env, session.workdir, f"producer-{arm.name}-{i}")
+        for i in range(session.size["producers"])
+    ]
     arm.meter.groups["producers"] = [p.process.pid for p in producers]
     return producers
 
@@ -30,8 +32,19 @@ def steps(session: Session, arm: Arm, mode: str, producers: list[Worker] | None 
     seconds = session.size["step_seconds"]
     results = []
     if producers:  # threads, database and Redis connections: not measured
-        call_all(producers, [{"cmd": f"{mode}_open_loop", "users": users, "rate": 20, "duration": WARM_UP_SECONDS,
-                              "first_seq": session.next_seqs(100)} for users in _shares(producers, arm)])
+        call_all(
+            producers,
+            [
+                {
+                    "cmd": f"{mode}_open_loop",
+                    "users": users,
+                    "rate": 20,
+                    "duration": WARM_UP_SECONDS,
+                    "first_seq": session.next_seqs(100),
+                }
+                for users in _shares(producers, arm)
+            ],
+        )
     for rate in session.size[f"{mode}_rates"]:
         first = session.next_seqs(int(rate * seconds) + 10)
         arm.meter.start()
@@ -41,17 +54,23 @@ def steps(session: Session, arm: Arm, mode: str, producers: list[Worker] | None 
             share = rate / len(producers)
             stride = int(share * seconds) + 10
             command = {"cmd": f"{mode}_open_loop", "rate": share, "duration": seconds}
-            produced = call_all(producers, [
-                {**command, "users": users, "first_seq": first + i * stride}
-                for i, users in enumerate(_shares(producers, arm))
-            ])
+            produced = call_all(
+                producers,
+                [
+                    {**command, "users": users, "first_seq": first + i * stride}
+                    for i, users in enumerate(_shares(producers, arm))
+                ],
+            )
             session.seq = max(session.seq, first + len(producers) * stride + 1)
         step = evaluate(session, produced, rate, seconds)
         step["cpu"] = arm.meter.stop()
         results.append(step)
-        log(f"  {mode} {rate:g}/s: delivered {step['delivered_per_s']}/s, lost {step['lost']}, "
+        log(
+            f"  {mode} {rate:g}/s: delivered {step['delivered_per_s']}/s, lost {step['lost']}, "
             f"p50 {step['latency_ms']['p50']} p99 {step['latency_ms']['p99']} ms, "
-            f"write p99 {step['write_ms']['p99']} ms, cpu {step['cpu']}" + (f" -> {step['why_not']}" if step["why_not"] else ""))
+            f"write p99 {step['write_ms']['p99']} ms, cpu {step['cpu']}"
+            + (f" -> {step['why_not']}" if step["why_not"] else "")
+        )
         if not step["passed"]:
             break
     passing = [step for step in results if step["passed"]]

@@ -15,6 +15,7 @@ from budgetpay.formatting import format_money
 
 register = template.Library()
 
+
 @register.filter
 def money(amount: Decimal | None, currency: str) -> str:
     """`{{ amount|money:currency }}`: in the signed-in person's locale (RequestLocaleMiddleware)."""
@@ -28,7 +29,7 @@ def money_signed(amount: Decimal | None, currency: str) -> str:
 
 @register.filter
 def ago(moment: datetime) -> str:
-    """"just now", "5 minutes ago", "2 days, 3 hours ago"."""
+    """ "just now", "5 minutes ago", "2 days, 3 hours ago"."""
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"

@@ -58,9 +58,7 @@ def make_transaction(
     )
 
 
-def make_budget(
-    user, *, amount: str | Decimal = "100.00", start_date: date = date(2026, 1, 1), **extra
-) -> Budget:
+def make_budget(user, *, amount: str | Decimal = "100.00", start_date: date = date(2026, 1, 1), **extra) -> Budget:
     return Budget.objects.create(user=user, amount=Decimal(amount), start_date=start_date, **extra)
 
 

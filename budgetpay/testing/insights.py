@@ -20,7 +20,9 @@ def make_calm_month(user) -> tuple[Account, Category]:
     user.save()
     account = make_account(user, name="Everyday")
     dining = make_category(user, name="Dining")
-    make_transaction(account, amount="3000.00", kind=Transaction.Kind.INCOME, on=date(2026, 11, 1), description="Salary")
+    make_transaction(
+        account, amount="3000.00", kind=Transaction.Kind.INCOME, on=date(2026, 11, 1), description="Salary"
+    )
     make_transaction(account, amount="42.50", category=dining, on=TODAY, description="Lunch")
     make_transaction(account, amount="57.50", category=dining, on=TODAY - timedelta(days=2))
     return account, dining

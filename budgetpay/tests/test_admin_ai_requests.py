@@ -12,7 +12,12 @@ pytestmark = pytest.mark.django_db
 def requests_log(user, other_user) -> dict[str, AIRequest]:
     return {
         "chat": AIRequest.objects.create(
-            user=user, purpose="chat", model="openai/gpt-4o-mini", prompt_tokens=812, completion_tokens=64, succeeded=True
+            user=user,
+            purpose="chat",
+            model="openai/gpt-4o-mini",
+            prompt_tokens=812,
+            completion_tokens=64,
+            succeeded=True,
         ),
         "failed": AIRequest.objects.create(user=user, purpose="insight:saving_tip", error="provider timed out"),
         "grace": AIRequest.objects.create(

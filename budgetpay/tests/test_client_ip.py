@@ -78,7 +78,21 @@ def test_a_short_or_missing_header_falls_back_to_the_peer(proxies, count, xff):
 
 @pytest.mark.parametrize(
     "entry",
-    ["not-an-ip", "unknown", "999.1.1.1", "203.0.113.7.8", "[::1", "<script>", "x" * 10_000, "1.2.3.4:80:90", "1.2.3.4:x", "[::1]x", "[::1]:", "1.2.3.4:", "\x00"],
+    [
+        "not-an-ip",
+        "unknown",
+        "999.1.1.1",
+        "203.0.113.7.8",
+        "[::1",
+        "<script>",
+        "x" * 10_000,
+        "1.2.3.4:80:90",
+        "1.2.3.4:x",
+        "[::1]x",
+        "[::1]:",
+        "1.2.3.4:",
+        "\x00",
+    ],
 )
 def test_garbage_in_the_trusted_entry_falls_back_to_the_peer(proxies, entry):
     proxies(1)
@@ -148,7 +162,9 @@ def _settings_in_a_new_process(**env: str) -> subprocess.CompletedProcess:
         [sys.executable, "-c", code],
         cwd=django_settings.BASE_DIR,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "budgetpay.settings", **env},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -54,8 +54,12 @@ def test_a_preflight_from_an_allowed_origin_allows_the_headers_clients_send(api_
     assert "post" in listed(response["Access-Control-Allow-Methods"])
     assert not response.has_header("Access-Control-Allow-Credentials")
     # Each origin is compared whole: the port is part of it.
-    assert preflight(api_client, "/api/v1/transactions", LOCAL_FRONT_END)["Access-Control-Allow-Origin"] == LOCAL_FRONT_END
-    assert not preflight(api_client, "/api/v1/transactions", "http://localhost:5174").has_header("Access-Control-Allow-Origin")
+    assert (
+        preflight(api_client, "/api/v1/transactions", LOCAL_FRONT_END)["Access-Control-Allow-Origin"] == LOCAL_FRONT_END
+    )
+    assert not preflight(api_client, "/api/v1/transactions", "http://localhost:5174").has_header(
+        "Access-Control-Allow-Origin"
+    )
 
 
 def test_the_signed_in_request_after_the_preflight_is_readable_without_credentials(auth_client, front_end):
@@ -106,7 +110,10 @@ def test_an_export_exposes_its_file_name(auth_client, front_end):
 def test_a_413_from_the_body_size_check_is_readable_cross_origin(auth_client, front_end, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = auth_client.post(
-        "/api/v1/notification/generate-ai", {"type": "saving_tip", "focus": "x" * 150}, format="json", HTTP_ORIGIN=FRONT_END
+        "/api/v1/notification/generate-ai",
+        {"type": "saving_tip", "focus": "x" * 150},
+        format="json",
+        HTTP_ORIGIN=FRONT_END,
     )
     assert response.status_code == 413
     assert response["Access-Control-Allow-Origin"] == FRONT_END

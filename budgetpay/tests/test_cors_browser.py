@@ -59,9 +59,10 @@ async ({api, ws, email}) => {
 """
 
 
-
 @pytest.fixture(scope="module")
-def front_ends_and_api(tmp_path_factory, e2e_database_url) -> Iterator[tuple[FakeHTTPServer, FakeHTTPServer, DaphneServer]]:
+def front_ends_and_api(
+    tmp_path_factory, e2e_database_url
+) -> Iterator[tuple[FakeHTTPServer, FakeHTTPServer, DaphneServer]]:
     with FakeHTTPServer() as listed, FakeHTTPServer() as unlisted:
         for server in (listed, unlisted):
             server.route("GET", "/", lambda request: (200, BLANK, "text/html; charset=utf-8"))

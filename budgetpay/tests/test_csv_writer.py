@@ -44,15 +44,21 @@ def formula_ledger(user):
     category = make_category(user, name="+Groceries")
     for index, text in enumerate(FORMULAS):
         make_transaction(
-            wallet, amount=f"{index + 1}.00", category=category, on=date(2026, 3, index + 1),
-            description=text, payee=text, notes=text, tags=[f"@tag{index}"],
+            wallet,
+            amount=f"{index + 1}.00",
+            category=category,
+            on=date(2026, 3, index + 1),
+            description=text,
+            payee=text,
+            notes=text,
+            tags=[f"@tag{index}"],
         )
     Budget.objects.create(
         user=user, category=category, name="-Food", amount=Decimal("100.00"), start_date=date(2026, 3, 1)
     )
     goal = Goal.objects.create(user=user, name="@Bike", target_amount=Decimal("400.00"))
     GoalEntry.objects.create(goal=goal, amount=Decimal("10.00"), date=date(2026, 3, 3), note="=1+1")
-    conversation = Conversation.objects.create(user=user, title="=WEBSERVICE(\"x\")")
+    conversation = Conversation.objects.create(user=user, title='=WEBSERVICE("x")')
     Message.objects.create(conversation=conversation, role="user", content="+cmd")
     notify(user=user, type="announcement", title="-2+3", message="@A1", respect_preferences=False)
     user.full_name = "=Ada"
@@ -110,6 +116,6 @@ def test_the_transactions_export_is_unchanged(auth_client, user, formula_ledger)
         f"2026-03-03,expense,3.00,USD,{name},'+Groceries,'-1+2,'-1+2,'-1+2,'@tag2,,",
         f"2026-03-04,expense,4.00,USD,{name},'+Groceries,'@SUM(A1:A9),'@SUM(A1:A9),'@SUM(A1:A9),'@tag3,,",
         f"2026-03-05,expense,5.00,USD,{name},'+Groceries,'\t=1+1,'\t=1+1,'\t=1+1,'@tag4,,",
-        f"2026-03-06,expense,6.00,USD,{name},'+Groceries,\"'\r=1+1\",\"'\r=1+1\",\"'\r=1+1\",'@tag5,,",
+        f'2026-03-06,expense,6.00,USD,{name},\'+Groceries,"\'\r=1+1","\'\r=1+1","\'\r=1+1",\'@tag5,,',
     ]
     assert text == "".join(line + "\r\n" for line in expected)

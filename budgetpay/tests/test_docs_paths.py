@@ -6,8 +6,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-TOP = ("budgetpay/", "users/", "transactions/", "goals/", "budgets/", "chatbot/", "notifications/", "templates/",
-       "bench/", "deploy/", "docs/", ".ci/")
+TOP = (
+    "budgetpay/",
+    "users/",
+    "transactions/",
+    "goals/",
+    "budgets/",
+    "chatbot/",
+    "notifications/",
+    "templates/",
+    "bench/",
+    "deploy/",
+    "docs/",
+    ".ci/",
+)
 SUFFIXES = (".py", ".md", ".html", ".js", ".json", ".conf", ".sh", ".ini", ".toml", ".service", ".txt")
 # `a/b.py` or `a/b.py:function`; a path with a placeholder (<app>, *) names a pattern, not a file.
 CODE_SPAN = re.compile(r"`([^`\n]{3,200})`")

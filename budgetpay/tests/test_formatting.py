@@ -90,10 +90,25 @@ def test_locales_are_read_in_either_spelling(typed, canonical):
 @pytest.mark.parametrize(
     "junk",
     [
-        "", "   ", "xx", "junk", "root", "und", "de DE", "de@euro", "en_US.UTF-8", "en-US-x-foo", "<script>",
+        "",
+        "   ",
+        "xx",
+        "junk",
+        "root",
+        "und",
+        "de DE",
+        "de@euro",
+        "en_US.UTF-8",
+        "en-US-x-foo",
+        "<script>",
         # Babel would fall back to the nearest it has ("no-such-thing" → Norwegian); refused instead.
-        "no-such-thing", "en-ZZ", "en-Abcd", "de-1901",
-        "x" * (MAX_LOCALE_CHARS + 1), 7, None,
+        "no-such-thing",
+        "en-ZZ",
+        "en-Abcd",
+        "de-1901",
+        "x" * (MAX_LOCALE_CHARS + 1),
+        7,
+        None,
     ],
 )
 def test_junk_is_not_a_locale(junk):
@@ -118,7 +133,17 @@ def test_accept_language_reads_a_bounded_prefix_of_a_huge_header():
 
 @pytest.mark.parametrize(
     ("locale", "currency"),
-    [("de-DE", "EUR"), ("de", "EUR"), ("de-CH", "CHF"), ("en-GB", "GBP"), ("en", "USD"), ("ja", "JPY"), ("pt-BR", "BRL"), ("en-001", None), (None, None)],
+    [
+        ("de-DE", "EUR"),
+        ("de", "EUR"),
+        ("de-CH", "CHF"),
+        ("en-GB", "GBP"),
+        ("en", "USD"),
+        ("ja", "JPY"),
+        ("pt-BR", "BRL"),
+        ("en-001", None),
+        (None, None),
+    ],
 )
 def test_the_currency_of_a_locales_region(locale, currency):
     assert currency_for_locale(locale) == currency

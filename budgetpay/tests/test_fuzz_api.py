@@ -45,23 +45,36 @@ def fuzz_server(tmp_path_factory):
 
 def test_no_operation_answers_5xx_or_off_schema(fuzz_server, tmp_path):
     status, body = http_json(
-        fuzz_server.url, "POST", "/api/v1/auth/register", {"email": "fuzz@example.com", "password": "fuzz-long-password-8"}
+        fuzz_server.url,
+        "POST",
+        "/api/v1/auth/register",
+        {"email": "fuzz@example.com", "password": "fuzz-long-password-8"},
     )
     assert status == 201, body
     schemathesis = Path(sys.executable).with_name("schemathesis")
     result = subprocess.run(
         [
-            str(schemathesis), "run", f"{fuzz_server.url}/api/schema/?format=json",
-            "--header", f"Authorization: Bearer {body['access']}",
-            "--max-examples", str(EXAMPLES_PER_OPERATION),
+            str(schemathesis),
+            "run",
+            f"{fuzz_server.url}/api/schema/?format=json",
+            "--header",
+            f"Authorization: Bearer {body['access']}",
+            "--max-examples",
+            str(EXAMPLES_PER_OPERATION),
             "--generation-deterministic",
-            "--generation-allow-x00", "true",
-            "--checks", CHECKS,
-            "--request-timeout", "30",
-            "--max-failures", "50",
+            "--generation-allow-x00",
+            "true",
+            "--checks",
+            CHECKS,
+            "--request-timeout",
+            "30",
+            "--max-failures",
+            "50",
             "--no-color",
         ],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True,
+        text=True,
+        timeout=1200,
         cwd=tmp_path,  # schemathesis keeps a cache in its working folder
     )
     summary = result.stdout[-4000:]

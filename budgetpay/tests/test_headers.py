@@ -252,7 +252,9 @@ def test_the_api_never_lets_personal_data_or_tokens_be_stored(client, person):
 
     # Token answers (RFC 6749 §5.1: MUST be no-store) and refusals alike.
     token = client.post(
-        "/api/v1/auth/token", {"email": person["user"].email, "password": TEST_PASSWORD}, content_type="application/json"
+        "/api/v1/auth/token",
+        {"email": person["user"].email, "password": TEST_PASSWORD},
+        content_type="application/json",
     )
     assert token.status_code == 200
     assert token["Cache-Control"] == "no-store"

@@ -35,8 +35,14 @@ def test_the_same_key_with_another_body_is_422(auth_client, main_account):
 
 
 def test_a_failed_write_leaves_the_key_free(auth_client, main_account):
-    assert post(auth_client, "/api/v1/transactions", {"account": main_account.id, "amount": "-1"}, "key-3").status_code == 400
-    assert post(auth_client, "/api/v1/transactions", {"account": main_account.id, "amount": "1.00"}, "key-3").status_code == 201
+    assert (
+        post(auth_client, "/api/v1/transactions", {"account": main_account.id, "amount": "-1"}, "key-3").status_code
+        == 400
+    )
+    assert (
+        post(auth_client, "/api/v1/transactions", {"account": main_account.id, "amount": "1.00"}, "key-3").status_code
+        == 201
+    )
 
 
 def test_keys_are_per_user(auth_client, main_account, other_user, other_client):

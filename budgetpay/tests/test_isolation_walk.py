@@ -76,18 +76,32 @@ def victim_ledger(user):
     account = make_account(user, name=f"{MARKER} account")
     category = make_category(user, name=f"{MARKER} category")
     transaction = make_transaction(account, amount="42.42", category=category, on=date(2026, 11, 3), description=MARKER)
-    budget = Budget.objects.create(user=user, name=MARKER, category=category, amount=Decimal("50.00"), start_date=date(2026, 11, 1))
+    budget = Budget.objects.create(
+        user=user, name=MARKER, category=category, amount=Decimal("50.00"), start_date=date(2026, 11, 1)
+    )
     goal = Goal.objects.create(user=user, name=MARKER, target_amount=Decimal("100.00"))
     entry = GoalEntry.objects.create(goal=goal, amount=Decimal("10.00"), date=date(2026, 11, 3), note=MARKER)
     notification = notify(user=user, type="announcement", title=MARKER, message=MARKER)
     conversation = Conversation.objects.create(user=user, title=MARKER)
     message = Message.objects.create(conversation=conversation, role="user", content=MARKER)
     action = ProposedAction.objects.create(
-        user=user, conversation=conversation, message=message, operation="delete", summary=MARKER, transaction=transaction
+        user=user,
+        conversation=conversation,
+        message=message,
+        operation="delete",
+        summary=MARKER,
+        transaction=transaction,
     )
     return {
-        Account: account, Category: category, Transaction: transaction, Budget: budget, Goal: goal,
-        GoalEntry: entry, Notification: notification, Conversation: conversation, ProposedAction: action,
+        Account: account,
+        Category: category,
+        Transaction: transaction,
+        Budget: budget,
+        Goal: goal,
+        GoalEntry: entry,
+        Notification: notification,
+        Conversation: conversation,
+        ProposedAction: action,
     }
 
 
@@ -134,7 +148,11 @@ def test_another_users_ids_in_input_are_refused_with_400(user, other_user, victi
     theirs = Account.objects.get(user=other_user, name="Main account")
     cases = [
         ("/api/v1/transactions", {"account": victim_ledger[Account].pk, "amount": "1.00"}, "account"),
-        ("/api/v1/transactions", {"account": theirs.pk, "amount": "1.00", "category": victim_ledger[Category].pk}, "category"),
+        (
+            "/api/v1/transactions",
+            {"account": theirs.pk, "amount": "1.00", "category": victim_ledger[Category].pk},
+            "category",
+        ),
         (
             "/api/v1/transactions",
             {"account": theirs.pk, "amount": "1.00", "kind": "transfer", "transfer_account": victim_ledger[Account].pk},

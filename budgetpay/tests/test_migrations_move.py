@@ -29,7 +29,9 @@ def test_rows_written_before_the_move_are_there_after_it():
         old.get_model("users", "IdempotencyKey").objects.create(
             user_id=person.pk, key="k-1", fingerprint="f" * 64, status_code=201, response_body={"id": 7}
         )
-        old.get_model("chatbot", "AIRequest").objects.create(user_id=person.pk, purpose="chat", model="m", prompt_tokens=12)
+        old.get_model("chatbot", "AIRequest").objects.create(
+            user_id=person.pk, purpose="chat", model="m", prompt_tokens=12
+        )
         old.get_model("chatbot", "AIDailyUsage").objects.create(user_id=person.pk, day="2026-12-01", used=3)
         content_types = old.get_model("contenttypes", "ContentType").objects
         content_types.get_or_create(app_label="chatbot", model="airequest")

@@ -31,7 +31,12 @@ def test_an_exponent_is_named(text, message):
 
 def test_plain_amounts_keep_their_value():
     assert [parse_decimal(text) for text in ("12", "12.", ".5", "-0.01", "+7", " 3.10 ")] == [
-        Decimal("12.00"), Decimal("12.00"), Decimal("0.50"), Decimal("-0.01"), Decimal("7.00"), Decimal("3.10"),
+        Decimal("12.00"),
+        Decimal("12.00"),
+        Decimal("0.50"),
+        Decimal("-0.01"),
+        Decimal("7.00"),
+        Decimal("3.10"),
     ]
 
 

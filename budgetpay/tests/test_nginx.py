@@ -39,7 +39,9 @@ class Nginx:
         self.port = free_port()
         self.access_log = workdir / "access.log"
         self.error_log = workdir / "error.log"
-        temp_paths = "\n".join(f"  {name}_temp_path {workdir}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temp_paths = "\n".join(
+            f"  {name}_temp_path {workdir}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         (workdir / "nginx.conf").write_text(f"""
 worker_processes 1;
 pid {workdir}/nginx.pid;
@@ -91,8 +93,9 @@ http {{
             time.sleep(0.1)
 
 
-def request(server: Nginx, method: str, path: str, *, source: str, body: str | None = None,
-            headers: dict | None = None) -> tuple[int, str, http.client.HTTPResponse]:
+def request(
+    server: Nginx, method: str, path: str, *, source: str, body: str | None = None, headers: dict | None = None
+) -> tuple[int, str, http.client.HTTPResponse]:
     """One HTTP request to nginx from the loopback address `source`."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15, source_address=(source, 0))
     try:
@@ -103,7 +106,9 @@ def request(server: Nginx, method: str, path: str, *, source: str, body: str | N
         connection.close()
 
 
-def socket_handshake(server: Nginx, path: str, *, source: str, host: str = "127.0.0.1", origin: str | None = None) -> str:
+def socket_handshake(
+    server: Nginx, path: str, *, source: str, host: str = "127.0.0.1", origin: str | None = None
+) -> str:
     """Open a WebSocket through nginx, read the server's answer, hang up; the status line."""
     origin_line = f"Origin: {origin}\r\n" if origin else ""
     with socket.create_connection(("127.0.0.1", server.port), timeout=15, source_address=(source, 0)) as sock:
@@ -129,8 +134,11 @@ def socket_handshake(server: Nginx, path: str, *, source: str, host: str = "127.
 def proxied(tmp_path_factory, e2e_database_url) -> Iterator[Nginx]:
     workdir = tmp_path_factory.mktemp("nginx")
     daphne = DaphneServer(
-        workdir, database_url=e2e_database_url, name="daphne-behind-nginx",
-        TRUSTED_PROXY_COUNT="1", THROTTLE_LOGIN=f"{LOGIN_RATE}/min",
+        workdir,
+        database_url=e2e_database_url,
+        name="daphne-behind-nginx",
+        TRUSTED_PROXY_COUNT="1",
+        THROTTLE_LOGIN=f"{LOGIN_RATE}/min",
         CACHE_URL="",  # its own in-memory counters: nothing left over from another run
     ).start()
     nginx = Nginx(workdir, daphne.port)
@@ -177,7 +185,9 @@ def test_forged_forwarded_headers_do_not_escape_the_login_throttle(proxied):
     assert statuses == [401] * LOGIN_RATE + [429] * (25 - LOGIN_RATE)
     # The throttle counted the attacker's real address, not nginx's and not a forged one:
     # another client behind the same nginx still has its whole allowance.
-    assert [wrong_login(proxied, 100 + i, source=NEIGHBOUR, forwarded=ATTACKER) for i in range(LOGIN_RATE)] == [401] * LOGIN_RATE
+    assert [wrong_login(proxied, 100 + i, source=NEIGHBOUR, forwarded=ATTACKER) for i in range(LOGIN_RATE)] == [
+        401
+    ] * LOGIN_RATE
     assert wrong_login(proxied, 200, source=NEIGHBOUR, forwarded=None) == 429
 
 
@@ -188,9 +198,18 @@ def page_sign_in(server: Nginx, i: int, *, source: str, forwarded: str) -> str:
     cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     body = urlencode({"csrfmiddlewaretoken": token, "login": f"page{source}-{i}@example.com", "password": "wrong"})
-    status, page, _ = request(server, "POST", "/accounts/login/", source=source, body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}", "X-Forwarded-For": forwarded,
-    })
+    status, page, _ = request(
+        server,
+        "POST",
+        "/accounts/login/",
+        source=source,
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookie}",
+            "X-Forwarded-For": forwarded,
+        },
+    )
     assert status == 200, page[:500]
     return "locked" if "Too many failed login attempts" in page else "refused"
 
@@ -207,7 +226,11 @@ def test_a_page_served_through_nginx_on_its_own_port_opens_its_socket(proxied):
     """nginx passes the Host with its port ($http_host), so the socket's same-origin check
     (scheme, host and port) accepts the page nginx served and still refuses another port."""
     here = f"127.0.0.1:{proxied.port}"
-    own_page = socket_handshake(proxied, "/api/v1/notification/ws", source=NEIGHBOUR, host=here, origin=f"http://{here}")
-    other_port = socket_handshake(proxied, "/api/v1/notification/ws", source=NEIGHBOUR, host=here, origin="http://127.0.0.1:6666")
+    own_page = socket_handshake(
+        proxied, "/api/v1/notification/ws", source=NEIGHBOUR, host=here, origin=f"http://{here}"
+    )
+    other_port = socket_handshake(
+        proxied, "/api/v1/notification/ws", source=NEIGHBOUR, host=here, origin="http://127.0.0.1:6666"
+    )
     assert own_page.split()[1] == "101", own_page
     assert other_port.split()[1] == "403", other_port

@@ -75,7 +75,10 @@ def test_a_real_server_refuses_a_page_on_another_port(daphne_server):
     """Against Daphne on 127.0.0.1:<port>: a page on localhost:6666 is refused with 403 at
     the handshake; our own origin and a client without Origin (a phone) get in."""
     status, tokens = http_json(
-        daphne_server.url, "POST", "/api/v1/auth/register", {"email": "origin@example.com", "password": "origin-long-password-19"}
+        daphne_server.url,
+        "POST",
+        "/api/v1/auth/register",
+        {"email": "origin@example.com", "password": "origin-long-password-19"},
     )
     assert status == 201, tokens
     url = f"{daphne_server.ws_url}{WS}?token={tokens['access']}&unread_count=1"
@@ -95,7 +98,12 @@ async def test_the_forwarded_host_counts_only_where_django_trusts_it(user, clien
     """As request.get_host(): X-Forwarded-Host names our origin only with USE_X_FORWARDED_HOST."""
     await sync_to_async(client.force_login)(user)
     cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
-    proxied = [cookie, (b"host", b"localhost"), (b"x-forwarded-host", b"localhost:8080"), (b"origin", b"http://localhost:8080")]
+    proxied = [
+        cookie,
+        (b"host", b"localhost"),
+        (b"x-forwarded-host", b"localhost:8080"),
+        (b"origin", b"http://localhost:8080"),
+    ]
     assert not await handshake(proxied)
     settings.USE_X_FORWARDED_HOST = True
     assert await handshake(proxied)

@@ -200,7 +200,9 @@ def test_the_inbox_holds_what_the_rules_said_over_the_months(demo):
     assert len(read_at) == 1
     (last_read,) = read_at
     assert timedelta(days=INBOX_READ_DAYS_AGO - 1) < now - last_read < timedelta(days=INBOX_READ_DAYS_AGO + 1)
-    assert max(read.values_list("created_at", flat=True)) <= last_read < min(unread.values_list("created_at", flat=True))
+    assert (
+        max(read.values_list("created_at", flat=True)) <= last_read < min(unread.values_list("created_at", flat=True))
+    )
 
 
 def test_every_month_brings_its_notifications(demo):

@@ -16,7 +16,10 @@ from budgetpay.origin import cors_origin_allowed
 WS = "/api/v1/notification/ws"
 CHAT = "/api/v1/chatbot/ws"
 FRONT = "https://app.front.example"
-CROSS_ORIGIN_SESSION = (4001, "authentication required: a page on another origin passes ?token=<access JWT>; cookies are not used")
+CROSS_ORIGIN_SESSION = (
+    4001,
+    "authentication required: a page on another origin passes ?token=<access JWT>; cookies are not used",
+)
 
 
 @pytest.fixture
@@ -71,14 +74,15 @@ def from_page(origin: str) -> list[tuple[bytes, bytes]]:
     return [(b"origin", origin.encode()), (b"host", b"testserver")]
 
 
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 @pytest.mark.parametrize("origin", [FRONT, "http://localhost:3000"])
 async def test_a_token_socket_from_a_cors_origin_is_accepted(cors_origins, user, client, origin):
     # The browser sends our cookie too: the token decides, the cookie is ignored.
     cookie = await session_cookie(user, client)
-    connected, socket = await handshake(WS, f"token={AccessToken.for_user(user)}&unread_count=1", [cookie, *from_page(origin)])
+    connected, socket = await handshake(
+        WS, f"token={AccessToken.for_user(user)}&unread_count=1", [cookie, *from_page(origin)]
+    )
     assert connected
     assert json.loads(await socket.receive_from(timeout=3)) == {"type": "unread_count", "data": {"unread_count": 0}}
     await socket.send_json_to({"type": "ping"})
@@ -116,7 +120,14 @@ async def test_a_session_socket_from_a_cors_origin_is_refused(cors_origins, user
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
-    "origin", ["https://evil.example", "http://app.front.example", "https://app.front.example:8443", "http://localhost:3001", "null"]
+    "origin",
+    [
+        "https://evil.example",
+        "http://app.front.example",
+        "https://app.front.example:8443",
+        "http://localhost:3001",
+        "null",
+    ],
 )
 async def test_other_origins_are_refused_at_the_handshake_even_with_a_token(cors_origins, user, origin):
     connected, _ = await handshake(WS, f"token={AccessToken.for_user(user)}", from_page(origin))

@@ -33,7 +33,9 @@ async def test_an_unrouted_path_is_closed_with_4404(user, path):
 async def test_a_foreign_page_is_still_refused_at_the_handshake_first(user, client):
     await sync_to_async(client.force_login)(user)
     cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
-    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[cookie, (b"origin", b"https://evil.example")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[cookie, (b"origin", b"https://evil.example")]
+    )
     connected, _ = await communicator.connect()
     assert not connected
 
@@ -41,7 +43,10 @@ async def test_a_foreign_page_is_still_refused_at_the_handshake_first(user, clie
 @pytest.mark.e2e
 def test_a_real_server_refuses_the_setup_guides_path_without_a_traceback(daphne_server):
     status, tokens = http_json(
-        daphne_server.url, "POST", "/api/v1/auth/register", {"email": "guide@example.com", "password": "guide-long-password-61"}
+        daphne_server.url,
+        "POST",
+        "/api/v1/auth/register",
+        {"email": "guide@example.com", "password": "guide-long-password-61"},
     )
     assert status == 201, tokens
     log_before = daphne_server.log_path.stat().st_size

@@ -224,7 +224,10 @@ THRESHOLD_MESSAGES = [
     ([], ["Ensure this field has at least 1 elements."]),
     ([0], ["Ensure this value is greater than or equal to 1."]),
     ([80, 1001], ["Ensure this value is less than or equal to 1000."]),
-    ([0, 1001], ["Ensure this value is greater than or equal to 1.", "Ensure this value is less than or equal to 1000."]),
+    (
+        [0, 1001],
+        ["Ensure this value is greater than or equal to 1.", "Ensure this value is less than or equal to 1000."],
+    ),
     ([80, 80], ["Each threshold may appear once."]),
     ([1, 2, 3, 4, 5, 6], ["Ensure this field has no more than 5 elements."]),
 ]

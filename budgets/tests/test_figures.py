@@ -339,7 +339,7 @@ def test_the_budget_row_explains_a_carry_over(monkeypatch, user, eating_out):
     client = page_client_for(user)
     for page in ("/budgets/", "/"):
         html = " ".join(client.get(page).content.decode().split())
-        assert "<strong>$38.46</strong> <span class=\"muted\">of $5.54 available</span>" in html
+        assert '<strong>$38.46</strong> <span class="muted">of $5.54 available</span>' in html
         assert "$70.00 budgeted − $64.46 carried over (overspent before)" in html
 
     eating_out.amount = D("200.00")
@@ -350,4 +350,4 @@ def test_the_budget_row_explains_a_carry_over(monkeypatch, user, eating_out):
     eating_out.rollover = False
     eating_out.save()
     html = " ".join(client.get("/budgets/").content.decode().split())
-    assert "<span class=\"muted\">of $200.00</span>" in html and "carried over" not in html
+    assert '<span class="muted">of $200.00</span>' in html and "carried over" not in html

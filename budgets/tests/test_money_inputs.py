@@ -20,5 +20,7 @@ def test_the_budget_form_refuses_amounts_that_are_not_plain(page_client, amount,
 def test_the_budget_form_keeps_its_amount_limits_and_messages(page_client):
     budget = {"category": "", "amount": "0", "period": "monthly", "thresholds": "80"}
     assert_form_refused(page_client.post("/budgets/new/", budget), "amount", "Enter an amount above zero.")
-    assert_form_refused(page_client.post("/budgets/new/", {**budget, "amount": "1.234"}), "amount", "Use at most 2 decimal places.")
+    assert_form_refused(
+        page_client.post("/budgets/new/", {**budget, "amount": "1.234"}), "amount", "Use at most 2 decimal places."
+    )
     assert not Budget.objects.exists()

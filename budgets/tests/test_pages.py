@@ -9,14 +9,20 @@ import pytest
 from django.test import Client
 
 from budgetpay.periods import user_today
-from budgetpay.testing.factories import main_account_of, make_account, make_budget_this_month, make_category, make_notification, make_transaction
+from budgetpay.testing.factories import (
+    main_account_of,
+    make_account,
+    make_budget_this_month,
+    make_category,
+    make_notification,
+    make_transaction,
+)
 from budgets.models import Budget
 from goals.models import Goal
 from notifications.models import Notification
 from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
-
 
 
 # --- Dashboard ------------------------------------------------------------------------------------------
@@ -32,10 +38,17 @@ def test_the_front_page_is_the_dashboard_once_signed_in(user):
     assert b"Hello, Ada" in dashboard.content
 
 
-
 def test_the_quick_expense_form_shows_errors_and_keeps_what_was_typed(page_client, user, main_account):
-    response = page_client.post("/", {"quick-kind": "expense", "quick-amount": "", "quick-date": "2026-02-30",
-                                 "quick-description": "Farmers market", "quick-account": main_account.pk})
+    response = page_client.post(
+        "/",
+        {
+            "quick-kind": "expense",
+            "quick-amount": "",
+            "quick-date": "2026-02-30",
+            "quick-description": "Farmers market",
+            "quick-account": main_account.pk,
+        },
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="id_quick-amount_error">Enter an amount.</p>' in html
@@ -46,15 +59,20 @@ def test_the_quick_expense_form_shows_errors_and_keeps_what_was_typed(page_clien
     assert not Transaction.objects.exists()
 
 
-
 def test_an_expense_from_the_dashboard_is_saved_through_the_ledger_and_notifies(page_client, user, main_account):
     food = make_category(user, name="Food")
     make_budget_this_month(user, category=food, amount="100.00")
     today = user_today(user)
     response = page_client.post(
         "/",
-        {"quick-kind": "expense", "quick-amount": "85", "quick-category": food.pk, "quick-date": today.isoformat(),
-         "quick-description": "Groceries", "quick-account": main_account.pk},
+        {
+            "quick-kind": "expense",
+            "quick-amount": "85",
+            "quick-category": food.pk,
+            "quick-date": today.isoformat(),
+            "quick-description": "Groceries",
+            "quick-account": main_account.pk,
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -67,8 +85,7 @@ def test_an_expense_from_the_dashboard_is_saved_through_the_ledger_and_notifies(
     html = page.content.decode()
     assert "Expense of $85.00 saved (Food," in html
     assert 'class="budget health-warning"' in html
-    assert 'data-unread-badge>1</span>' in html
-
+    assert "data-unread-badge>1</span>" in html
 
 
 def test_a_new_persons_dashboard_says_what_to_do_first(page_client):
@@ -77,7 +94,6 @@ def test_a_new_persons_dashboard_says_what_to_do_first(page_client):
     assert "Add your first expense" in html
     assert "Start a goal" in html
     assert 'class="donut"' not in html
-
 
 
 def test_the_dashboard_shows_budgets_by_health_charts_goals_and_recent_spending(page_client, user, main_account):
@@ -102,7 +118,6 @@ def test_the_dashboard_shows_budgets_by_health_charts_goals_and_recent_spending(
     assert "Bike" in html and "Flights" in html
 
 
-
 def test_the_dashboard_shows_an_earlier_month_and_ignores_a_bad_one(page_client, user, main_account):
     today = user_today(user)
     last_month = today.replace(day=1) - timedelta(days=1)
@@ -112,7 +127,6 @@ def test_the_dashboard_shows_an_earlier_month_and_ignores_a_bad_one(page_client,
     assert earlier.context["summary"].totals.spending == Decimal("42.00")
     assert page_client.get("/?month=garbage").context["summary"].period.start == today.replace(day=1)
     assert page_client.get("/?month=2999-01").context["summary"].period.start == today.replace(day=1)
-
 
 
 def _fill(user, *, size: int) -> None:
@@ -127,7 +141,6 @@ def _fill(user, *, size: int) -> None:
         make_notification(user, f"Alert {number}")
 
 
-
 @pytest.mark.parametrize("size", [1, 12])
 def test_the_dashboard_query_count_does_not_grow_with_the_data(page_client, user, django_assert_max_num_queries, size):
     _fill(user, size=size)
@@ -137,13 +150,14 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(page_client, user
     assert len(response.context["statuses"]) == size
 
 
-
 # --- Budgets --------------------------------------------------------------------------------------------
 
 
 def test_budget_form_errors_and_creation(page_client, user):
     food = make_category(user, name="Food")
-    bad = page_client.post("/budgets/new/", {"category": food.pk, "amount": "", "period": "monthly", "thresholds": "80, lots"})
+    bad = page_client.post(
+        "/budgets/new/", {"category": food.pk, "amount": "", "period": "monthly", "thresholds": "80, lots"}
+    )
     assert bad.status_code == 200
     errors = bad.context["form"].errors
     assert errors["amount"] == ["Enter an amount."]
@@ -152,16 +166,19 @@ def test_budget_form_errors_and_creation(page_client, user):
     assert 'value="80, lots"' in html
     assert f'<option value="{food.pk}" selected>Food</option>' in html
 
-    good = page_client.post("/budgets/new/", {"category": food.pk, "amount": "250", "period": "monthly", "thresholds": "100, 50%"})
+    good = page_client.post(
+        "/budgets/new/", {"category": food.pk, "amount": "250", "period": "monthly", "thresholds": "100, 50%"}
+    )
     assert good.status_code == 302
     budget = Budget.objects.get()
     assert (budget.category, budget.amount, budget.thresholds) == (food, Decimal("250.00"), [50, 100])
 
-    edited = page_client.post(f"/budgets/{budget.pk}/edit/", {"category": "", "amount": "300", "period": "weekly", "thresholds": "90"})
+    edited = page_client.post(
+        f"/budgets/{budget.pk}/edit/", {"category": "", "amount": "300", "period": "weekly", "thresholds": "90"}
+    )
     assert edited.status_code == 302
     budget.refresh_from_db()
     assert (budget.category, budget.period, budget.thresholds) == (None, "weekly", [90])
-
 
 
 @pytest.mark.parametrize("thresholds", ["0, 80", "80, 80", "10, 20, 30, 40, 50, 60", "80, 1001", ", ,"])

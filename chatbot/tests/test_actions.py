@@ -54,7 +54,11 @@ def test_a_command_is_proposed_then_applied_once_on_confirmation(auth_client, us
     tx = Transaction.objects.get(description="lunch")
     assert Transaction.objects.count() == before + 1
     assert (tx.amount, tx.date, tx.category.name, tx.account.name, tx.kind) == (
-        Decimal("12.50"), user_today(user), "Food", "Main account", "expense",
+        Decimal("12.50"),
+        user_today(user),
+        "Food",
+        "Main account",
+        "expense",
     )
     assert confirmed.json()["status"] == "confirmed"
     assert auth_client.post(f"{ACTIONS}/{action['id']}/cancel").status_code == 400

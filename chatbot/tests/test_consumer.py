@@ -48,14 +48,18 @@ async def test_the_socket_runs_as_many_tool_rounds_as_the_model_needs(user, ledg
 
     pieces, final = await chat(socket, "Groceries last month, and how are my budgets?")
 
-    assert "".join(pieces) == final["data"]["content"] == (
-        "Groceries were 52.50 USD last month; your budgets are listed in the app."
+    assert (
+        "".join(pieces)
+        == final["data"]["content"]
+        == ("Groceries were 52.50 USD last month; your budgets are listed in the app.")
     )
     first, second, third = fake_openrouter.calls
     assert all(call.get("stream") is True and "tools" in call for call in (first, second, third))
     assert json.loads(second["messages"][-1]["content"])["total_spent"] == "52.50"
     assert second["messages"][-1]["tool_call_id"] == "call_a"
-    assert third["messages"][-1]["tool_call_id"] == "call_b" and third["messages"][-2]["tool_calls"][0]["id"] == "call_b"
+    assert (
+        third["messages"][-1]["tool_call_id"] == "call_b" and third["messages"][-2]["tool_calls"][0]["id"] == "call_b"
+    )
     stored = await database_sync_to_async(list)(Message.objects.filter(conversation_id=final["data"]["conversation"]))
     assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
     assert [m.data.get("name") for m in stored if m.role == "tool"] == ["spending_summary", "budget_status"]
@@ -72,8 +76,10 @@ async def test_text_written_before_a_tool_call_is_part_of_the_stored_answer(user
 
     pieces, final = await chat(socket, "Groceries last month?")
 
-    assert "".join(pieces) == final["data"]["content"] == (
-        "Let me look that up. You spent 52.50 USD on groceries last month."
+    assert (
+        "".join(pieces)
+        == final["data"]["content"]
+        == ("Let me look that up. You spent 52.50 USD on groceries last month.")
     )
     stored = await database_sync_to_async(list)(Message.objects.filter(conversation_id=final["data"]["conversation"]))
     asking = [m for m in stored if m.role == "assistant" and m.tool_calls]

@@ -75,7 +75,9 @@ def test_streaming_yields_the_text_in_pieces(user, fake_openrouter):
 def test_a_streamed_tool_call_is_put_together_from_its_pieces(user, fake_openrouter):
     arguments = {"period": "this_month", "category": "Groceries and household things"}
     fake_openrouter.reply_tool_call("spending_summary", arguments, "call_7")
-    reply = llm.stream(user=user, purpose="chat", messages=HELLO, tools=[{"type": "function", "function": {"name": "x"}}])
+    reply = llm.stream(
+        user=user, purpose="chat", messages=HELLO, tools=[{"type": "function", "function": {"name": "x"}}]
+    )
     assert list(reply) == []
     (call,) = reply.tool_calls
     assert (call.id, call.name, json.loads(call.arguments)) == ("call_7", "spending_summary", arguments)

@@ -11,7 +11,6 @@ from transactions.models import Transaction
 pytestmark = pytest.mark.django_db
 
 
-
 def test_the_assistant_page_without_javascript(page_client, user, ai_off):
     empty = page_client.post("/chat/", {"content": ""})
     assert empty.context["form"].errors["content"] == ["Write a message."]
@@ -24,12 +23,12 @@ def test_the_assistant_page_without_javascript(page_client, user, ai_off):
     assert 'data-api="/api/v1/chatbot/messages"' in page
 
 
-
 def test_a_proposed_change_is_confirmed_from_the_page(page_client, user, main_account):
     tx = make_transaction(main_account, amount="4.00", description="Typo")
     conversation = chat_services.conversation_create(user=user)
-    action = ProposedAction.objects.create(user=user, conversation=conversation, operation="delete", summary="Delete Typo", transaction=tx)
+    action = ProposedAction.objects.create(
+        user=user, conversation=conversation, operation="delete", summary="Delete Typo", transaction=tx
+    )
     response = page_client.post(f"/chat/actions/{action.pk}/confirm/")
     assert response["Location"] == f"/chat/{conversation.pk}/"
     assert not Transaction.objects.filter(pk=tx.pk).exists()
-

@@ -81,7 +81,9 @@ def test_rules_propose_a_command_with_category_and_date(auth_client, user, ledge
     reply = send(auth_client, "spent 4,20 on groceries yesterday").json()["reply"]
     action = ProposedAction.objects.get(pk=reply["actions"][0]["id"])
     assert (action.amount, action.date, action.category) == (
-        Decimal("4.20"), ledger.today - timedelta(days=1), ledger.groceries,
+        Decimal("4.20"),
+        ledger.today - timedelta(days=1),
+        ledger.groceries,
     )
     assert ProposedAction.objects.filter(status="pending").count() == 2
 

@@ -157,6 +157,7 @@ TOOLS: dict[str, Tool] = {
 }
 TOOL_SPECS = [tool.spec for tool in TOOLS.values()]
 
+
 def run_tool(turn: Turn, *, name: str, arguments: str) -> dict[str, Any]:
     """Run one tool call from the model; problems come back as {"error": ...}."""
     tool = TOOLS.get(name)

@@ -30,7 +30,10 @@ def test_create_a_goal_linked_to_a_savings_account(monkeypatch, auth_client, use
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["name"], body["target_amount"], body["target_date"], body["account"]) == (
-        "Bike", "700.00", "2026-01-14", savings.pk
+        "Bike",
+        "700.00",
+        "2026-01-14",
+        savings.pk,
     )
     assert body["progress"] == {
         "saved": "0.00",

@@ -20,7 +20,6 @@ BELL_ITEMS = 6
 RELATED_PAGES = {"budget": "budgets:edit", "goal": "goals:entry", "transaction": "transactions:edit"}
 
 
-
 @dataclass(frozen=True)
 class Bell:
     unread: int

@@ -109,7 +109,9 @@ def test_staff_broadcast_from_the_admin(client, user, other_user):
     client.force_login(staff)
     page = client.get("/admin/notifications/notification/broadcast/")
     assert page.status_code == 200
-    empty = client.post("/admin/notifications/notification/broadcast/", {"title": "Hi", "message": "M", "level": "info"})
+    empty = client.post(
+        "/admin/notifications/notification/broadcast/", {"title": "Hi", "message": "M", "level": "info"}
+    )
     assert b"Choose recipients" in empty.content
     sent = client.post(
         "/admin/notifications/notification/broadcast/",

@@ -115,9 +115,7 @@ def books(user):
     account = Account.objects.get(user=user, name="Main account")
     food = Category.objects.get(user=user, name="Food", kind=Category.Kind.EXPENSE)
     today = user_today(user)
-    Budget.objects.create(
-        user=user, category=food, amount=Decimal("100.00"), start_date=today, thresholds=[80, 100]
-    )
+    Budget.objects.create(user=user, category=food, amount=Decimal("100.00"), start_date=today, thresholds=[80, 100])
     first = make_transaction(account, amount="10.00", category=food, on=today)
     second = make_transaction(account, amount="10.00", category=food, on=today)
     Notification.objects.all().delete()
@@ -125,9 +123,7 @@ def books(user):
 
 
 def threshold_notifications() -> list[tuple[str, int]]:
-    return [
-        (n.type, n.data["threshold"]) for n in Notification.objects.filter(type__in=THRESHOLD_TYPES).order_by("id")
-    ]
+    return [(n.type, n.data["threshold"]) for n in Notification.objects.filter(type__in=THRESHOLD_TYPES).order_by("id")]
 
 
 def test_two_concurrent_edits_that_cross_a_threshold_together_notify_once(clients, books):
@@ -228,8 +224,10 @@ def test_two_concurrent_expenses_of_one_person_both_land(clients, user, books):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=spend, args=(0, clients[0], account)),
-               threading.Thread(target=spend, args=(1, clients[1], card))]
+    threads = [
+        threading.Thread(target=spend, args=(0, clients[0], account)),
+        threading.Thread(target=spend, args=(1, clients[1], card)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -67,7 +67,9 @@ class Device:
                     while not self.stopped:
                         receiving = asyncio.ensure_future(socket.recv())
                         dropping = asyncio.ensure_future(self.drop.wait())
-                        done, _ = await asyncio.wait({receiving, dropping}, timeout=1, return_when=asyncio.FIRST_COMPLETED)
+                        done, _ = await asyncio.wait(
+                            {receiving, dropping}, timeout=1, return_when=asyncio.FIRST_COMPLETED
+                        )
                         dropping.cancel()
                         if receiving in done:
                             self.handle(json.loads(receiving.result()))
@@ -96,7 +98,12 @@ class Writer:
     async def write(self, index: int, deadline: float) -> None:
         person = self.people[index % len(self.people)]
         key = str(uuid.uuid4())
-        body = {"account": person["account"], "kind": "income", "amount": f"{index % 90 + 10}.25", "description": f"chaos {index}"}
+        body = {
+            "account": person["account"],
+            "kind": "income",
+            "amount": f"{index % 90 + 10}.25",
+            "description": f"chaos {index}",
+        }
         attempt = 0
         while time.monotonic() < deadline:
             server = self.servers[(index + attempt) % len(self.servers)]
@@ -143,11 +150,18 @@ def test_nothing_is_lost_under_faults(tmp_path, private_postgres, private_redis,
         "THROTTLE_REGISTER": "100000/min",
         "THROTTLE_LOGIN": "100000/min",
     }
-    servers = [DaphneServer(tmp_path, database_url=database_url, name=f"chaos-{i}", **overrides).start() for i in range(2)]
+    servers = [
+        DaphneServer(tmp_path, database_url=database_url, name=f"chaos-{i}", **overrides).start() for i in range(2)
+    ]
     try:
         people = []
         for i in range(CLIENTS):
-            status, body = http_json(servers[i % 2].url, "POST", "/api/v1/auth/register", {"email": f"c{i}@example.com", "password": PASSWORD})
+            status, body = http_json(
+                servers[i % 2].url,
+                "POST",
+                "/api/v1/auth/register",
+                {"email": f"c{i}@example.com", "password": PASSWORD},
+            )
             assert status == 201, body
             status, accounts = http_json(servers[0].url, "GET", "/api/v1/accounts", token=body["access"])
             people.append({"id": body["user"]["id"], "access": body["access"], "account": accounts["results"][0]["id"]})
@@ -157,7 +171,9 @@ def test_nothing_is_lost_under_faults(tmp_path, private_postgres, private_redis,
             server.stop()
 
     with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
-        created = conn.execute("SELECT user_id, id FROM notifications_notification WHERE type = 'income_received'").fetchall()
+        created = conn.execute(
+            "SELECT user_id, id FROM notifications_notification WHERE type = 'income_received'"
+        ).fetchall()
         stored = {row[0] for row in conn.execute("SELECT id FROM transactions_transaction WHERE kind = 'income'")}
         orphans = conn.execute(
             "SELECT count(*) FROM transactions_transaction t WHERE t.kind = 'income' AND NOT EXISTS "
@@ -193,7 +209,9 @@ def test_nothing_is_lost_under_faults(tmp_path, private_postgres, private_redis,
     assert delivered == len(created)
     assert sum(device.replayed for device in devices) > 0, "the faults forced resumes"
     assert writer.statuses.get("503", 0) > 0, "the PostgreSQL outage was seen as 503"
-    assert writer.outage_messages == {"The database is unavailable right now; nothing was saved. Try again in a few seconds."}
+    assert writer.outage_messages == {
+        "The database is unavailable right now; nothing was saved. Try again in a few seconds."
+    }
 
 
 async def _chaos(people, servers, postgres, redis) -> dict:

@@ -76,7 +76,9 @@ async def test_bad_credentials_close_with_a_code(query, code):
     assert await socket.receive_output(timeout=3) == {
         "type": "websocket.close",
         "code": code,
-        "reason": "authentication required: pass ?token=<access JWT>" if "garbage" not in query else "invalid token: sign in again",
+        "reason": "authentication required: pass ?token=<access JWT>"
+        if "garbage" not in query
+        else "invalid token: sign in again",
     }
 
 
@@ -102,7 +104,9 @@ async def test_socket_closes_with_4002_when_the_token_expires_while_connected(us
 async def test_session_cookie_authenticates_the_account_pages(user, client):
     await sync_to_async(client.force_login)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    socket = await open_socket("unread_count=1", headers=[(b"cookie", cookie), (b"origin", b"http://testserver"), (b"host", b"testserver")])
+    socket = await open_socket(
+        "unread_count=1", headers=[(b"cookie", cookie), (b"origin", b"http://testserver"), (b"host", b"testserver")]
+    )
     assert (await receive(socket))["type"] == "unread_count"
     await socket.disconnect()
 
@@ -110,7 +114,9 @@ async def test_session_cookie_authenticates_the_account_pages(user, client):
 async def test_a_foreign_origin_is_refused(user, client):
     await sync_to_async(client.force_login)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    communicator = WebsocketCommunicator(application, WS, headers=[(b"cookie", cookie), (b"origin", b"https://evil.example")])
+    communicator = WebsocketCommunicator(
+        application, WS, headers=[(b"cookie", cookie), (b"origin", b"https://evil.example")]
+    )
     connected, _ = await communicator.connect()
     assert not connected
 

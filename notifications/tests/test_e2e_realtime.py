@@ -31,7 +31,12 @@ def over_budget_setup(server: DaphneServer, token: str) -> tuple[int, int]:
         server.url,
         "POST",
         "/api/v1/budgets",
-        {"category": category["id"], "amount": "100.00", "period": "monthly", "start_date": date.today().replace(day=1).isoformat()},
+        {
+            "category": category["id"],
+            "amount": "100.00",
+            "period": "monthly",
+            "start_date": date.today().replace(day=1).isoformat(),
+        },
         token,
     )
     assert status == 201, budget
@@ -67,7 +72,13 @@ def two_processes(tmp_path_factory, postgres_url, redis_url):
     workdir = tmp_path_factory.mktemp("realtime")
     database_url = prepare_e2e_database(workdir, "realtime", base_url=postgres_url)
     servers = [
-        DaphneServer(workdir, database_url=database_url, name=f"daphne-{i}", REDIS_URL=redis_url, CHANNEL_LAYER_PREFIX="e2e-realtime").start()
+        DaphneServer(
+            workdir,
+            database_url=database_url,
+            name=f"daphne-{i}",
+            REDIS_URL=redis_url,
+            CHANNEL_LAYER_PREFIX="e2e-realtime",
+        ).start()
         for i in range(2)
     ]
     yield servers
@@ -79,7 +90,9 @@ def test_a_write_on_one_process_reaches_a_socket_on_another(two_processes):
     first, second = two_processes
     tokens = sign_up(first, "cross@example.com")
     account, category = over_budget_setup(first, tokens["access"])
-    with connect(f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10) as socket:
+    with connect(
+        f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10
+    ) as socket:
         assert json.loads(socket.recv(timeout=10)) == {"type": "unread_count", "data": {"unread_count": 0}}
         expense = post_expense(second, tokens["access"], account, category, "120.00")
         message = frames_until(socket, is_notification("budget_exceeded"))
@@ -94,7 +107,9 @@ def test_a_write_on_one_process_reaches_a_socket_on_another(two_processes):
 def test_an_idle_socket_stays_open_past_the_redis_socket_timeout(two_processes):
     first, _ = two_processes
     tokens = sign_up(first, "idle@example.com")
-    with connect(f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10) as socket:
+    with connect(
+        f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10
+    ) as socket:
         socket.recv(timeout=10)
         with pytest.raises(TimeoutError):
             socket.recv(timeout=35)  # 35 s of silence, longer than redis-py's 5 s default timeout
@@ -108,7 +123,9 @@ def test_redis_down_the_expense_is_saved_and_replayed_later(tmp_path, postgres_u
     try:
         tokens = sign_up(server, "outage@example.com")
         account, category = over_budget_setup(server, tokens["access"])
-        with connect(f"{server.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10) as socket:
+        with connect(
+            f"{server.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10
+        ) as socket:
             socket.recv(timeout=10)
             status, notifications = http_json(server.url, "GET", "/api/v1/notification", token=tokens["access"])
             last_seen = max([n["id"] for n in notifications["results"]], default=0)

@@ -32,7 +32,14 @@ def test_an_overspent_budget_reads_in_whole_yen():
         "currency": "JPY",
         "month": {"spending": "5000.00", "income": "0.00", "days_left": 3, "spending_change_percent": None},
         "budgets": [
-            {"name": "Food", "spent": "5000.00", "available": "3999.50", "remaining": "-1000.50", "days_left": 3, "percent_used": "125.01"}
+            {
+                "name": "Food",
+                "spent": "5000.00",
+                "available": "3999.50",
+                "remaining": "-1000.50",
+                "days_left": 3,
+                "percent_used": "125.01",
+            }
         ],
         "goals": [],
         "top_categories": [],
@@ -42,7 +49,7 @@ def test_an_overspent_budget_reads_in_whole_yen():
     assert insight.message == (
         "You have spent ¥5,000 of ¥4,000 on Food, ¥1,001 over, with 3 day(s) left in the period."
     )
-    assert rules_insight(Notification.Type.SPENDING_ALERT, {**context, "currency": "EUR"}, locale="de-DE").message.startswith(
-        f"You have spent 5.000,00{NBSP}€ of 3.999,50{NBSP}€ on Food, 1.000,50{NBSP}€ over"
-    )
+    assert rules_insight(
+        Notification.Type.SPENDING_ALERT, {**context, "currency": "EUR"}, locale="de-DE"
+    ).message.startswith(f"You have spent 5.000,00{NBSP}€ of 3.999,50{NBSP}€ on Food, 1.000,50{NBSP}€ over")
     assert Decimal(context["budgets"][0]["remaining"]) == Decimal("-1000.50")  # the context is untouched

@@ -121,7 +121,11 @@ def test_notification_type_in_the_body(auth_client, ledger, ai_off):
     [
         ("?notification_type=saving_tip", {"type": "goal_progress"}, "goal_progress"),
         ("", {"type": "goal_progress", "notification_type": "saving_tip"}, "goal_progress"),
-        ("?notification_type=saving_tip", {"type": "goal_progress", "notification_type": "spending_alert"}, "goal_progress"),
+        (
+            "?notification_type=saving_tip",
+            {"type": "goal_progress", "notification_type": "spending_alert"},
+            "goal_progress",
+        ),
         ("?notification_type=saving_tip", {"notification_type": "spending_alert"}, "spending_alert"),
     ],
 )
@@ -175,7 +179,9 @@ def test_the_seeds_request_twice_stores_and_pushes_one_insight(
             response = auth_client.post(GENERATE, content_type="application/json")
         return response, callbacks
 
-    ((first, first_callbacks), first_pushes), ((second, second_callbacks), second_pushes) = with_a_socket_of(user, ask, ask)
+    ((first, first_callbacks), first_pushes), ((second, second_callbacks), second_pushes) = with_a_socket_of(
+        user, ask, ask
+    )
     assert first.status_code == 201, first.json()
     assert first.json()["type"] == "budget_insight"
     assert len(first_callbacks) == 1

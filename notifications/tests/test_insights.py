@@ -19,6 +19,7 @@ from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_c
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch) -> Clock:
     return freeze_now(monkeypatch, NOW)
@@ -63,7 +64,9 @@ def test_insight_type_selection(user, prepare, expected):
     if prepare == "overspent":
         Budget.objects.create(user=user, category=food, amount=Decimal("5.00"), start_date=TODAY)
     if prepare == "goal_behind":
-        goal = Goal.objects.create(user=user, name="Car", target_amount=Decimal("5000.00"), target_date=TODAY + timedelta(days=30))
+        goal = Goal.objects.create(
+            user=user, name="Car", target_amount=Decimal("5000.00"), target_date=TODAY + timedelta(days=30)
+        )
         Goal.objects.filter(pk=goal.pk).update(created_at=NOW - timedelta(days=300))
     if prepare == "spent_most_income":
         make_transaction(account, amount="900.00", category=food, on=TODAY)
@@ -71,7 +74,9 @@ def test_insight_type_selection(user, prepare, expected):
 
 
 def test_generate_budget_insight_with_ai(auth_client, user, ledger, fake_openrouter):
-    fake_openrouter.reply_text(json.dumps({"title": "Dining is running hot", "message": "100.00 USD on dining so far."}))
+    fake_openrouter.reply_text(
+        json.dumps({"title": "Dining is running hot", "message": "100.00 USD on dining so far."})
+    )
     response = auth_client.post(GENERATE)
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -106,7 +111,9 @@ def test_fallback_to_rules(auth_client, user, ledger, fake_openrouter, settings,
 
 def test_model_output_is_bounded_and_stripped(auth_client, user, ledger, fake_openrouter):
     fake_openrouter.reply_text(
-        "```json\n" + json.dumps({"title": "<b>Nice</b> " + "x" * 300, "message": "<img src=x onerror=alert(1)>Save " + "y" * 2000}) + "\n```"
+        "```json\n"
+        + json.dumps({"title": "<b>Nice</b> " + "x" * 300, "message": "<img src=x onerror=alert(1)>Save " + "y" * 2000})
+        + "\n```"
     )
     body = auth_client.post(GENERATE_AI, {"type": "budget_insight", "focus": "dining"}, format="json").json()
     assert body["data"]["source"] == "ai"

@@ -23,17 +23,22 @@ def test_the_list_and_the_bell_link_each_notification_to_its_budget_goal_or_tran
     budget = Budget.objects.create(user=user, amount=Decimal("100.00"), start_date=date(2026, 1, 1))
     goal = Goal.objects.create(user=user, name="Bike", target_amount=Decimal("400.00"))
     transaction = Transaction.objects.create(user=user, account=account, amount=Decimal("5.00"), date=date(2026, 1, 2))
-    for title, related in (("About a budget", budget), ("About a goal", goal), ("About an expense", transaction), ("About nothing", None)):
+    for title, related in (
+        ("About a budget", budget),
+        ("About a goal", goal),
+        ("About an expense", transaction),
+        ("About nothing", None),
+    ):
         notify(user=user, type="announcement", title=title, message="…", related=related)
 
     html = page_client.get("/notifications/").content.decode()
 
-    main = html[html.index('<main'):]
+    main = html[html.index("<main") :]
     assert f'<a href="/budgets/{budget.pk}/edit/">About a budget</a>' in main
     assert f'<a href="/goals/{goal.pk}/money/">About a goal</a>' in main
     assert f'<a href="/transactions/{transaction.pk}/edit/">About an expense</a>' in main
     assert "About nothing</p>" in main  # no link for a notification about nothing in particular
-    bell = html[html.index("data-notification-panel"):html.index("<main")]
+    bell = html[html.index("data-notification-panel") : html.index("<main")]
     assert f'<a href="/budgets/{budget.pk}/edit/">About a budget</a>' in bell
 
 

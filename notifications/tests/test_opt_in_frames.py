@@ -101,7 +101,9 @@ async def test_with_unread_count_1_the_counts_come_as_before(user):
     await resumed.disconnect()
 
 
-@pytest.mark.parametrize(("value", "counts"), [("1", True), ("true", True), ("0", False), ("false", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "counts"), [("1", True), ("true", True), ("0", False), ("false", False), ("", False)]
+)
 async def test_the_flag_reads_on_and_off(user, value, counts):
     socket = await open_socket(user, f"&unread_count={value}")
     if counts:

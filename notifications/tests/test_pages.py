@@ -9,7 +9,6 @@ from notifications.models import Notification, NotificationPreference
 pytestmark = pytest.mark.django_db
 
 
-
 def test_marking_read_goes_back_to_the_page_and_never_off_site(page_client, user):
     first, second = make_notification(user, "One"), make_notification(user, "Two")
     response = page_client.post(f"/notifications/{first.pk}/read/", {"next": "/budgets/"})
@@ -25,7 +24,6 @@ def test_marking_read_goes_back_to_the_page_and_never_off_site(page_client, user
     assert not Notification.objects.filter(user=user, is_read=False).exists()
 
 
-
 def test_the_bell_and_its_panel_show_the_latest_and_the_unread_count(page_client, user):
     for number in range(8):
         make_notification(user, f"Alert {number}")
@@ -38,7 +36,6 @@ def test_the_bell_and_its_panel_show_the_latest_and_the_unread_count(page_client
     assert "unread" in page_client.get("/notifications/?show=unread").content.decode()
 
 
-
 def test_notification_preferences_are_saved(page_client, user):
     page = page_client.get("/account/notifications/")
     assert page.context["form"]["budget_threshold"].value() is True
@@ -48,4 +45,3 @@ def test_notification_preferences_are_saved(page_client, user):
     assert page_client.post("/account/notifications/", data).status_code == 302
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("type", "enabled"))
     assert chosen == {"saving_tip": False, "expense_recorded": True}
-

@@ -163,7 +163,9 @@ def test_goal_milestones_and_achieved_once_each(user):
 
 
 def test_goal_due_soon_and_behind(user):
-    goal = Goal.objects.create(user=user, name="Trip", target_amount=Decimal("1000.00"), target_date=TODAY + timedelta(days=10))
+    goal = Goal.objects.create(
+        user=user, name="Trip", target_amount=Decimal("1000.00"), target_date=TODAY + timedelta(days=10)
+    )
     Goal.objects.filter(pk=goal.pk).update(created_at=NOW - timedelta(days=80))
     goal.refresh_from_db()
     GoalEntry.objects.create(goal=goal, amount=Decimal("100.00"), date=TODAY)

@@ -32,7 +32,6 @@ PAGE = Path(__file__).parent / "pages" / "seed_example.html"
 TIMEOUT_S = 15
 
 
-
 @pytest.fixture(scope="module")
 def front_end_and_api(tmp_path_factory, e2e_database_url) -> Iterator[tuple[FakeHTTPServer, DaphneServer]]:
     """The example's page on a front-end server of its own, and the API that lists it as a CORS origin."""
@@ -62,20 +61,27 @@ class SeedPage:
         page.expose_function("notificationShown", lambda arguments: self.shown.append(arguments))
 
     def open(self, token: str, since: int | None = None) -> None:
-        query = urlencode({"server": self.api.ws_url, "token": token, **({"since": since} if since is not None else {})})
+        query = urlencode(
+            {"server": self.api.ws_url, "token": token, **({"since": since} if since is not None else {})}
+        )
         self.page.goto(f"{self.front_end.url}/seed-example.html?{query}")
 
     def wait_until(self, condition, what: str) -> None:
         deadline = time.monotonic() + TIMEOUT_S
         while not condition():
-            assert time.monotonic() < deadline, f"timed out waiting for {what}: frames {self.frames}, errors {self.errors}"
+            assert time.monotonic() < deadline, (
+                f"timed out waiting for {what}: frames {self.frames}, errors {self.errors}"
+            )
             self.page.wait_for_timeout(50)  # lets Playwright deliver the page's calls
 
 
 def post_income(base: str, token: str, account: int, amount: str, description: str) -> None:
     status, body = http_json(
-        base, "POST", "/api/v1/transactions",
-        {"account": account, "kind": "income", "amount": amount, "description": description}, token,
+        base,
+        "POST",
+        "/api/v1/transactions",
+        {"account": account, "kind": "income", "amount": amount, "description": description},
+        token,
     )
     assert status == 201, body
 
@@ -102,7 +108,9 @@ def test_the_seeds_example_run_verbatim_shows_only_real_notifications(front_end_
 def check_the_seeds_example(front_end: FakeHTTPServer, api: DaphneServer, browser, stack: ExitStack) -> None:
     base = api.url
     status, tokens = http_json(
-        base, "POST", "/api/v1/auth/register",
+        base,
+        "POST",
+        "/api/v1/auth/register",
         {"email": f"seed-{uuid.uuid4().hex[:8]}@example.com", "password": "seed-example-password-57"},
     )
     assert status == 201, tokens

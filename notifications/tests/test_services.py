@@ -24,7 +24,7 @@ def test_notify_stores_the_row_and_pushes_after_commit(user, django_capture_on_c
         assert pushed == []  # nothing leaves before the commit
     assert len(callbacks) == 1
     assert Notification.objects.get() == notification
-    (user_id, message), = pushed
+    ((user_id, message),) = pushed
     assert user_id == user.pk
     assert message["type"] == "notification.created"
     assert message["notification"]["id"] == notification.id

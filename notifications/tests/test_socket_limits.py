@@ -141,7 +141,9 @@ async def test_a_socket_opened_while_redis_is_down_closes_with_4013(user, privat
 
 
 def sign_up(server: DaphneServer, email: str) -> dict:
-    status, body = http_json(server.url, "POST", "/api/v1/auth/register", {"email": email, "password": "limits-long-password-23"})
+    status, body = http_json(
+        server.url, "POST", "/api/v1/auth/register", {"email": email, "password": "limits-long-password-23"}
+    )
     assert status == 201, body
     return body
 
@@ -209,8 +211,12 @@ def test_the_cap_holds_across_processes_and_a_killed_process_leaves_no_count(tmp
     database_url = prepare_e2e_database(tmp_path, "limits", base_url=postgres_url)
     first, second = [
         DaphneServer(
-            tmp_path, database_url=database_url, name=f"limits-{i}", REDIS_URL=redis_url,
-            CHANNEL_LAYER_PREFIX=prefix, WEBSOCKET_RECHECK_SECONDS="1",
+            tmp_path,
+            database_url=database_url,
+            name=f"limits-{i}",
+            REDIS_URL=redis_url,
+            CHANNEL_LAYER_PREFIX=prefix,
+            WEBSOCKET_RECHECK_SECONDS="1",
         ).start()
         for i in range(2)
     ]
@@ -258,8 +264,13 @@ def test_the_core_channel_layer_closes_the_oldest_on_another_process_too(tmp_pat
     database_url = prepare_e2e_database(tmp_path, "limits_core", base_url=postgres_url)
     servers = [
         DaphneServer(
-            tmp_path, database_url=database_url, name=f"limits-core-{i}", REDIS_URL=redis_url,
-            CHANNEL_LAYER="core", CHANNEL_LAYER_PREFIX=prefix, WEBSOCKET_MAX_PER_PERSON="2",
+            tmp_path,
+            database_url=database_url,
+            name=f"limits-core-{i}",
+            REDIS_URL=redis_url,
+            CHANNEL_LAYER="core",
+            CHANNEL_LAYER_PREFIX=prefix,
+            WEBSOCKET_MAX_PER_PERSON="2",
         ).start()
         for i in range(2)
     ]

@@ -57,9 +57,7 @@ def test_admin_cannot_add_a_transaction_on_another_persons_account(admin_client,
     assert not Transaction.objects.filter(description="Posted by staff").exists()
 
 
-def test_admin_cannot_move_a_transaction_onto_another_persons_account(
-    admin_client, user, main_account, grace_account
-):
+def test_admin_cannot_move_a_transaction_onto_another_persons_account(admin_client, user, main_account, grace_account):
     tx = make_transaction(main_account, amount="12.00", on=date(2026, 11, 2), description="Lunch")
     before = balance_inputs(grace_account)
     response = admin_client.post(
@@ -88,9 +86,7 @@ def test_admin_cannot_transfer_into_or_categorise_with_another_persons_rows(
 
 
 def test_admin_still_adds_a_transaction_on_the_persons_own_account(admin_client, user, main_account, food):
-    response = admin_client.post(
-        "/admin/transactions/transaction/add/", form(user, main_account, category=food.pk)
-    )
+    response = admin_client.post("/admin/transactions/transaction/add/", form(user, main_account, category=food.pk))
     assert response.status_code == 302
     tx = Transaction.objects.get(description="Posted by staff")
     assert (tx.user, tx.account, tx.category) == (user, main_account, food)
@@ -128,7 +124,9 @@ def test_admin_cannot_hand_a_used_category_to_someone_else(admin_client, user, o
 
 def test_the_services_refuse_the_same_with_the_same_message(user, other_user, main_account, grace_account):
     with pytest.raises(ValidationError) as refused:
-        transaction_create(user=user, account=main_account, amount="5.00", kind="transfer", transfer_account=grace_account)
+        transaction_create(
+            user=user, account=main_account, amount="5.00", kind="transfer", transfer_account=grace_account
+        )
     assert refused.value.message_dict == {"transfer_account": [OWN_ROW_REQUIRED]}
     own = transaction_create(user=user, account=main_account, amount="5.00")
     with pytest.raises(ValidationError) as moved:

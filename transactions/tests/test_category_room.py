@@ -21,7 +21,9 @@ def test_a_new_person_can_plan_a_share_for_a_category_of_their_own(api_client):
 
 
 def test_when_the_shares_are_full_the_message_names_the_ones_to_lower(auth_client):
-    assert auth_client.post(CATEGORIES, {"name": "Savings", "income_percentage": "25"}, format="json").status_code == 201
+    assert (
+        auth_client.post(CATEGORIES, {"name": "Savings", "income_percentage": "25"}, format="json").status_code == 201
+    )
     refused = auth_client.post(CATEGORIES, {"name": "Pets", "income_percentage": "10"}, format="json")
     assert refused.status_code == 400
     assert refused.json()["errors"]["income_percentage"] == [

@@ -13,12 +13,10 @@ from transactions.imports import transactions_import
 
 pytestmark = pytest.mark.django_db
 
+
 def test_row_problems_name_their_line_and_column():
     statement = parse_statement(
-        b"Date,Description,Amount,Tags\n"
-        b"2026-01-01,Fine,-1.00,\n"
-        b",No date,abc,\n"
-        b"2026-01-03,Zero,0,\n"
+        b"Date,Description,Amount,Tags\n2026-01-01,Fine,-1.00,\n,No date,abc,\n2026-01-03,Zero,0,\n"
     )
     assert [row.line for row in statement.rows] == [2]
     assert statement.errors == [

@@ -32,7 +32,9 @@ def test_transaction_forms_refuse_amounts_that_are_not_plain(page_client, user, 
 
 
 @pytest.mark.parametrize(("amount", "message"), NOT_PLAIN)
-def test_the_account_form_refuses_an_opening_balance_that_is_not_plain(page_client, user, main_account, amount, message):
+def test_the_account_form_refuses_an_opening_balance_that_is_not_plain(
+    page_client, user, main_account, amount, message
+):
     account = {"name": "Travel card", "kind": "card", "currency": "EUR", "opening_balance": amount}
     assert_form_refused(page_client.post("/ledger/accounts/new/", account), "opening_balance", message)
     assert not Account.objects.filter(name="Travel card").exists()
@@ -49,4 +51,3 @@ def test_the_transaction_list_filters_read_amounts_as_the_forms_do(auth_client, 
         response = auth_client.get(f"/api/v1/transactions?{name}={amount}")
         assert response.status_code == 400, response.json()
         assert response.json()["errors"] == {name: [message]}
-

@@ -22,13 +22,19 @@ def test_another_persons_category_is_refused_next_to_the_field(page_client, othe
     theirs = make_category(other_user, name="Food")
     response = page_client.post(
         "/transactions/new/",
-        {"kind": "expense", "amount": "5.00", "category": theirs.pk, "date": "2026-01-05", "account": 0, "description": "Lunch"},
+        {
+            "kind": "expense",
+            "amount": "5.00",
+            "category": theirs.pk,
+            "date": "2026-01-05",
+            "account": 0,
+            "description": "Lunch",
+        },
     )
     assert response.status_code == 200
     form = response.context["form"]
     assert "category" in form.errors and "account" in form.errors
     assert not Transaction.objects.filter(description="Lunch").exists()
-
 
 
 def test_a_post_without_the_csrf_token_is_refused(user, main_account):
@@ -48,7 +54,6 @@ def test_a_post_without_the_csrf_token_is_refused(user, main_account):
     assert Transaction.objects.get().amount == Decimal("9.99")
 
 
-
 def test_an_expense_with_an_income_category_is_explained_next_to_the_category(page_client, user, main_account):
     salary = Category.objects.get(user=user, name="Salary")
     response = page_client.post(
@@ -58,7 +63,6 @@ def test_an_expense_with_an_income_category_is_explained_next_to_the_category(pa
     assert response.status_code == 200
     assert response.context["form"].errors["category"] == ["Salary is an income category; pick an expense category."]
     assert 'value="20"' in response.content.decode()
-
 
 
 def test_editing_and_deleting_a_transaction(page_client, user, main_account):
@@ -78,7 +82,6 @@ def test_editing_and_deleting_a_transaction(page_client, user, main_account):
     assert not Transaction.objects.exists()
 
 
-
 def test_transfers_are_recorded_and_edited_between_own_accounts(page_client, user, main_account, other_user):
     main = main_account
     savings = make_account(user, name="Savings")
@@ -95,7 +98,9 @@ def test_transfers_are_recorded_and_edited_between_own_accounts(page_client, use
     foreign = page_client.post("/transactions/new/", {**base, "transfer_account": theirs.pk})
     assert "transfer_account" in foreign.context["form"].errors
     same = page_client.post("/transactions/new/", {**base, "transfer_account": main.pk})
-    assert same.context["form"].errors["transfer_account"] == ["Choose a different account from the one the money leaves."]
+    assert same.context["form"].errors["transfer_account"] == [
+        "Choose a different account from the one the money leaves."
+    ]
     currencies = page_client.post("/transactions/new/", {**base, "transfer_account": euro.pk})
     assert "same currency" in currencies.context["form"].errors["transfer_account"][0]
     assert not Transaction.objects.exists()
@@ -107,17 +112,20 @@ def test_transfers_are_recorded_and_edited_between_own_accounts(page_client, use
 
     page = page_client.get(f"/transactions/{transfer.pk}/edit/").content.decode()
     assert f'<option value="{savings.pk}" selected>Savings (USD)</option>' in page
-    edited = page_client.post(f"/transactions/{transfer.pk}/edit/", {**base, "amount": "150.00", "transfer_account": savings.pk})
+    edited = page_client.post(
+        f"/transactions/{transfer.pk}/edit/", {**base, "amount": "150.00", "transfer_account": savings.pk}
+    )
     assert edited.status_code == 302
     transfer.refresh_from_db()
     assert transfer.amount == Decimal("150.00")
 
     # Turned into an expense, the "to account" still chosen in the form is dropped, not refused.
-    expense = page_client.post(f"/transactions/{transfer.pk}/edit/", {**base, "kind": "expense", "transfer_account": savings.pk})
+    expense = page_client.post(
+        f"/transactions/{transfer.pk}/edit/", {**base, "kind": "expense", "transfer_account": savings.pk}
+    )
     assert expense.status_code == 302
     transfer.refresh_from_db()
     assert (transfer.kind, transfer.transfer_account) == ("expense", None)
-
 
 
 def test_transaction_list_searches_and_pages(page_client, user, main_account):
@@ -133,7 +141,6 @@ def test_transaction_list_searches_and_pages(page_client, user, main_account):
     assert "$800.00" in found.content.decode()
 
 
-
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -147,8 +154,13 @@ def test_transaction_list_searches_and_pages(page_client, user, main_account):
 def test_the_list_searches_as_the_api_does(page_client, user, main_account, query, expected):
     account = main_account
     make_transaction(account, amount="3.50", description="Coffee with Ana")
-    make_transaction(account, amount="800.00", description="Rent", notes="Receipt in the drawer",
-                     category=make_category(user, name="Housing 2"))
+    make_transaction(
+        account,
+        amount="800.00",
+        description="Rent",
+        notes="Receipt in the drawer",
+        category=make_category(user, name="Housing 2"),
+    )
     page = page_client.get("/transactions/", {"q": query})
     assert {tx.description for tx in page.context["page"].object_list} == expected
     api = {tx.description for tx in transaction_search(user=user, query=query)}
@@ -159,7 +171,6 @@ def test_amounts_in_other_currencies_keep_their_own_symbol(page_client, user):
     euros = make_account(user, name="Euro card", currency="EUR")
     make_transaction(euros, amount="15.50", description="Croissants")
     assert "€15.50" in page_client.get("/transactions/").content.decode()
-
 
 
 # --- Accounts and categories ------------------------------------------------------------------------
@@ -203,7 +214,6 @@ def test_accounts_are_listed_with_balances_created_edited_and_archived(page_clie
     assert (main.name, main.is_archived) == ("Old bank", True)
 
 
-
 def test_an_account_with_transactions_is_kept_and_an_empty_one_deleted(page_client, user, main_account):
     main = main_account
     make_transaction(main, amount="5.00")
@@ -214,7 +224,6 @@ def test_an_account_with_transactions_is_kept_and_an_empty_one_deleted(page_clie
     deleted = page_client.post(f"/ledger/accounts/{spare.pk}/delete/", follow=True)
     assert "Account “Spare (USD)” deleted." in deleted.content.decode()
     assert not Account.objects.filter(pk=spare.pk).exists()
-
 
 
 def test_categories_are_created_with_a_share_of_income_edited_and_deleted(page_client, user, main_account):
@@ -238,16 +247,20 @@ def test_categories_are_created_with_a_share_of_income_edited_and_deleted(page_c
     income_share = page_client.post(
         f"/ledger/categories/{gifts.pk}/edit/", {"name": "Gifts", "kind": "income", "color": "#aa3377"}
     )
-    assert income_share.status_code == 200 and "Transactions use this category" in income_share.context["form"].errors["kind"][0]
+    assert (
+        income_share.status_code == 200
+        and "Transactions use this category" in income_share.context["form"].errors["kind"][0]
+    )
 
-    renamed = page_client.post(f"/ledger/categories/{gifts.pk}/edit/", {"name": "Presents", "kind": "expense", "color": "#aa3377"})
+    renamed = page_client.post(
+        f"/ledger/categories/{gifts.pk}/edit/", {"name": "Presents", "kind": "expense", "color": "#aa3377"}
+    )
     assert renamed.status_code == 302
     assert "Presents" in page_client.get("/ledger/").content.decode()
 
     deleted = page_client.post(f"/ledger/categories/{gifts.pk}/delete/", follow=True)
     assert "Category “Presents” deleted." in deleted.content.decode()
     assert Transaction.objects.get().category is None
-
 
 
 # --- Import -----------------------------------------------------------------------------------------
@@ -261,18 +274,23 @@ STATEMENT = (
 )
 
 
-
 def upload(content: str, name: str = "statement.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content.encode(), content_type="text/csv")
 
 
-
 def test_a_statement_is_checked_then_imported_once_with_bad_rows_named(page_client, user, main_account):
     main = main_account
-    mapped = {"date_column": "Posting Date", "description_column": "Memo", "debit_column": "Money Out",
-              "credit_column": "Money In", "date_format": "DD/MM/YYYY"}
+    mapped = {
+        "date_column": "Posting Date",
+        "description_column": "Memo",
+        "debit_column": "Money Out",
+        "credit_column": "Money In",
+        "date_format": "DD/MM/YYYY",
+    }
 
-    checked = page_client.post("/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), "dry_run": "on", **mapped})
+    checked = page_client.post(
+        "/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), "dry_run": "on", **mapped}
+    )
     assert checked.status_code == 200
     report = checked.context["report"]
     assert (report.dry_run, report.new, report.created, report.duplicates) == (True, 2, 0, 0)
@@ -295,19 +313,24 @@ def test_a_statement_is_checked_then_imported_once_with_bad_rows_named(page_clie
     assert Transaction.objects.count() == 2
 
 
-
-def test_an_unreadable_or_foreign_import_is_explained_and_saves_nothing(page_client, user, main_account, other_user, settings):
+def test_an_unreadable_or_foreign_import_is_explained_and_saves_nothing(
+    page_client, user, main_account, other_user, settings
+):
     main = main_account
     empty = page_client.post("/transactions/import/", {"account": main.pk, "file": upload("")})
     assert empty.status_code == 200 and empty.context["form"].errors["file"]
 
-    unknown = page_client.post("/transactions/import/", {"account": main.pk, "file": upload("When,What,Howmuch\n1,2,3\n")})
+    unknown = page_client.post(
+        "/transactions/import/", {"account": main.pk, "file": upload("When,What,Howmuch\n1,2,3\n")}
+    )
     assert unknown.context["form"].non_field_errors() == [
         "Could not recognise the columns of this file (found: When, What, Howmuch). "
         "Name them under “My bank names its columns differently”."
     ]
 
-    missing = page_client.post("/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), "date_column": "When"})
+    missing = page_client.post(
+        "/transactions/import/", {"account": main.pk, "file": upload(STATEMENT), "date_column": "When"}
+    )
     assert missing.context["form"].non_field_errors() == [
         "There is no column named 'When'; the file has: Posting Date, Memo, Money Out, Money In."
     ]
@@ -319,7 +342,9 @@ def test_an_unreadable_or_foreign_import_is_explained_and_saves_nothing(page_cli
         "Choose DD/MM/YYYY or MM/DD/YYYY under “Dates look like”."
     ]
 
-    theirs = page_client.post("/transactions/import/", {"account": main_account_of(other_user).pk, "file": upload(STATEMENT)})
+    theirs = page_client.post(
+        "/transactions/import/", {"account": main_account_of(other_user).pk, "file": upload(STATEMENT)}
+    )
     assert theirs.status_code == 200 and "account" in theirs.context["form"].errors
 
     settings.API_UPLOAD_MAX_SIZE = 20

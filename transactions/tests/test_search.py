@@ -23,11 +23,18 @@ def rows(user, other_user, main_account, food) -> dict[str, int]:
     theirs = Account.objects.get(user=other_user, name="Main account")
     made = {
         "lunch": make_transaction(
-            main_account, amount="12.50", on=date(2026, 1, 5), category=food, description="Lunch", payee="Mario's",
+            main_account,
+            amount="12.50",
+            on=date(2026, 1, 5),
+            category=food,
+            description="Lunch",
+            payee="Mario's",
             notes="with Ana",
         ),
         "train": make_transaction(main_account, amount="40.00", on=date(2026, 1, 6), description="Train to Lisbon"),
-        "shop": make_transaction(main_account, amount="80.00", on=date(2026, 1, 7), category=food, description="Weekly shop"),
+        "shop": make_transaction(
+            main_account, amount="80.00", on=date(2026, 1, 7), category=food, description="Weekly shop"
+        ),
         "theirs": make_transaction(theirs, amount="9.00", on=date(2026, 1, 5), description="Lunch", payee="Mario's"),
     }
     return {name: tx.pk for name, tx in made.items()}

@@ -149,7 +149,11 @@ def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(bro
     expect(read_item.get_by_role("button", name="Mark")).to_have_count(0)
 
     # A fuller month for the screenshots: more spending and a goal.
-    for amount, category, description in (("42.50", "Travel", "Train tickets"), ("31.20", "Shopping", "Books"), ("12.80", "Misc", "Coffee beans")):
+    for amount, category, description in (
+        ("42.50", "Travel", "Train tickets"),
+        ("31.20", "Shopping", "Books"),
+        ("12.80", "Misc", "Coffee beans"),
+    ):
         quick_add(page, amount=amount, category=category, description=description)
         expect(page.locator(".messages")).to_contain_text(f"${amount}")
     add_goal_with_money(page, base, name="Emergency fund", target="3000", amount="750")
@@ -160,11 +164,15 @@ def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(bro
     wait_live(page)
     expect(page.locator(".donut")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "dashboard-desktop-1280x800.png"), full_page=True)
-    phone_context = browser.new_context(viewport=PHONE, storage_state=context.storage_state(), is_mobile=True, has_touch=True)
+    phone_context = browser.new_context(
+        viewport=PHONE, storage_state=context.storage_state(), is_mobile=True, has_touch=True
+    )
     phone = errors.watch(phone_context.new_page())
     phone.goto(f"{base}/")
     wait_live(phone)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the dashboard scrolls sideways on a phone"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+        "the dashboard scrolls sideways on a phone"
+    )
     phone.screenshot(path=str(SCREENSHOTS / "dashboard-phone-390x844.png"), full_page=True)
     phone_context.close()
 
@@ -253,8 +261,11 @@ def test_the_live_connection_resumes_after_a_drop_and_stops_once_signed_out(brow
 
 # --- Content-Security-Policy -------------------------------------------------------------------
 
+
 def make_staff(site: DaphneServer, email: str) -> None:
-    site.shell(f"from users.models import User; User.objects.filter(email={email!r}).update(is_staff=True, is_superuser=True)")
+    site.shell(
+        f"from users.models import User; User.objects.filter(email={email!r}).update(is_staff=True, is_superuser=True)"
+    )
 
 
 def test_every_page_works_under_the_content_security_policy_with_no_violation(browser, site):
@@ -270,11 +281,18 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
     violations = CspViolations(context)
     page = violations.watch(errors.watch(context.new_page()))
     outside: list[str] = []
-    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith((base, "data:", site.ws_url)) else None)
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith((base, "data:", site.ws_url)) else None
+        ),
+    )
 
     # The listener works: something the policy refuses is reported (then forgotten).
     page.goto(f"{base}/accounts/login/")
-    assert "script-src 'self'" in page.evaluate("fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+    assert "script-src 'self'" in page.evaluate(
+        "fetch(location.href).then(r => r.headers.get('content-security-policy'))"
+    )
     page.evaluate("document.body.setAttribute('style', 'color: red')")
     for _ in range(50):
         if len(violations.seen) == 2:  # the DOM event and the console message
@@ -317,9 +335,22 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
     expect(page.locator("[data-notification-panel] .notification").first).to_be_visible()
 
     pages = [
-        "/transactions/", "/transactions/new/", "/transactions/import/", "/ledger/", "/ledger/categories/new/",
-        "/budgets/", "/goals/", "/notifications/", "/chat/", "/account/profile/", "/account/notifications/",
-        "/account/api/", "/accounts/password/change/", "/accounts/email/", "/accounts/3rdparty/", "/no-such-page/",
+        "/transactions/",
+        "/transactions/new/",
+        "/transactions/import/",
+        "/ledger/",
+        "/ledger/categories/new/",
+        "/budgets/",
+        "/goals/",
+        "/notifications/",
+        "/chat/",
+        "/account/profile/",
+        "/account/notifications/",
+        "/account/api/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+        "/accounts/3rdparty/",
+        "/no-such-page/",
     ]
     for path in pages:
         page.goto(f"{base}{path}")
@@ -342,8 +373,12 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
 
     # The admin, for staff.
     make_staff(site, "csp@example.com")
-    for path in ("/admin/", "/admin/transactions/transaction/", "/admin/transactions/category/add/",
-                 "/admin/notifications/notification/broadcast/"):
+    for path in (
+        "/admin/",
+        "/admin/transactions/transaction/",
+        "/admin/transactions/category/add/",
+        "/admin/notifications/notification/broadcast/",
+    ):
         page.goto(f"{base}{path}")
         expect(page.locator("#content h1, #content h2").first).to_be_visible()
     page.goto(f"{base}/admin/transactions/category/")
@@ -357,7 +392,10 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
     for path in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
         page.goto(f"{base}{path}")
         expect(page.locator("h1").first).to_be_visible()
-    page.route("https://accounts.google.com/**", lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>Google</h1>"))
+    page.route(
+        "https://accounts.google.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>Google</h1>"),
+    )
     page.goto(f"{base}/accounts/login/")
     page.get_by_role("link", name="Continue with Google").click()
     page.get_by_role("button", name="Continue").click()

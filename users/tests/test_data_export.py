@@ -25,12 +25,22 @@ PERSONAL_DATA = {table.name: table for table in personal_data.tables()}
 
 def test_every_app_declares_its_tables_of_personal_data():
     assert set(PERSONAL_DATA) == {
-        "profile", "email_addresses", "connected_accounts",  # users
-        "accounts", "categories", "transactions",  # transactions
-        "budgets", "goals", "goal_entries",  # budgets, goals
-        "notifications", "notification_preferences",  # notifications
-        "chat_conversations", "chat_messages", "chat_actions",  # chatbot
-        "ai_requests", "ai_daily_usage",  # the platform's AI gateway
+        "profile",
+        "email_addresses",
+        "connected_accounts",  # users
+        "accounts",
+        "categories",
+        "transactions",  # transactions
+        "budgets",
+        "goals",
+        "goal_entries",  # budgets, goals
+        "notifications",
+        "notification_preferences",  # notifications
+        "chat_conversations",
+        "chat_messages",
+        "chat_actions",  # chatbot
+        "ai_requests",
+        "ai_daily_usage",  # the platform's AI gateway
     }
 
 
@@ -39,7 +49,9 @@ def full_ledger(user, other_user):
     for owner in (user, other_user):
         account = make_account(owner, name="Wallet")
         food = make_category(owner, name="Groceries")
-        make_transaction(account, amount="12.34", category=food, on=date(2026, 11, 3), description=f"{owner.email} lunch")
+        make_transaction(
+            account, amount="12.34", category=food, on=date(2026, 11, 3), description=f"{owner.email} lunch"
+        )
         Budget.objects.create(user=owner, category=food, amount=Decimal("100.00"), start_date=date(2026, 11, 1))
         goal = Goal.objects.create(user=owner, name="Bike", target_amount=Decimal("400.00"))
         GoalEntry.objects.create(goal=goal, amount=Decimal("10.00"), date=date(2026, 11, 3))
@@ -99,7 +111,12 @@ def test_every_table_that_points_at_a_person_is_exported_or_named_as_not_their_d
     pointing = {
         model
         for model in apps.get_models()
-        if any(field.concrete and field.is_relation and field.related_model is user_model for field in model._meta.get_fields())
+        if any(
+            field.concrete and field.is_relation and field.related_model is user_model
+            for field in model._meta.get_fields()
+        )
     }
     missing = {model._meta.label for model in pointing - exported} - set(NOT_EXPORTED)
-    assert missing == set(), "register these in their app's ready() (budgetpay.personal_data), or add them to NOT_EXPORTED with a reason"
+    assert missing == set(), (
+        "register these in their app's ready() (budgetpay.personal_data), or add them to NOT_EXPORTED with a reason"
+    )

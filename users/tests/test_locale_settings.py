@@ -25,7 +25,13 @@ CHECK = "/account/check-settings/"
 def sign_up(client: Client, **fields: str):
     return client.post(
         "/accounts/signup/",
-        {"email": "mia@example.com", "full_name": "Mia", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD, **fields},
+        {
+            "email": "mia@example.com",
+            "full_name": "Mia",
+            "password1": TEST_PASSWORD,
+            "password2": TEST_PASSWORD,
+            **fields,
+        },
     )
 
 
@@ -46,7 +52,10 @@ def test_sign_up_offers_the_browsers_currency_and_keeps_its_time_zone():
     assert response.status_code == 302 and response["Location"] == "/"
     user = User.objects.get()
     assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == (
-        "EUR", "Europe/Berlin", "de-DE", True,
+        "EUR",
+        "Europe/Berlin",
+        "de-DE",
+        True,
     )
     assert Account.objects.get(user=user).currency == "EUR"  # the starter account too
 
@@ -64,7 +73,12 @@ def test_sign_up_asks_for_currency_and_time_zone():
 
     assert sign_up(client, currency="JPY", timezone="Asia/Tokyo")["Location"] == "/"
     user = User.objects.get()
-    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == ("JPY", "Asia/Tokyo", "ja-JP", True)
+    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == (
+        "JPY",
+        "Asia/Tokyo",
+        "ja-JP",
+        True,
+    )
     assert Account.objects.get(user=user).currency == "JPY"
 
 
@@ -104,22 +118,37 @@ def test_register_through_the_api_takes_the_browsers_currency_and_locale(api_cli
     )
     assert guessed.status_code == 201, guessed.json()
     assert {key: guessed.json()["user"][key] for key in ("currency", "timezone", "locale")} == {
-        "currency": "EUR", "timezone": "UTC", "locale": "de-DE",
+        "currency": "EUR",
+        "timezone": "UTC",
+        "locale": "de-DE",
     }
     assert User.objects.get(email="sam@example.com").confirmed_locale_settings is False
 
     chosen = api_client.post(
         "/api/v1/auth/register",
-        {"email": "kim@example.com", "password": TEST_PASSWORD, "currency": "GBP", "timezone": "Europe/London", "locale": "en_gb"},
+        {
+            "email": "kim@example.com",
+            "password": TEST_PASSWORD,
+            "currency": "GBP",
+            "timezone": "Europe/London",
+            "locale": "en_gb",
+        },
         format="json",
         HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER,
     )
     assert chosen.status_code == 201, chosen.json()
     kim = User.objects.get(email="kim@example.com")
-    assert (kim.currency, kim.timezone, kim.locale, kim.confirmed_locale_settings) == ("GBP", "Europe/London", "en-GB", True)
+    assert (kim.currency, kim.timezone, kim.locale, kim.confirmed_locale_settings) == (
+        "GBP",
+        "Europe/London",
+        "en-GB",
+        True,
+    )
 
     junk = api_client.post(
-        "/api/v1/auth/register", {"email": "jo@example.com", "password": TEST_PASSWORD, "locale": "klingon"}, format="json"
+        "/api/v1/auth/register",
+        {"email": "jo@example.com", "password": TEST_PASSWORD, "locale": "klingon"},
+        format="json",
     )
     assert junk.status_code == 400 and list(junk.json()["errors"]) == ["locale"]
 
@@ -176,7 +205,10 @@ def test_the_migration_asks_only_people_on_both_old_defaults():
     usd_elsewhere = make_user("b@example.com", timezone="America/Chicago")
     eur_on_utc = make_user("c@example.com", currency="EUR")
     migration.ask_people_on_the_defaults(apps, None)
-    asked = {u.email: u.confirmed_locale_settings for u in User.objects.filter(pk__in=[defaults.pk, usd_elsewhere.pk, eur_on_utc.pk])}
+    asked = {
+        u.email: u.confirmed_locale_settings
+        for u in User.objects.filter(pk__in=[defaults.pk, usd_elsewhere.pk, eur_on_utc.pk])
+    }
     assert asked == {"a@example.com": False, "b@example.com": True, "c@example.com": True}
 
 
@@ -191,7 +223,9 @@ def test_locale_is_read_and_changed_through_the_api(auth_client, user):
     assert user.locale == "de-DE"
 
 
-@pytest.mark.parametrize("junk", ["klingon", "de DE", "en-US-x-private", "", "x" * 10_000, 42, True, ["de"], {"a": 1}, None])
+@pytest.mark.parametrize(
+    "junk", ["klingon", "de DE", "en-US-x-private", "", "x" * 10_000, 42, True, ["de"], {"a": 1}, None]
+)
 def test_locale_junk_is_a_400_naming_the_field(auth_client, user, junk):
     response = auth_client.patch("/api/v1/users/me", {"locale": junk}, format="json")
     assert response.status_code == 400

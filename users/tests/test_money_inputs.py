@@ -54,5 +54,3 @@ def test_the_profile_api_keeps_monthly_income_at_zero_or_above(auth_client):
     for sent, stored in (("0", "0.00"), ("1500.5", "1500.50"), (2500, "2500.00")):
         response = auth_client.patch(ME, {"monthly_income": sent}, format="json")
         assert response.status_code == 200 and response.json()["monthly_income"] == stored
-
-

@@ -10,7 +10,13 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from budgetpay.testing.factories import main_account_of, make_budget_this_month, make_category, make_notification, make_transaction
+from budgetpay.testing.factories import (
+    main_account_of,
+    make_budget_this_month,
+    make_category,
+    make_notification,
+    make_transaction,
+)
 from budgetpay.testing.people import TEST_PASSWORD, make_user
 from budgets.models import Budget
 from chatbot import services as chat_services
@@ -85,8 +91,14 @@ def others_objects(other_user) -> dict[str, int]:
         user=other_user, conversation=conversation, operation="delete", summary="Delete it", transaction=tx
     )
     return {
-        "tx": tx.pk, "budget": budget.pk, "goal": goal.pk, "notification": notification.pk,
-        "conversation": conversation.pk, "action": action.pk, "account": tx.account_id, "category": food.pk,
+        "tx": tx.pk,
+        "budget": budget.pk,
+        "goal": goal.pk,
+        "notification": notification.pk,
+        "conversation": conversation.pk,
+        "action": action.pk,
+        "account": tx.account_id,
+        "category": food.pk,
     }
 
 
@@ -141,7 +153,9 @@ def test_profile_offers_currencies_and_time_zones(page_client, user):
     page = page_client.get("/account/profile/").content.decode()
     assert '<option value="EUR">EUR — Euro</option>' in page
     assert '<option value="Europe/Berlin">' in page
-    saved = page_client.post("/account/profile/", {"full_name": "Ada", "currency": "EUR", "timezone": "Asia/Tokyo", "monthly_income": "10"})
+    saved = page_client.post(
+        "/account/profile/", {"full_name": "Ada", "currency": "EUR", "timezone": "Asia/Tokyo", "monthly_income": "10"}
+    )
     assert saved.status_code == 302
     user.refresh_from_db()
     assert (user.currency, user.timezone) == ("EUR", "Asia/Tokyo")
@@ -161,7 +175,9 @@ def test_api_access_creates_a_token_pair_once_and_revokes_them_all(page_client, 
     assert revoked.status_code == 302
     assert BlacklistedToken.objects.count() == OutstandingToken.objects.filter(user=user).count() == 2
     assert "Revoked 2 refresh tokens" in page_client.get("/account/api/").content.decode()
-    refresh = Client().post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, content_type="application/json")
+    refresh = Client().post(
+        "/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, content_type="application/json"
+    )
     assert refresh.status_code == 401
 
 

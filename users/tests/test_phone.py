@@ -163,15 +163,35 @@ def check_page(page, problems: list[str], label: str) -> None:
 
 def signed_in_pages(ids: dict) -> list[str]:
     return [
-        "/", "/transactions/", "/transactions/?q=" + LONG_PAYEE[:10], "/transactions/new/",
-        f"/transactions/{ids['transaction']}/edit/", f"/transactions/{ids['transfer']}/edit/",
-        f"/transactions/{ids['transaction']}/delete/", "/transactions/import/",
-        "/budgets/", "/budgets/new/", f"/budgets/{ids['budget']}/edit/",
-        "/goals/", "/goals/new/", f"/goals/{ids['goal']}/edit/", f"/goals/{ids['goal']}/money/",
-        "/notifications/", "/chat/", "/ledger/", "/ledger/accounts/new/", f"/ledger/accounts/{ids['account']}/edit/",
-        "/ledger/categories/new/", f"/ledger/categories/{ids['category']}/edit/",
-        "/account/profile/", "/account/api/", "/account/notifications/", "/account/check-settings/",
-        "/accounts/password/change/", "/accounts/email/", "/accounts/3rdparty/",
+        "/",
+        "/transactions/",
+        "/transactions/?q=" + LONG_PAYEE[:10],
+        "/transactions/new/",
+        f"/transactions/{ids['transaction']}/edit/",
+        f"/transactions/{ids['transfer']}/edit/",
+        f"/transactions/{ids['transaction']}/delete/",
+        "/transactions/import/",
+        "/budgets/",
+        "/budgets/new/",
+        f"/budgets/{ids['budget']}/edit/",
+        "/goals/",
+        "/goals/new/",
+        f"/goals/{ids['goal']}/edit/",
+        f"/goals/{ids['goal']}/money/",
+        "/notifications/",
+        "/chat/",
+        "/ledger/",
+        "/ledger/accounts/new/",
+        f"/ledger/accounts/{ids['account']}/edit/",
+        "/ledger/categories/new/",
+        f"/ledger/categories/{ids['category']}/edit/",
+        "/account/profile/",
+        "/account/api/",
+        "/account/notifications/",
+        "/account/check-settings/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+        "/accounts/3rdparty/",
     ]
 
 
@@ -181,11 +201,15 @@ SIGNED_OUT_PAGES = ["/accounts/login/", "/accounts/signup/", "/accounts/password
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violation(browser, site, person, axe_source, viewport):
+def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violation(
+    browser, site, person, axe_source, viewport
+):
     base = site.url
     errors = PageErrors()
     phone = viewport == PHONE
-    context = checked_context(browser, viewport, axe_source, storage_state=person["state"], is_mobile=phone, has_touch=phone)
+    context = checked_context(
+        browser, viewport, axe_source, storage_state=person["state"], is_mobile=phone, has_touch=phone
+    )
     violations = CspViolations(context)
     page = violations.watch(errors.watch(context.new_page()))
     problems: list[str] = []
@@ -196,7 +220,13 @@ def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violatio
         check_page(page, problems, path)
         if path in SCREENSHOT_PAGES:
             name = SCREENSHOT_PAGES[path]
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{'phone' if phone else 'desktop'}-{viewport['width']}x{viewport['height']}.png"), full_page=True)
+            page.screenshot(
+                path=str(
+                    SCREENSHOTS
+                    / f"{name}-{'phone' if phone else 'desktop'}-{viewport['width']}x{viewport['height']}.png"
+                ),
+                full_page=True,
+            )
 
     # The bell's list open, and the import's report with a long description.
     page.goto(f"{base}/")
@@ -205,7 +235,9 @@ def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violatio
     check_page(page, problems, "/ with the bell open")
     page.goto(f"{base}/transactions/import/")
     csv = f"Date,Description,Amount\n2026-01-05,{LONG_PAYEE},-1234567.89\n2026-01-06,Salary,2500000.00\n"
-    page.get_by_label("Statement (CSV)").set_input_files(files=[{"name": "bank.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+    page.get_by_label("Statement (CSV)").set_input_files(
+        files=[{"name": "bank.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
     page.get_by_label("Only check").check()
     page.get_by_role("button", name="Import").click()
     page.get_by_role("heading", name="Checked: nothing was imported").wait_for()
@@ -227,11 +259,19 @@ def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violatio
 
 def signed_in(browser, person, viewport, **options):
     phone = viewport == PHONE
-    return browser.new_context(viewport=viewport, storage_state=person["state"], is_mobile=phone, has_touch=phone, **options)
+    return browser.new_context(
+        viewport=viewport, storage_state=person["state"], is_mobile=phone, has_touch=phone, **options
+    )
 
 
-SECTIONS = [("Dashboard", "/"), ("Transactions", "/transactions/"), ("Accounts", "/ledger/"),
-            ("Budgets", "/budgets/"), ("Goals", "/goals/"), ("Assistant", "/chat/")]
+SECTIONS = [
+    ("Dashboard", "/"),
+    ("Transactions", "/transactions/"),
+    ("Accounts", "/ledger/"),
+    ("Budgets", "/budgets/"),
+    ("Goals", "/goals/"),
+    ("Assistant", "/chat/"),
+]
 
 
 def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_one_tap(browser, site, person):
@@ -343,14 +383,21 @@ def test_the_conversation_list_is_reachable_on_a_phone(browser, site, person):
     oldest.tap()
     page.wait_for_url(f"{site.url}/chat/*/")
     expect(page.get_by_role("heading", name="Question number 0 about my spending this month")).to_be_visible()
-    expect(conversations.get_by_role("link", name="Question number 0 about my spending this month")).to_have_attribute("aria-current", "page")
+    expect(conversations.get_by_role("link", name="Question number 0 about my spending this month")).to_have_attribute(
+        "aria-current", "page"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
     assert errors.errors == []
 
 
 def overlap(a: dict, b: dict) -> bool:
-    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
 
 
 @pytest.mark.parametrize(("viewport", "category"), [(PHONE, "Travel"), (DESKTOP, "Shopping")], ids=["phone", "desktop"])
@@ -374,8 +421,10 @@ def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(brows
     link.focus()  # keeps the toast on screen while the page is scrolled under it
 
     # Wherever the page is scrolled, the toast is not over either "Add expense" button.
-    buttons = [page.locator(".page-head").get_by_role("link", name="Add expense"),
-               page.locator("#quick-add").get_by_role("button", name="Add expense")]
+    buttons = [
+        page.locator(".page-head").get_by_role("link", name="Add expense"),
+        page.locator("#quick-add").get_by_role("button", name="Add expense"),
+    ]
     for button in buttons:
         for block in ("start", "center", "end"):
             button.evaluate("(node, block) => node.scrollIntoView({ block })", block)

@@ -3,7 +3,6 @@ preselected and signup.js puts its time zone in the form, under the pages' CSP w
 violation; the once-only check offers the browser's zone in place of UTC. Chromium and
 Playwright as in test_browser.py."""
 
-
 import pytest
 
 from budgetpay.testing.browser import (

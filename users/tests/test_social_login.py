@@ -42,7 +42,9 @@ def test_valid_google_id_token_creates_a_user_and_returns_a_pair(api_client, goo
     "make_token",
     [
         pytest.param(lambda google: google.id_token(expires_in=-600), id="expired"),
-        pytest.param(lambda google: google.id_token(audience="someone-else.apps.googleusercontent.com"), id="wrong-audience"),
+        pytest.param(
+            lambda google: google.id_token(audience="someone-else.apps.googleusercontent.com"), id="wrong-audience"
+        ),
         pytest.param(lambda google: google.id_token(iss="https://evil.example.com"), id="wrong-issuer"),
         pytest.param(lambda google: google.id_token()[:-8] + "AAAAAAAA", id="bad-signature"),
         pytest.param(lambda google: "not-a-token", id="garbage"),
@@ -108,7 +110,10 @@ def test_browser_sign_in_with_google_on_the_account_pages(google, fake_http_serv
     fake_http_server.route(
         "POST",
         "/token",
-        lambda request: (200, {"access_token": "ya29.fake", "token_type": "Bearer", "expires_in": 3600, "id_token": google.id_token()}),
+        lambda request: (
+            200,
+            {"access_token": "ya29.fake", "token_type": "Bearer", "expires_in": 3600, "id_token": google.id_token()},
+        ),
     )
     monkeypatch.setattr(google_views.GoogleOAuth2Adapter, "access_token_url", f"{fake_http_server.url}/token")
 

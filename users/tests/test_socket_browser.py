@@ -3,7 +3,6 @@ against a real Daphne: the other device's bell is closed and signs out; a second
 the browser that made the change keeps a live bell (it reconnects on the session that
 update_session_auth_hash kept valid). Chromium and Playwright as in test_browser.py."""
 
-
 import pytest
 
 from budgetpay.testing.browser import DESKTOP, PASSWORD, TIMEOUT_MS, PageErrors, sign_in, sign_up, wait_live

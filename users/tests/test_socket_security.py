@@ -40,7 +40,9 @@ def browser_headers(client: Client) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def open_socket(path: str = NOTIFICATIONS, *, query: str = "", headers: list | None = None) -> WebsocketCommunicator:
+async def open_socket(
+    path: str = NOTIFICATIONS, *, query: str = "", headers: list | None = None
+) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(application, f"{path}?{query}" if query else path, headers=headers or [])
     connected, _ = await communicator.connect()
     assert connected
@@ -125,7 +127,8 @@ async def test_a_password_change_closes_older_sockets_and_the_changing_tab_gets_
     app_chat = await open_live(CHAT, query=f"token={token}")
 
     response = await sync_to_async(changing_tab.post)(
-        "/accounts/password/change/", {"oldpassword": TEST_PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        "/accounts/password/change/",
+        {"oldpassword": TEST_PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert response.status_code == 302, response.content
 
@@ -136,10 +139,12 @@ async def test_a_password_change_closes_older_sockets_and_the_changing_tab_gets_
     tab_bell = await open_live(headers=browser_headers(changing_tab))
     assert await still_open(tab_bell)
     assert await closed_with(await open_socket(headers=browser_headers(other_device))) == (
-        4001, "authentication required: pass ?token=<access JWT>",
+        4001,
+        "authentication required: pass ?token=<access JWT>",
     )
     assert await closed_with(await open_socket(query=f"token={token}")) == (
-        4001, "token revoked by a password change: sign in again",
+        4001,
+        "token revoked by a password change: sign in again",
     )
     # A socket opened after the change is not closed by it.
     await sync_to_async(socket_receivers.close_sockets_on_credentials_changed)(

@@ -17,7 +17,10 @@ def tight_rates(monkeypatch):
 
 def test_login_is_throttled_with_retry_after(api_client, user, tight_rates):
     for _ in range(3):
-        assert api_client.post("/api/v1/auth/token", {"email": user.email, "password": "wrong"}, format="json").status_code == 401
+        assert (
+            api_client.post("/api/v1/auth/token", {"email": user.email, "password": "wrong"}, format="json").status_code
+            == 401
+        )
     response = api_client.post("/api/v1/auth/token", {"email": user.email, "password": TEST_PASSWORD}, format="json")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0

@@ -102,7 +102,9 @@ def test_password_set_page_signs_out_the_api(user):
     user.save()
     old = {"access": (pair := tokens_for_user(user=user))["access"], "refresh": pair["refresh"]}
     assert me_with(old["access"]).status_code == 200
-    response = page_client_for(user).post("/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = page_client_for(user).post(
+        "/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
     assert response.status_code == 302, response.content[:500]
     assert_signed_out(old)
 

@@ -283,7 +283,9 @@ def test_lists_are_bounded(compat_client, user, main_account, monkeypatch, djang
     assert len(compat_client.get(f"{API}/categories").json()) == 3
 
 
-def test_add_edit_and_delete_a_transaction_as_the_client_does(compat_client, user, main_account, django_capture_on_commit_callbacks):
+def test_add_edit_and_delete_a_transaction_as_the_client_does(
+    compat_client, user, main_account, django_capture_on_commit_callbacks
+):
     food = category(user)
     budget_create(user=user, amount=Decimal("10.00"), category=food)
     today = user_today(user)
@@ -390,7 +392,9 @@ def test_someone_elses_category_in_the_body_is_a_400(compat_client, user, other_
     )
 
 
-def test_another_persons_transaction_income_or_another_currency_is_not_found(compat_client, user, main_account, other_user):
+def test_another_persons_transaction_income_or_another_currency_is_not_found(
+    compat_client, user, main_account, other_user
+):
     theirs = make_transaction(main_account_of(other_user), amount="7")
     income = make_transaction(main_account, amount="3000", kind="income")
     euros = make_transaction(make_account(user, name="Euro card", currency="EUR"), amount="9")

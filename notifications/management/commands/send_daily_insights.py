@@ -25,4 +25,6 @@ class Command(BaseCommand):
                 skipped += 1
             else:
                 sent += 1
-        self.stdout.write(f"Daily insights: {sent} sent, {skipped} skipped (already sent today, muted or over the AI limit).")
+        self.stdout.write(
+            f"Daily insights: {sent} sent, {skipped} skipped (already sent today, muted or over the AI limit)."
+        )
