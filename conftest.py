@@ -20,7 +20,6 @@ from budgetpay.testing.services import PrivatePostgres, PrivateRedis, suite_post
 from transactions.models import Account, Category
 from users.models import User
 
-
 # --- Clean state -------------------------------------------------------------------------------
 
 

@@ -263,7 +263,7 @@ class Worker:
 
 def call_all(workers: list[Worker], commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Send each worker its command, then collect every answer (they work in parallel)."""
-    for worker, command in zip(workers, commands):
+    for worker, command in zip(workers, commands, strict=True):
         worker.send(command)
     return [worker.reply() for worker in workers]
 

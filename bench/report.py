@@ -156,10 +156,10 @@ def table(result: dict[str, Any]) -> str:
         latency = arm.get("latency")
         storm = arm.get("storm", {})
         if latency:
-            l = latency["latency_ms"]
+            lat = latency["latency_ms"]
             what = "PUBLISH" if name == "raw" else "POST"
             lines.append(
-                f"   {name + ' (' + what + ')':<30}{_ms(l['p50']):>8}{_ms(l['p95']):>8}{_ms(l['p99']):>8}{_ms(l['max']):>8}"
+                f"   {name + ' (' + what + ')':<30}{_ms(lat['p50']):>8}{_ms(lat['p95']):>8}{_ms(lat['p99']):>8}{_ms(lat['max']):>8}"
                 f"{latency['created']:>7}{latency['lost']:>6}  {_ms(storm.get('connect_ms', {}).get('p99'))} ms / {storm.get('failed')}"
             )
     lines += [
@@ -196,10 +196,10 @@ def table(result: dict[str, Any]) -> str:
         for name, rest in rests:
             for endpoint in ("list", "create"):
                 r = rest[endpoint]
-                l = r["latency_ms"]
+                lat = r["latency_ms"]
                 lines.append(
-                    f"   {name:<24}{endpoint:<8}{r['requests_per_s']:>7.1f} req/s  p50 {_ms(l['p50']):>6}  "
-                    f"p95 {_ms(l['p95']):>6}  p99 {_ms(l['p99']):>6} ms  {r['queries']:>2} queries  "
+                    f"   {name:<24}{endpoint:<8}{r['requests_per_s']:>7.1f} req/s  p50 {_ms(lat['p50']):>6}  "
+                    f"p95 {_ms(lat['p95']):>6}  p99 {_ms(lat['p99']):>6} ms  {r['queries']:>2} queries  "
                     f"errors {sum(r['errors'].values())}"
                 )
     if result.get("ratios"):

@@ -55,13 +55,13 @@ def create_users(count: int, history_users: int, history_each: int) -> list[dict
             description=f"Groceries {day}",
             payee="Corner shop",
         )
-        for user, account in list(zip(users, accounts))[:history_users]
+        for user, account in list(zip(users, accounts, strict=True))[:history_users]
         for day in range(history_each)
     ]
     Transaction.objects.bulk_create(history, batch_size=BATCH)
     return [
         {"id": user.pk, "account": account.pk, "token": str(AccessToken.for_user(user))}
-        for user, account in zip(users, accounts)
+        for user, account in zip(users, accounts, strict=True)
     ]
 
 

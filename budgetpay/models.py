@@ -25,6 +25,9 @@ class IdempotencyKey(models.Model):
         db_table = "users_idempotencykey"  # moved from users (migrations budgetpay 0001)
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="users_unique_idempotency_key")]
 
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"
+
 
 class AIRequest(models.Model):
     """One AI request made for a user: what it was for, which model answered

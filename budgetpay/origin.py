@@ -30,7 +30,6 @@ from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import is_same_domain, split_domain_port, validate_host
 
-
 SOCKET_ORIGIN_SCOPE_KEY = "socket_origin"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -31,9 +31,9 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
+from budgetpay.money import HUNDRED, SUM_FIELD, ZERO, cents, percent, summed
 from budgetpay.periods import Period, PeriodKind, period_containing
 from budgets.models import Budget
-from budgetpay.money import HUNDRED, SUM_FIELD, ZERO, cents, percent, summed
 from transactions.models import Transaction
 
 PERIOD_KINDS: dict[str, PeriodKind] = {

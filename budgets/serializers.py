@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from budgetpay.money import MoneyField
 from budgetpay.fields import choice_field, local_date_field, money_field, percent_field
+from budgetpay.money import MoneyField
 from budgets.models import HIGHEST_THRESHOLD, LOWEST_THRESHOLD, MAX_THRESHOLDS, MIN_THRESHOLDS, Budget
 from budgets.reports import MAX_CASHFLOW_DAYS, REPORT_PERIODS, default_cashflow_start
 from budgets.selectors import EARLY_DAYS, ONE_OFF_SHARE, Health, Pace, ProjectionState

@@ -15,13 +15,13 @@ turn is undone and llm.DailyLimitReached raised, as when it is refused up front.
 """
 
 import json
-from decimal import Decimal
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
+from budgetpay import llm
 from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
-from budgetpay import llm
 from chatbot import rules, selectors, services
 from chatbot.models import Conversation, Message
 from chatbot.tools import MAX_ARGUMENT_CHARS, TOOL_SPECS, Turn, run_tool

@@ -23,13 +23,12 @@ bucket (THROTTLE_AI), the one the REST API and the chat page count in (budgetpay
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 
-from budgetpay import ai_limit
-from budgetpay import llm
+from budgetpay import ai_limit, llm
+from budgetpay.websocket import AuthenticatedJsonConsumer
 from chatbot import selectors
 from chatbot.chat import chat_send
 from chatbot.models import Conversation
 from chatbot.serializers import MessageSerializer, NewChatMessageSerializer
-from budgetpay.websocket import AuthenticatedJsonConsumer
 
 MAX_FRAME_BYTES = 32 * 1024
 

@@ -98,7 +98,7 @@ class ProposedAction(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     date = models.DateField(null=True, blank=True)
     # None: unchanged (an edit); "" would clear the description.
-    description = models.CharField(max_length=255, null=True, blank=True)
+    description = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 (None vs "")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

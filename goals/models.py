@@ -59,3 +59,6 @@ class GoalEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="goals_entry_amount_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.amount}"

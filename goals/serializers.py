@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from budgetpay.money import MoneyField
 from budgetpay.fields import choice_field, local_date_field, money_field, percent_field
+from budgetpay.money import MoneyField
 from goals.models import Goal, GoalEntry
 from goals.selectors import MONTHS_PER_PERIOD, GoalStatus, goal_progress
 from transactions.models import Account

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.core.exceptions import ObjectDoesNotExist
 
+from budgetpay.websocket import LAYER_TIMEOUT_SECONDS, AuthenticatedJsonConsumer, CloseCode
 from notifications import services
 from notifications.models import Notification
 from notifications.selectors import latest_notification_id, notification_payload, notifications_after, unread_count
-from budgetpay.websocket import LAYER_TIMEOUT_SECONDS, AuthenticatedJsonConsumer, CloseCode
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.utils.html import strip_tags
 
+from budgetpay import llm
 from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
-from budgetpay import llm
 from chatbot.context import financial_context
 from notifications.models import Notification
 from notifications.services import notify, type_enabled

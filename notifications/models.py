@@ -86,3 +86,6 @@ class NotificationPreference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "type"], name="notifications_unique_preference"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.type}: {'on' if self.enabled else 'off'}"

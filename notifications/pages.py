@@ -69,5 +69,5 @@ def notification_preferences_page(request: HttpRequest) -> HttpResponse:
         notification_services.preferences_update(user=request.user, changes=form.changes(preferences))
         messages.success(request, "Your notification choices were saved.")
         return redirect("notifications:preferences")
-    types = {value: label for value, label in Notification.Type.choices}
+    types = dict(Notification.Type.choices)
     return render(request, "notifications/notification_preferences.html", {"form": form, "types": types})

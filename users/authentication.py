@@ -6,8 +6,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.tokens import Token
 
-from users.models import User
 from users import tokens
+from users.models import User
 
 
 class JWTAuthentication(authentication.JWTAuthentication):

@@ -149,3 +149,6 @@ class RefreshTokenLineage(models.Model):
     )
     family = models.CharField(max_length=255, db_index=True, help_text="jti of the sign-in's first refresh token.")
     rotated_at = models.DateTimeField(null=True, blank=True, help_text="When it was exchanged for its successor.")
+
+    def __str__(self) -> str:
+        return f"token of sign-in {self.family}"

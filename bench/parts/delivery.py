@@ -42,7 +42,7 @@ def arrivals(session: Session, expected: set[int]) -> tuple[dict[int, float], in
     duplicates = 0
     while True:
         for answer in session.subscribers_call({"cmd": "collect", "clear": True}):
-            for seq, at in zip(answer["sequences"], answer["arrivals"]):
+            for seq, at in zip(answer["sequences"], answer["arrivals"], strict=True):
                 if seq in first:
                     duplicates += 1
                     first[seq] = min(first[seq], at)

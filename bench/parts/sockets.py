@@ -146,7 +146,7 @@ def idle(session: Session, kind: str, layer: str) -> dict[str, Any]:
         time.sleep(size["idle_hold_seconds"])
         status = session.subscribers_call({"cmd": "status"})
         pings = session.subscribers_call({"cmd": "ping", "timeout": 20})
-        per_connection = [(a - b) / max(1, opened["opened"] / len(servers)) for a, b in zip(after, before)]
+        per_connection = [(a - b) / max(1, opened["opened"] / len(servers)) for a, b in zip(after, before, strict=True)]
         figures = {
             "server": kind,
             "layer": layer,

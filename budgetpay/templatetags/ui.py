@@ -8,8 +8,8 @@ from django import template
 from django.forms import BoundField, CheckboxInput, CheckboxSelectMultiple, RadioSelect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from budgetpay.formatting import format_money
 

@@ -11,7 +11,6 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.asgi import application
-
 from budgetpay.periods import Period, period_containing, previous_period, user_today
 from budgetpay.testing.factories import make_category, make_transaction
 from transactions.models import Account, Category, Transaction

@@ -3,9 +3,9 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from budgets.reports import CategoryLine, DayTotals, Totals
 from budgetpay.charts import DONUT_SLICES, daily_spending_line, spending_donut
 from budgetpay.formatting import format_money, format_money_short
+from budgets.reports import CategoryLine, DayTotals, Totals
 
 
 def line(name: str, spending: str, color: str | None = "#1f883d") -> CategoryLine:

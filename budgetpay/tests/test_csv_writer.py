@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 import pytest
 
 from budgetpay.csv_writer import FORMULA_TRIGGERS
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgets.models import Budget
 from chatbot.models import Conversation, Message
 from goals.models import Goal, GoalEntry
 from notifications.services import notify
 from transactions.models import Account, Category
-from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

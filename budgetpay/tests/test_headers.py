@@ -15,10 +15,10 @@ from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
 from budgetpay.periods import user_today
-from budgets.models import Budget
-from chatbot.models import Conversation
 from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgetpay.testing.people import TEST_PASSWORD, access_token_for, make_user, page_client_for
+from budgets.models import Budget
+from chatbot.models import Conversation
 from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import notify

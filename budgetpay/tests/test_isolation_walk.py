@@ -12,15 +12,15 @@ from decimal import Decimal
 import pytest
 from django.urls import URLResolver, get_resolver
 
+from budgetpay.personal_data import export_json
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.people import client_for
 from budgets.models import Budget
 from chatbot.models import Conversation, Message, ProposedAction
 from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import notify
 from transactions.models import Account, Category, Transaction
-from budgetpay.testing.factories import make_account, make_category, make_transaction
-from budgetpay.testing.people import client_for
-from budgetpay.personal_data import export_json
 
 pytestmark = pytest.mark.django_db
 

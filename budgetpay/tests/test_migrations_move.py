@@ -39,8 +39,9 @@ def test_rows_written_before_the_move_are_there_after_it():
 
         _migrate(leaves)
 
-        from budgetpay.models import AIDailyUsage, AIRequest, IdempotencyKey
         from django.contrib.contenttypes.models import ContentType
+
+        from budgetpay.models import AIDailyUsage, AIRequest, IdempotencyKey
 
         key = IdempotencyKey.objects.get(user_id=person.pk)
         assert (key.key, key.status_code, key.response_body) == ("k-1", 201, {"id": 7})

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from budgetpay.periods import user_today
 from budgetpay.demo import CARD_PAYMENT_DAY, DEMO_EMAIL, DEMO_PASSWORD, INBOX_READ_DAYS_AGO
+from budgetpay.periods import user_today
 from budgets.reports import report_summary
 from budgets.selectors import budget_statuses
 from goals.models import GoalEntry

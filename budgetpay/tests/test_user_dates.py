@@ -8,11 +8,11 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from budgetpay.testing.chat import send
+from budgetpay.testing.factories import make_transaction
 from budgetpay.validators import USER_DATE_MESSAGE
 from budgets.models import Budget
 from chatbot.models import Message, ProposedAction
-from budgetpay.testing.chat import send
-from budgetpay.testing.factories import make_transaction
 from goals.models import Goal, GoalEntry
 from transactions.models import Transaction
 

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import Budget
 from budgetpay.testing.people import make_user, page_client_for
+from budgets.models import Budget
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from budgets.models import Budget
-from budgets.services import budget_create, budget_update
 from budgetpay.testing.clock import freeze_now
 from budgetpay.testing.factories import make_budget, make_category
 from budgetpay.testing.people import client_for, make_user
+from budgets.models import Budget
+from budgets.services import budget_create, budget_update
 from transactions.models import Category
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,11 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import Budget
-from budgets.selectors import BudgetNotStarted, budget_status, budget_statuses
 from budgetpay.testing.clock import freeze_now
 from budgetpay.testing.factories import make_budget, make_transaction
 from budgetpay.testing.people import client_for
+from budgets.models import Budget
+from budgets.selectors import BudgetNotStarted, budget_status, budget_statuses
 from transactions.models import Category, Transaction
 
 pytestmark = pytest.mark.django_db

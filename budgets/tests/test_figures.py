@@ -12,12 +12,12 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import Budget
-from budgets.reports import same_days_before
-from budgets.selectors import BudgetNotStarted, ProjectionState, budget_projection, budget_status
 from budgetpay.testing.clock import freeze_now
 from budgetpay.testing.factories import make_transaction
 from budgetpay.testing.people import page_client_for
+from budgets.models import Budget
+from budgets.reports import same_days_before
+from budgets.selectors import BudgetNotStarted, ProjectionState, budget_projection, budget_status
 from chatbot.context import financial_context
 from transactions.models import Category, Transaction
 

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budgets.models import Budget
-from budgets.reports import report_cashflow
-from budgets.selectors import BudgetNotStarted, budget_status, budget_statuses
 from budgetpay.testing.clock import BOUNDS, days, freeze_now
 from budgetpay.testing.factories import rolled_back
 from budgetpay.testing.people import client_for
+from budgets.models import Budget
+from budgets.reports import report_cashflow
+from budgets.selectors import BudgetNotStarted, budget_status, budget_statuses
 from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import Budget
 from budgetpay.testing.clock import freeze_now
 from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgetpay.testing.people import client_for, make_user
+from budgets.models import Budget
 from transactions.models import Category, Transaction
 
 pytestmark = pytest.mark.django_db

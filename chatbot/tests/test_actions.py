@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from budgetpay.periods import user_today
-from chatbot.models import Message, ProposedAction
 from budgetpay.testing.chat import ACTIONS, send
 from budgetpay.testing.factories import make_account, make_transaction
+from chatbot.models import Message, ProposedAction
 from chatbot.tools import MAX_PROPOSALS_PER_TURN
 from transactions.models import Account, Transaction
 

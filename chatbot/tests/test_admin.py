@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from budgetpay.models import AIDailyUsage
-from chatbot.models import ProposedAction
 from budgetpay.testing.chat import send
+from chatbot.models import ProposedAction
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,10 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from budgetpay import llm
 from budgetpay.models import AIDailyUsage
-from chatbot.models import Conversation, Message, ProposedAction
 from budgetpay.testing.chat import chat, open_socket, receive, send
 from budgetpay.testing.people import client_for, page_client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
+from chatbot.models import Conversation, Message, ProposedAction
 
 HELLO = [{"role": "user", "content": "hello"}]
 

@@ -4,8 +4,8 @@ import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
 from budgetpay.models import AIRequest
-from chatbot.models import Conversation, Message, ProposedAction
 from budgetpay.testing.chat import CONVERSATIONS, MESSAGES, send
+from chatbot.models import Conversation, Message, ProposedAction
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
+from budgetpay.testing.chat import chat, open_socket, receive
 from chatbot.chat import MAX_REPLY_CHARS
 from chatbot.models import Conversation, Message
-from budgetpay.testing.chat import chat, open_socket, receive
 from chatbot.services import conversation_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

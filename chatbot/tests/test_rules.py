@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import Budget
-from chatbot.models import ProposedAction
 from budgetpay.testing.chat import send
 from budgetpay.testing.factories import make_transaction
+from budgets.models import Budget
+from chatbot.models import ProposedAction
 from goals.models import Goal, GoalEntry
 
 pytestmark = pytest.mark.django_db

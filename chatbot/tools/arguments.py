@@ -13,8 +13,8 @@ from budgetpay.periods import Period, period_containing, previous_period
 from budgetpay.validators import validate_user_date
 from chatbot.tools.base import ToolError
 from transactions.models import Account, Category
-from transactions.selectors import account_main
 from transactions.parsing import AmountError, parse_decimal
+from transactions.selectors import account_main
 
 if TYPE_CHECKING:
     from chatbot.tools import Tool

@@ -5,9 +5,9 @@ from fractions import Fraction
 
 import pytest
 
+from budgetpay.testing.factories import CONTRIBUTION, WITHDRAWAL, make_goal
 from goals.models import Goal
 from goals.selectors import goal_list, goal_progress
-from budgetpay.testing.factories import CONTRIBUTION, WITHDRAWAL, make_goal
 
 pytestmark = pytest.mark.django_db
 

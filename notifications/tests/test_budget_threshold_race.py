@@ -22,10 +22,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 
 from budgetpay.periods import user_today
-from budgets.models import Budget
 from budgetpay.testing.factories import make_account, make_transaction
 from budgetpay.testing.people import client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
+from budgets.models import Budget
 from notifications.models import Notification
 from transactions.models import Account, Category, Transaction
 

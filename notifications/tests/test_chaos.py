@@ -78,7 +78,7 @@ class Device:
                         if self.drop.is_set():
                             self.drop.clear()
                             break
-            except (OSError, WebSocketException, asyncio.TimeoutError):
+            except (TimeoutError, OSError, WebSocketException):
                 pass
             await asyncio.sleep(backoff * (0.5 + random.random()))
             backoff = min(backoff * 2, 2.0)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,12 +14,12 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection, connections
 
-from budgets.models import Budget
 from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_category, make_transaction
 from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_calm_month
 from budgetpay.testing.people import client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
+from budgets.models import Budget
 from notifications.models import Notification
 from notifications.services import user_group
 
@@ -64,7 +64,7 @@ def with_a_socket_of(user, *steps: Callable[[], object]) -> list[tuple[object, l
             while True:
                 try:
                     received.append(await asyncio.wait_for(layer.receive(channel), 1))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
             results.append((result, received))
         await layer.group_discard(user_group(user.pk), channel)
@@ -248,9 +248,9 @@ def test_the_next_day_writes_a_new_insight(auth_client, ledger, clock, fake_open
 def test_the_day_is_the_persons_own(user, auth_client, ledger, clock, ai_off, zone, first, second, expected):
     user.timezone = zone
     user.save()
-    clock.move_to(first.replace(tzinfo=dt_timezone.utc))
+    clock.move_to(first.replace(tzinfo=UTC))
     assert auth_client.post(GENERATE).status_code == 201
-    clock.move_to(second.replace(tzinfo=dt_timezone.utc))
+    clock.move_to(second.replace(tzinfo=UTC))
     assert auth_client.post(GENERATE).status_code == expected
 
 

@@ -8,14 +8,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from budgetpay.testing.clock import Clock, freeze_now
+from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_calm_month
 from budgets.models import Budget
 from chatbot.context import financial_context
 from goals.models import Goal
 from notifications.insights import choose_insight_type
 from notifications.models import Notification
-from budgetpay.testing.clock import Clock, freeze_now
-from budgetpay.testing.factories import make_account, make_category, make_transaction
-from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_calm_month
 
 pytestmark = pytest.mark.django_db
 

@@ -1,22 +1,22 @@
 """Each rule fires once and only once, from real saves of ledger rows."""
 
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 
+from budgetpay.testing.clock import Clock, freeze_now
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgets.models import Budget
 from goals.models import Goal, GoalEntry
 from notifications.models import Notification
 from notifications.services import preferences_update
 from transactions.models import Transaction
-from budgetpay.testing.clock import Clock, freeze_now
-from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
 
@@ -59,7 +59,7 @@ def test_threshold_then_exceeded_each_once_per_period(user, ledger, frozen_clock
     assert "$6.00 over" in exceeded.message
 
     # Next month the same thresholds notify again.
-    december = datetime(2026, 12, 2, 12, 0, tzinfo=dt_timezone.utc)
+    december = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     frozen_clock.move_to(december)
     make_transaction(account, amount="90.00", category=food, on=december.date())
     assert len(of_type("budget_threshold")) == 2

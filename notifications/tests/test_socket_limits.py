@@ -18,8 +18,8 @@ from websockets.sync.client import connect
 
 from budgetpay.asgi import application
 from budgetpay.socket_limits import MemorySocketRegistry, RedisSocketRegistry, socket_registry
-from budgetpay.websocket_server import MESSAGE_TOO_BIG_REASON
 from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.websocket_server import MESSAGE_TOO_BIG_REASON
 
 WS = "/api/v1/notification/ws"
 CHAT = "/api/v1/chatbot/ws"

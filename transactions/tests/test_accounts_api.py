@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from transactions.models import Account, Transaction
 from budgetpay.testing.factories import make_account, make_transaction
+from transactions.models import Account, Transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
-from transactions.models import Transaction
 from budgetpay.testing.factories import make_account, make_transaction
+from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 

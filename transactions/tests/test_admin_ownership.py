@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from budgetpay.testing.factories import make_transaction
 from transactions.models import OWN_ROW_REQUIRED, Account, Category, Transaction
 from transactions.services import transaction_create, transaction_update
-from budgetpay.testing.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from transactions.models import Category, Transaction
 from budgetpay.testing.factories import make_transaction
+from transactions.models import Category, Transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 from django.test import AsyncClient
 
-from transactions.csv_export import HEADER
-from transactions.models import Transaction
 from budgetpay.testing.factories import make_account, make_transaction
 from budgetpay.testing.people import access_token_for
+from transactions.csv_export import HEADER
+from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from transactions.models import Transaction
 from budgetpay.testing.factories import make_account
 from budgetpay.testing.statements import IMPORT, post_csv
+from transactions.models import Transaction
 from transactions.views import TransactionViewSet
 
 pytestmark = pytest.mark.django_db

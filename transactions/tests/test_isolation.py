@@ -4,8 +4,8 @@ the path and 400 in the input, and never change anything."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from transactions.models import Account, Category, Transaction
 from budgetpay.testing.factories import make_account, make_transaction
+from transactions.models import Account, Category, Transaction
 
 pytestmark = pytest.mark.django_db
 

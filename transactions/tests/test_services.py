@@ -9,9 +9,9 @@ from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.db.models.signals import post_save
 
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 from transactions import imports, services
 from transactions.models import Account, Category, Transaction
-from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

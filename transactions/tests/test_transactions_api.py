@@ -4,10 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgets.services import budget_create
 from notifications.models import Notification
 from transactions.models import Transaction
-from budgetpay.testing.factories import make_account, make_category, make_transaction
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 
-from budgets.models import Budget
+from budgetpay import personal_data
 from budgetpay.models import AIDailyUsage, AIRequest
 from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgetpay.testing.people import TEST_PASSWORD
+from budgets.models import Budget
 from goals.models import Goal, GoalEntry
 from notifications.services import notify, preferences_update
-from budgetpay import personal_data
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.asgi import application
 from budgetpay.testing.people import TEST_PASSWORD, page_client_for
+from budgetpay.websocket import socket_control_group
 from notifications import services
 from notifications.models import Notification
 from users import socket_receivers
-from budgetpay.websocket import socket_control_group
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

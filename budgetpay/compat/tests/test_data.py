@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from budgetpay.testing.compat import API
 from budgetpay.periods import user_today
+from budgetpay.testing.compat import API
 from budgetpay.testing.factories import main_account_of, make_account, make_transaction
 from budgets.services import budget_create
 from chatbot.models import Conversation
 from notifications.models import Notification
-from transactions.selectors import account_main
 from transactions.models import Account, Category, Transaction
+from transactions.selectors import account_main
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from budgetpay.periods import user_today
 from budgetpay.llm import DailyLimitReached
+from budgetpay.periods import user_today
 from notifications.insights import insight_generate
 
 
