@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from budgetpay.api import ServiceViewSetMixin
 from budgetpay.periods import user_today
 from budgets import reports, selectors, services
 from budgets.models import Budget
@@ -30,24 +31,15 @@ def date_param(request: Request) -> date:
 
 
 @extend_schema(tags=["budgets"])
-class BudgetViewSet(viewsets.ModelViewSet):
+class BudgetViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
     """Spending limits per week, month or year, for one expense category or all spending."""
 
-    queryset = Budget.objects.none()  # the model for the schema; get_queryset scopes to the user
+    queryset = Budget.objects.none()
     serializer_class = BudgetSerializer
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        return selectors.budget_list(user=self.request.user)
-
-    def perform_create(self, serializer: BudgetSerializer) -> None:
-        serializer.instance = services.budget_create(user=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: BudgetSerializer) -> None:
-        serializer.instance = services.budget_update(budget=serializer.instance, **serializer.validated_data)
-
-    def perform_destroy(self, instance) -> None:
-        services.budget_delete(budget=instance)
+    selector = staticmethod(selectors.budget_list)
+    create_service = staticmethod(services.budget_create)
+    update_service = staticmethod(services.budget_update)
+    delete_service = staticmethod(services.budget_delete)
 
     @extend_schema(parameters=[DateQuerySerializer], responses=BudgetStatusSerializer)
     @action(detail=True, methods=["get"], url_path="status", url_name="status")

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from budgetpay.api import ServiceViewSetMixin
 from budgetpay.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from budgetpay.periods import user_today
 from goals import selectors, services
@@ -14,28 +15,19 @@ from goals.serializers import GoalEntrySerializer, GoalSerializer, SavingsProgre
 
 
 @extend_schema(tags=["goals"])
-class GoalViewSet(viewsets.ModelViewSet):
+class GoalViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
     """Saving goals, each with its progress as of today in your timezone."""
 
-    queryset = Goal.objects.none()  # the model for the schema; get_queryset scopes to the user
+    queryset = Goal.objects.none()
     serializer_class = GoalSerializer
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        return selectors.goal_list(user=self.request.user)
+    selector = staticmethod(selectors.goal_list)
+    create_service = staticmethod(services.goal_create)
+    update_service = staticmethod(services.goal_update)
+    delete_service = staticmethod(services.goal_delete)
+    refetch_after_create = True
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "today": user_today(self.request.user)}
-
-    def perform_create(self, serializer: GoalSerializer) -> None:
-        goal = services.goal_create(user=self.request.user, **serializer.validated_data)
-        serializer.instance = self.get_queryset().get(pk=goal.pk)
-
-    def perform_update(self, serializer: GoalSerializer) -> None:
-        serializer.instance = services.goal_update(goal=serializer.instance, **serializer.validated_data)
-
-    def perform_destroy(self, instance: Goal) -> None:
-        services.goal_delete(goal=instance)
 
     @extend_schema(parameters=[SavingsQuerySerializer], responses=SavingsProgressSerializer)
     @action(detail=False, methods=["get"], url_path="progress", url_name="progress", pagination_class=None)

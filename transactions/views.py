@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -10,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from budgetpay.api import PayloadTooLarge
+from budgetpay.api import PayloadTooLarge, ServiceViewSetMixin
 from budgetpay.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from budgetpay.periods import user_today
 from transactions import imports, selectors, services
@@ -32,80 +31,53 @@ from transactions.serializers import (
     ),
 )
 @extend_schema(tags=["accounts"])
-class AccountViewSet(viewsets.ModelViewSet):
+class AccountViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
+    queryset = Account.objects.none()
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
     lookup_value_regex = "[0-9]+"
-
-    def get_queryset(self) -> QuerySet[Account]:
-        if getattr(self, "swagger_fake_view", False):
-            return Account.objects.none()
-        return selectors.account_list(user=self.request.user)
+    selector = staticmethod(selectors.account_list)
+    create_service = staticmethod(services.account_create)
+    update_service = staticmethod(services.account_update)
+    delete_service = staticmethod(services.account_delete)
+    refetch_after_create = True
+    refetch_after_update = True
 
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     @idempotent
     def create(self, request: Request, *args, **kwargs) -> Response:
         return super().create(request, *args, **kwargs)
-
-    def perform_create(self, serializer: AccountSerializer) -> None:
-        account = services.account_create(user=self.request.user, **serializer.validated_data)
-        serializer.instance = self.get_queryset().get(pk=account.pk)
-
-    def perform_update(self, serializer: AccountSerializer) -> None:
-        account = services.account_update(account=serializer.instance, **serializer.validated_data)
-        serializer.instance = self.get_queryset().get(pk=account.pk)
-
-    def perform_destroy(self, instance: Account) -> None:
-        services.account_delete(account=instance)
 
 
 @extend_schema(tags=["categories"])
-class CategoryViewSet(viewsets.ModelViewSet):
+class CategoryViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
     """Deleting a category keeps its transactions, uncategorised."""
 
+    queryset = Category.objects.none()
     serializer_class = CategorySerializer
     filterset_class = CategoryFilter
     lookup_value_regex = "[0-9]+"
-
-    def get_queryset(self) -> QuerySet[Category]:
-        if getattr(self, "swagger_fake_view", False):
-            return Category.objects.none()
-        return selectors.category_list(user=self.request.user)
-
-    def perform_create(self, serializer: CategorySerializer) -> None:
-        serializer.instance = services.category_create(user=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: CategorySerializer) -> None:
-        serializer.instance = services.category_update(category=serializer.instance, **serializer.validated_data)
-
-    def perform_destroy(self, instance: Category) -> None:
-        services.category_delete(category=instance)
+    selector = staticmethod(selectors.category_list)
+    create_service = staticmethod(services.category_create)
+    update_service = staticmethod(services.category_update)
+    delete_service = staticmethod(services.category_delete)
 
 
 @extend_schema(tags=["transactions"])
-class TransactionViewSet(viewsets.ModelViewSet):
+class TransactionViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
+    queryset = Transaction.objects.none()
     serializer_class = TransactionSerializer
     filterset_class = TransactionFilter
     lookup_value_regex = "[0-9]+"
-
-    def get_queryset(self) -> QuerySet[Transaction]:
-        if getattr(self, "swagger_fake_view", False):
-            return Transaction.objects.none()
-        return selectors.transaction_list(user=self.request.user)
+    selector = staticmethod(selectors.transaction_list)
+    create_service = staticmethod(services.transaction_create)
+    update_service = staticmethod(services.transaction_update)
+    delete_service = staticmethod(services.transaction_delete)
 
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     @idempotent
     def create(self, request: Request, *args, **kwargs) -> Response:
         return super().create(request, *args, **kwargs)
-
-    def perform_create(self, serializer: TransactionSerializer) -> None:
-        serializer.instance = services.transaction_create(user=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: TransactionSerializer) -> None:
-        serializer.instance = services.transaction_update(transaction=serializer.instance, **serializer.validated_data)
-
-    def perform_destroy(self, instance: Transaction) -> None:
-        services.transaction_delete(transaction=instance)
 
     def perform_content_negotiation(self, request: Request, force: bool = False):
         # The export answers text/csv whatever the client accepts; its errors are JSON.
