@@ -6,8 +6,10 @@ amount in another currency, an income category), is a 404 as if it did not exist
 category of someone else's named in a body is a 400.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,11 +69,43 @@ class DeactivateView(CompatView):
         return Response({"message": "Account deactivated successfully", "user_id": str(request.user.pk)})
 
 
-def _category(user: User, pk: str) -> Category:
-    found = selectors.categories(user=user).filter(pk=object_id(pk)).first() if object_id(pk) is not None else None
-    if found is None:
-        raise not_found("Category")
-    return found
+class RowView(CompatView):
+    """GET, PATCH and DELETE of one of the person's rows the client sees, at its id; any other
+    id is a 404 naming the row's model. A PATCH whose body changes nothing saves nothing."""
+
+    rows: Callable[..., QuerySet]  # the selector of the rows the client sees, given the user
+    read: Callable[[Any], dict[str, Any]]  # a row in the original's shape
+
+    def changes(self, request: Request) -> dict[str, Any]:
+        """The body's changes, as the row's update service takes them."""
+        raise NotImplementedError
+
+    def update(self, row: Any, changes: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def remove(self, row: Any) -> None:
+        raise NotImplementedError
+
+    def row(self, request: Request, pk: str) -> Any:
+        rows = self.rows(user=request.user)
+        found = rows.filter(pk=object_id(pk)).first() if object_id(pk) is not None else None
+        if found is None:
+            raise not_found(rows.model.__name__)
+        return found
+
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(self.read(self.row(request, pk)))
+
+    def patch(self, request: Request, pk: str) -> Response:
+        row = self.row(request, pk)
+        changes = self.changes(request)
+        if changes:
+            row = self.update(row, changes)
+        return Response(self.read(row))
+
+    def delete(self, request: Request, pk: str) -> Response:
+        self.remove(self.row(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CategoryListView(CompatView):
@@ -84,27 +118,18 @@ class CategoryListView(CompatView):
         return Response(category_read(category), status=status.HTTP_201_CREATED)
 
 
-class CategoryDetailView(CompatView):
-    def get(self, request: Request, pk: str) -> Response:
-        return Response(category_read(_category(request.user, pk)))
+class CategoryDetailView(RowView):
+    rows = staticmethod(selectors.categories)
+    read = staticmethod(category_read)
 
-    def patch(self, request: Request, pk: str) -> Response:
-        category = _category(request.user, pk)
-        fields = parsed(CategoryShape, request.data, user=request.user, partial=True).to_service()
-        if fields:
-            category = ledger.category_update(category=category, **fields)
-        return Response(category_read(category))
+    def changes(self, request: Request) -> dict[str, Any]:
+        return parsed(CategoryShape, request.data, user=request.user, partial=True).to_service()
 
-    def delete(self, request: Request, pk: str) -> Response:
-        ledger.category_delete(category=_category(request.user, pk))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def update(self, row: Category, changes: dict[str, Any]) -> Category:
+        return ledger.category_update(category=row, **changes)
 
-
-def _expense(user: User, pk: str) -> Transaction:
-    found = selectors.expenses(user=user).filter(pk=object_id(pk)).first() if object_id(pk) is not None else None
-    if found is None:
-        raise not_found("Transaction")
-    return found
+    def remove(self, row: Category) -> None:
+        ledger.category_delete(category=row)
 
 
 def _transaction_fields(user: User, data: dict[str, Any]) -> dict[str, Any]:
@@ -138,21 +163,19 @@ class TransactionListView(CompatView):
         return Response(transaction_read(tx), status=status.HTTP_201_CREATED)
 
 
-class TransactionDetailView(CompatView):
-    def get(self, request: Request, pk: str) -> Response:
-        return Response(transaction_read(_expense(request.user, pk)))
+class TransactionDetailView(RowView):
+    rows = staticmethod(selectors.expenses)
+    read = staticmethod(transaction_read)
 
-    def patch(self, request: Request, pk: str) -> Response:
-        tx = _expense(request.user, pk)
+    def changes(self, request: Request) -> dict[str, Any]:
         data = parsed(TransactionShape, request.data, user=request.user, partial=True).validated_data
-        fields = _transaction_fields(request.user, data)
-        if fields:
-            tx = ledger.transaction_update(transaction=tx, **fields)
-        return Response(transaction_read(tx))
+        return _transaction_fields(request.user, data)
 
-    def delete(self, request: Request, pk: str) -> Response:
-        ledger.transaction_delete(transaction=_expense(request.user, pk))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def update(self, row: Transaction, changes: dict[str, Any]) -> Transaction:
+        return ledger.transaction_update(transaction=row, **changes)
+
+    def remove(self, row: Transaction) -> None:
+        ledger.transaction_delete(transaction=row)
 
 
 class AskView(CompatView):
