@@ -35,6 +35,21 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def open_loop_answer(
+    records: list[list], errors: dict[str, int], *, start: float, fired: float, duration: float
+) -> dict[str, Any]:
+    """A worker's answer to an open-loop run: [seq, due, done] per request that went through,
+    the failures counted per reason, when the loop started and fired its last request, and how
+    far behind its schedule that was (lag)."""
+    return {
+        "records": records,
+        "errors": dict(errors),
+        "start": start,
+        "fired": fired,
+        "lag": fired - (start + duration),
+    }
+
+
 def add_counts(answers: list[dict[str, Any]], key: str = "errors") -> dict[str, int]:
     """The counts per reason under `key` in several workers' answers, added up."""
     total: dict[str, int] = {}

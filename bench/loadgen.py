@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Any
 
 from bench import aio
-from bench.common import MARKER, monotonic
+from bench.common import MARKER, monotonic, open_loop_answer
 from bench.payloads import raw_event
 
 
@@ -162,13 +162,7 @@ async def rest_open_loop(
     start, fired = await aio.open_loop(rate, duration, fire)
     for pool in pools:
         pool.close()
-    return {
-        "records": records,
-        "errors": dict(errors),
-        "start": start,
-        "fired": fired,
-        "lag": fired - (start + duration),
-    }
+    return open_loop_answer(records, errors, start=start, fired=fired, duration=duration)
 
 
 async def rest_closed_loop(
@@ -245,7 +239,7 @@ async def raw_open_loop(
     fired = monotonic()
     await client.aclose()
     errors = {"published to nobody": unheard} if unheard else {}
-    return {"records": records, "errors": errors, "start": start, "fired": fired, "lag": fired - (start + duration)}
+    return open_loop_answer(records, errors, start=start, fired=fired, duration=duration)
 
 
 async def main() -> None:

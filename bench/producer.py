@@ -29,7 +29,7 @@ from channels.layers import get_channel_layer  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 
 from bench import aio  # noqa: E402
-from bench.common import monotonic  # noqa: E402
+from bench.common import monotonic, open_loop_answer  # noqa: E402
 from bench.payloads import income_message, notification  # noqa: E402
 from budgetpay.runtime import settle_garbage_collector  # noqa: E402
 from notifications.models import Notification  # noqa: E402
@@ -84,13 +84,7 @@ async def notify_open_loop(
 
     start, fired = await aio.open_loop(rate, duration, fire)
     executor.shutdown(wait=True)
-    return {
-        "records": records,
-        "errors": dict(errors),
-        "start": start,
-        "fired": fired,
-        "lag": fired - (start + duration),
-    }
+    return open_loop_answer(records, errors, start=start, fired=fired, duration=duration)
 
 
 async def layer_open_loop(
@@ -117,13 +111,7 @@ async def layer_open_loop(
         records.append([seq, due, monotonic()])
 
     start, fired = await aio.open_loop(rate, duration, fire)
-    return {
-        "records": records,
-        "errors": dict(errors),
-        "start": start,
-        "fired": fired,
-        "lag": fired - (start + duration),
-    }
+    return open_loop_answer(records, errors, start=start, fired=fired, duration=duration)
 
 
 async def main() -> None:
