@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from rest_framework import serializers
 
@@ -114,6 +115,19 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
 
 SUM_FIELD = models.DecimalField(max_digits=30, decimal_places=2)
+
+
+def optional_non_negative_decimal(*, max_digits: int) -> dict[str, Any]:
+    """The arguments of a model DecimalField for a figure a person may leave unset (NULL, blank
+    in forms) and never sets below zero, to the cent: a category's share of income, a monthly
+    savings goal."""
+    return {
+        "max_digits": max_digits,
+        "decimal_places": 2,
+        "null": True,
+        "blank": True,
+        "validators": [MinValueValidator(Decimal("0"))],
+    }
 
 
 def cents(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from budgetpay.money import optional_non_negative_decimal
 from budgetpay.validators import validate_currency
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -66,13 +67,7 @@ class Category(models.Model):
     )
     # Share of the user's monthly income planned for this category (the earlier
     # product's allocation); a user's shares never sum past 100.
-    income_percentage = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
+    income_percentage = models.DecimalField(**optional_non_negative_decimal(max_digits=5))
     # Payments of a set size once a period (rent): budget projections count what was paid
     # once instead of extrapolating it by day. Set by the person until recurring payments
     # are detected; new people's Housing starts with it on.

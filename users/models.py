@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
 
 from budgetpay.formatting import DEFAULT_LOCALE, MAX_LOCALE_CHARS
+from budgetpay.money import optional_non_negative_decimal
 from budgetpay.validators import validate_currency, validate_locale, validate_timezone
 
 
@@ -58,11 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The original Budget Pay's one savings target per month (its `savings_goal_amount`), which
     # its web client shows and edits through the compatibility API; unset until the person sets it.
     monthly_savings_goal = models.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
+        **optional_non_negative_decimal(max_digits=14),
         help_text="How much the person aims to save each month, in their currency; empty when not set.",
     )
     locale = models.CharField(
