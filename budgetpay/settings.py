@@ -4,6 +4,9 @@ Unset `DATABASE_URL` / `REDIS_URL` give the embedded default: SQLite and the
 in-memory channel layer. Nothing secret has a production default: with DEBUG
 off, a missing `SECRET_KEY` or `ALLOWED_HOSTS` stops the process with a
 one-line message naming the variable.
+
+Size: one flat list of Django's and the libraries' settings, each read from the environment
+with its reason beside it; splitting it would scatter what an operator reads top to bottom.
 """
 
 import sys
