@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from budgetpay.testing.browser import chromium
+from budgetpay.testing.browser import TIMEOUT_MS, PageErrors, chromium
 from budgetpay.testing.factories import main_account_of, make_account, make_category
 from budgetpay.testing.oauth import FakeGoogle, serve_github, serve_google
 from budgetpay.testing.openrouter import FakeOpenRouter
@@ -212,3 +212,19 @@ def browser():
     """Debian's Chromium driven by Playwright, one per test module."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def expect(browser):
+    """Playwright's expect, waiting up to TIMEOUT_MS. Imported here, not at the top: where
+    Playwright is missing, the browser fixture has already skipped (or failed) the test."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    return expect
+
+
+@pytest.fixture
+def page_errors() -> PageErrors:
+    """The JavaScript errors of the pages a test watches; the test ends asserting there were none."""
+    return PageErrors()

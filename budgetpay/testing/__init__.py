@@ -3,8 +3,10 @@
     people      the test password, users, signed-in API and page clients
     factories   ledger rows, budgets, goals and notifications for tests to start from; rolled-back blocks
     clock       a frozen, movable "now"; calendar bounds computed without budgetpay.periods
-    servers     real server processes (Daphne, the benchmark's), their environment and database,
-                JSON over a real socket, a local HTTP server for stand-ins; stdlib only, bench/ uses it
+    servers     real server processes (Daphne, the benchmark's; several sharing Redis), their
+                environment and database, JSON over a real socket and sign-up through it, a local HTTP
+                server for stand-ins; stdlib only, bench/ uses it
+    sockets     real WebSocket clients of those servers: a live notification socket, how one closed
     startup     Django started in a process of its own, to see how the settings read the environment
     services    PostgreSQL and Redis: reachable or not-run, private instances to stop and start
     openrouter  OpenRouter's chat-completions protocol on a local server
@@ -15,6 +17,7 @@
     insights    the insight endpoints and a calm month with known figures on a fixed day
     compat      the compatibility API's prefix and a client holding its token
     browser     Chromium through Playwright, and what page tests do and watch on a page
+    pages       the site's pages by path, for the tests that open every one
     timing      how the cost of a step grows with its input (convention 13)
 
 The fixtures that use these live in the root conftest.py. This package sits at the top of the

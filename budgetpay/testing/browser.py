@@ -79,6 +79,12 @@ class CspViolations:
 
 def sign_up(page, base: str, *, email: str, name: str) -> None:
     page.goto(f"{base}/accounts/signup/")
+    send_sign_up(page, base, email=email, name=name)
+
+
+def send_sign_up(page, base: str, *, email: str, name: str) -> None:
+    """Fill in the sign-up form on the page (what it offers for currency and time zone stays) and
+    send it; it lands on the dashboard."""
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)

@@ -207,6 +207,34 @@ def site_server(tmp_path_factory, name: str, *, database_url: str | None = None,
         server.stop()
 
 
+@contextmanager
+def daphne_processes(
+    workdir: Path, *, database_url: str, redis_url: str, prefix: str, count: int = 2, **env: str
+) -> Iterator[list[DaphneServer]]:
+    """`count` Daphne processes on one database sharing Redis (their channel layer, under `prefix`),
+    as production runs several; started at once, stopped on the way out."""
+    servers = [
+        DaphneServer(
+            workdir,
+            database_url=database_url,
+            name=f"{prefix}-{i}",
+            REDIS_URL=redis_url,
+            CHANNEL_LAYER_PREFIX=prefix,
+            **env,
+        )
+        for i in range(count)
+    ]
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def http_json(
     base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None
 ) -> tuple[int, dict]:
@@ -222,6 +250,13 @@ def http_json(
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def register(base_url: str, email: str, password: str) -> dict:
+    """A new person, signed up through the API of the server at `base_url`: their tokens."""
+    status, tokens = http_json(base_url, "POST", "/api/v1/auth/register", {"email": email, "password": password})
+    assert status == 201, tokens
+    return tokens
 
 
 # A route answers (status, JSON payload) or (status, raw bytes, content type).

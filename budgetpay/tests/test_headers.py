@@ -16,6 +16,7 @@ from django.views.defaults import server_error
 
 from budgetpay.periods import user_today
 from budgetpay.testing.factories import make_account, make_category, make_transaction
+from budgetpay.testing.pages import SIGNED_IN_PAGES, SIGNED_OUT_PAGES, row_pages
 from budgetpay.testing.people import TEST_PASSWORD, access_token_for, make_user, page_client_for
 from budgets.models import Budget
 from chatbot.models import Conversation
@@ -99,32 +100,17 @@ def signed_in_pages(person) -> list[str]:
     transaction = person["account"].transactions.first()
     budget = Budget.objects.filter(user=person["user"]).first()
     return [
-        "/",
-        "/transactions/",
+        *SIGNED_IN_PAGES,
+        *row_pages(
+            transaction=transaction.pk,
+            account=person["account"].pk,
+            category=person["category"].pk,
+            budget=budget.pk,
+            goal=person["goal"].pk,
+        ),
         "/transactions/?q=groceries",
-        "/transactions/new/",
-        "/transactions/import/",
-        f"/transactions/{transaction.pk}/edit/",
-        f"/transactions/{transaction.pk}/delete/",
-        "/ledger/",
-        f"/ledger/accounts/{person['account'].pk}/edit/",
-        f"/ledger/categories/{person['category'].pk}/edit/",
-        "/budgets/",
-        "/budgets/new/",
-        f"/budgets/{budget.pk}/edit/",
-        "/goals/",
-        "/goals/new/",
-        f"/goals/{person['goal'].pk}/money/",
-        "/notifications/",
         "/notifications/panel/",
-        "/chat/",
         f"/chat/{person['conversation'].pk}/",
-        "/account/profile/",
-        "/account/notifications/",
-        "/account/api/",
-        "/accounts/password/change/",
-        "/accounts/email/",
-        "/accounts/3rdparty/",
         "/admin/",
         "/admin/transactions/transaction/",
         f"/admin/transactions/transaction/{transaction.pk}/change/",
@@ -134,7 +120,7 @@ def signed_in_pages(person) -> list[str]:
     ]
 
 
-ANONYMOUS_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/no-such-page/"]
+ANONYMOUS_PAGES = ["/", *SIGNED_OUT_PAGES, "/no-such-page/"]
 
 
 # --- Content-Security-Policy ------------------------------------------------------------------

@@ -16,14 +16,13 @@ from budgetpay.testing.browser import (
     DESKTOP,
     PHONE,
     SCREENSHOTS,
-    TIMEOUT_MS,
     CspViolations,
-    PageErrors,
     quick_add,
     sign_in,
     sign_up,
     wait_live,
 )
+from budgetpay.testing.pages import SIGNED_IN_PAGES, SIGNED_OUT_PAGES
 from budgetpay.testing.servers import DaphneServer, site_server
 
 pytestmark = pytest.mark.e2e
@@ -63,14 +62,10 @@ def add_goal_with_money(page, base: str, *, name: str, target: str, amount: str)
     page.get_by_role("button", name="Save").click()
 
 
-def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(browser, site):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
+def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(browser, site, expect, page_errors):
     base = site.url
-    errors = PageErrors()
     context = browser.new_context(viewport=DESKTOP)
-    page = errors.watch(context.new_page())
+    page = page_errors.watch(context.new_page())
 
     # Sign up lands on the dashboard, with empty states that say what to do.
     sign_up(page, base, email="mia@example.com", name="Mia Wong")
@@ -99,7 +94,7 @@ def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(bro
     # Two tabs on the dashboard, both live, nothing unread.
     page.goto(f"{base}/")
     wait_live(page)
-    second = errors.watch(context.new_page())
+    second = page_errors.watch(context.new_page())
     second.goto(f"{base}/")
     wait_live(second)
     expect(badge(page)).to_be_hidden()
@@ -167,7 +162,7 @@ def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(bro
     phone_context = browser.new_context(
         viewport=PHONE, storage_state=context.storage_state(), is_mobile=True, has_touch=True
     )
-    phone = errors.watch(phone_context.new_page())
+    phone = page_errors.watch(phone_context.new_page())
     phone.goto(f"{base}/")
     wait_live(phone)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
@@ -185,14 +180,13 @@ def test_sign_up_then_a_budget_alert_arrives_live_and_is_read_in_another_tab(bro
     assert "/chat/" in page.url
 
     context.close()
-    assert errors.errors == []
+    assert page_errors.errors == []
 
 
-def test_an_expired_session_leads_to_sign_in_and_back(browser, site):
+def test_an_expired_session_leads_to_sign_in_and_back(browser, site, page_errors):
     base = site.url
-    errors = PageErrors()
     context = browser.new_context(viewport=PHONE)
-    page = errors.watch(context.new_page())
+    page = page_errors.watch(context.new_page())
     sign_up(page, base, email="kim@example.com", name="Kim Lee")
     page.goto(f"{base}/transactions/?q=rent")
 
@@ -203,19 +197,15 @@ def test_an_expired_session_leads_to_sign_in_and_back(browser, site):
     page.wait_for_url(f"{base}/transactions/new/")
     assert page.locator("h1").inner_text() == "Add a transaction"
     context.close()
-    assert errors.errors == []
+    assert page_errors.errors == []
 
 
-def test_the_live_connection_resumes_after_a_drop_and_stops_once_signed_out(browser, site):
+def test_the_live_connection_resumes_after_a_drop_and_stops_once_signed_out(browser, site, expect, page_errors):
     """The page's socket reconnects with since=<last id seen> after the server went away,
     and gives up (asking to sign in again) when the server closes it with 4001."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
     base = site.url
-    errors = PageErrors()
     context = browser.new_context(viewport=DESKTOP)
-    page = errors.watch(context.new_page())
+    page = page_errors.watch(context.new_page())
     sockets: list[str] = []
     page.on("websocket", lambda socket: sockets.append(socket.url))
 
@@ -256,7 +246,7 @@ def test_the_live_connection_resumes_after_a_drop_and_stops_once_signed_out(brow
     page.wait_for_timeout(2500)
     assert len(sockets) == attempts, "the page kept reconnecting after an authentication close"
     context.close()
-    assert errors.errors == []
+    assert page_errors.errors == []
 
 
 # --- Content-Security-Policy -------------------------------------------------------------------
@@ -268,18 +258,14 @@ def make_staff(site: DaphneServer, email: str) -> None:
     )
 
 
-def test_every_page_works_under_the_content_security_policy_with_no_violation(browser, site):
+def test_every_page_works_under_the_content_security_policy_with_no_violation(browser, site, expect, page_errors):
     """The policy is strict (scripts, styles, sockets only from this server; no inline code) and
     every page a signed-in person sees satisfies it: no violation is reported, and the pages still
     work (the bell connects over its socket, the charts and bars draw, the API docs render)."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
     base = site.url
-    errors = PageErrors()
     context = browser.new_context(viewport=DESKTOP)
     violations = CspViolations(context)
-    page = violations.watch(errors.watch(context.new_page()))
+    page = violations.watch(page_errors.watch(context.new_page()))
     outside: list[str] = []
     page.on(
         "request",
@@ -334,25 +320,7 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
     page.locator("[data-bell-summary]").click()
     expect(page.locator("[data-notification-panel] .notification").first).to_be_visible()
 
-    pages = [
-        "/transactions/",
-        "/transactions/new/",
-        "/transactions/import/",
-        "/ledger/",
-        "/ledger/categories/new/",
-        "/budgets/",
-        "/goals/",
-        "/notifications/",
-        "/chat/",
-        "/account/profile/",
-        "/account/notifications/",
-        "/account/api/",
-        "/accounts/password/change/",
-        "/accounts/email/",
-        "/accounts/3rdparty/",
-        "/no-such-page/",
-    ]
-    for path in pages:
+    for path in [*SIGNED_IN_PAGES, "/no-such-page/"]:
         page.goto(f"{base}{path}")
         expect(page.locator("h1").first).to_be_visible()
         wait_live(page)
@@ -389,7 +357,7 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
     # us redirected to Google, which form-action must allow (Google is stood in for by the test).
     page.goto(f"{base}/account/profile/")
     page.get_by_role("button", name="Sign out").click()
-    for path in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
+    for path in SIGNED_OUT_PAGES:
         page.goto(f"{base}{path}")
         expect(page.locator("h1").first).to_be_visible()
     page.route(
@@ -404,5 +372,5 @@ def test_every_page_works_under_the_content_security_policy_with_no_violation(br
 
     context.close()
     assert violations.seen == []
-    assert errors.errors == []
+    assert page_errors.errors == []
     assert [url for url in outside if not url.startswith("https://accounts.google.com/")] == []

@@ -25,6 +25,7 @@ from budgetpay.testing.browser import (
     sign_in,
     wait_live,
 )
+from budgetpay.testing.pages import SIGNED_IN_PAGES, SIGNED_OUT_PAGES, row_pages
 from budgetpay.testing.servers import ROOT
 from budgetpay.testing.services import service_unavailable
 
@@ -163,55 +164,35 @@ def check_page(page, problems: list[str], label: str) -> None:
 
 def signed_in_pages(ids: dict) -> list[str]:
     return [
-        "/",
-        "/transactions/",
+        *SIGNED_IN_PAGES,
         "/transactions/?q=" + LONG_PAYEE[:10],
-        "/transactions/new/",
-        f"/transactions/{ids['transaction']}/edit/",
-        f"/transactions/{ids['transfer']}/edit/",
-        f"/transactions/{ids['transaction']}/delete/",
-        "/transactions/import/",
-        "/budgets/",
-        "/budgets/new/",
-        f"/budgets/{ids['budget']}/edit/",
-        "/goals/",
-        "/goals/new/",
-        f"/goals/{ids['goal']}/edit/",
-        f"/goals/{ids['goal']}/money/",
-        "/notifications/",
-        "/chat/",
-        "/ledger/",
-        "/ledger/accounts/new/",
-        f"/ledger/accounts/{ids['account']}/edit/",
-        "/ledger/categories/new/",
-        f"/ledger/categories/{ids['category']}/edit/",
-        "/account/profile/",
-        "/account/api/",
-        "/account/notifications/",
         "/account/check-settings/",
-        "/accounts/password/change/",
-        "/accounts/email/",
-        "/accounts/3rdparty/",
+        *row_pages(
+            transaction=ids["transaction"],
+            account=ids["account"],
+            category=ids["category"],
+            budget=ids["budget"],
+            goal=ids["goal"],
+        ),
+        f"/transactions/{ids['transfer']}/edit/",
     ]
 
 
 # Saved to artifacts/screenshots/ for people to look at (as test_browser.py does for the dashboard).
 SCREENSHOT_PAGES = {"/transactions/": "transactions", "/chat/": "assistant", "/notifications/": "notifications"}
-SIGNED_OUT_PAGES = ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violation(
-    browser, site, person, axe_source, viewport
+    browser, site, person, axe_source, page_errors, viewport
 ):
     base = site.url
-    errors = PageErrors()
     phone = viewport == PHONE
     context = checked_context(
         browser, viewport, axe_source, storage_state=person["state"], is_mobile=phone, has_touch=phone
     )
     violations = CspViolations(context)
-    page = violations.watch(errors.watch(context.new_page()))
+    page = violations.watch(page_errors.watch(context.new_page()))
     problems: list[str] = []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for path in signed_in_pages(person):
@@ -247,14 +228,14 @@ def test_every_page_fits_the_screen_with_big_targets_and_no_serious_axe_violatio
 
     context = checked_context(browser, viewport, axe_source, is_mobile=phone, has_touch=phone)
     signed_out_violations = CspViolations(context)
-    page = signed_out_violations.watch(errors.watch(context.new_page()))
+    page = signed_out_violations.watch(page_errors.watch(context.new_page()))
     for path in SIGNED_OUT_PAGES:
         page.goto(f"{base}{path}")
         check_page(page, problems, path)
     context.close()
     assert problems == [], "\n".join(problems)
     assert violations.seen + signed_out_violations.seen == []
-    assert errors.errors == []
+    assert page_errors.errors == []
 
 
 def signed_in(browser, person, viewport, **options):
@@ -262,6 +243,13 @@ def signed_in(browser, person, viewport, **options):
     return browser.new_context(
         viewport=viewport, storage_state=person["state"], is_mobile=phone, has_touch=phone, **options
     )
+
+
+def signed_in_page(browser, person, viewport, errors: PageErrors, url: str, **options):
+    """A page of a new signed-in context at `url`, its JavaScript errors watched; close page.context after."""
+    page = errors.watch(signed_in(browser, person, viewport, **options).new_page())
+    page.goto(url)
+    return page
 
 
 SECTIONS = [
@@ -274,15 +262,11 @@ SECTIONS = [
 ]
 
 
-def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_one_tap(browser, site, person):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
+def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_one_tap(
+    browser, site, person, expect, page_errors
+):
     base = site.url
-    errors = PageErrors()
-    context = signed_in(browser, person, PHONE)
-    page = errors.watch(context.new_page())
-    page.goto(f"{base}/")
+    page = signed_in_page(browser, person, PHONE, page_errors, f"{base}/")
     nav = page.get_by_role("navigation", name="Main")
     menu = page.get_by_role("button", name="Menu")
     expect(menu).to_have_attribute("aria-expanded", "false")
@@ -318,38 +302,28 @@ def test_the_phone_menu_opens_with_aria_expanded_and_reaches_every_section_in_on
     menu.click()
     page.locator("h1").first.click()
     expect(menu).to_have_attribute("aria-expanded", "false")
-    context.close()
+    page.context.close()
 
     # Without JavaScript there is no menu button: the links wrap under the brand, all on screen.
-    context = signed_in(browser, person, PHONE, java_script_enabled=False)
-    page = errors.watch(context.new_page())
-    page.goto(f"{base}/budgets/")
+    page = signed_in_page(browser, person, PHONE, page_errors, f"{base}/budgets/", java_script_enabled=False)
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     for label, _path in SECTIONS:
         box = page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["height"] >= MIN_TAP, (label, box)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    context.close()
+    page.context.close()
 
     # On a desktop every section is in the bar itself; there is no menu button.
-    context = signed_in(browser, person, DESKTOP)
-    page = errors.watch(context.new_page())
-    page.goto(f"{base}/")
+    page = signed_in_page(browser, person, DESKTOP, page_errors, f"{base}/")
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     for label, _path in SECTIONS:
         expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True)).to_be_visible()
-    context.close()
-    assert errors.errors == []
+    page.context.close()
+    assert page_errors.errors == []
 
 
-def test_the_phone_transaction_cards_name_transfers_and_keep_edit_in_reach(browser, site, person):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    errors = PageErrors()
-    context = signed_in(browser, person, PHONE)
-    page = errors.watch(context.new_page())
-    page.goto(f"{site.url}/transactions/")
+def test_the_phone_transaction_cards_name_transfers_and_keep_edit_in_reach(browser, site, person, expect, page_errors):
+    page = signed_in_page(browser, person, PHONE, page_errors, f"{site.url}/transactions/")
     transfer = page.locator("tbody tr", has=page.locator(f'a[href="/transactions/{person["transfer"]}/edit/"]'))
     expect(transfer).to_contain_text("Transfer to Savings")
     assert "Uncategorised" not in transfer.inner_text()
@@ -360,18 +334,12 @@ def test_the_phone_transaction_cards_name_transfers_and_keep_edit_in_reach(brows
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     edit.tap()
     page.wait_for_url(f"{site.url}/transactions/{person['transaction']}/edit/")
-    context.close()
-    assert errors.errors == []
+    page.context.close()
+    assert page_errors.errors == []
 
 
-def test_the_conversation_list_is_reachable_on_a_phone(browser, site, person):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    errors = PageErrors()
-    context = signed_in(browser, person, PHONE)
-    page = errors.watch(context.new_page())
-    page.goto(f"{site.url}/chat/")
+def test_the_conversation_list_is_reachable_on_a_phone(browser, site, person, expect, page_errors):
+    page = signed_in_page(browser, person, PHONE, page_errors, f"{site.url}/chat/")
     conversations = page.get_by_role("navigation", name="Conversations")
     first = conversations.get_by_role("link", name="Question number 11 about my spending this month")
     expect(first).to_be_visible()
@@ -387,8 +355,8 @@ def test_the_conversation_list_is_reachable_on_a_phone(browser, site, person):
         "aria-current", "page"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    context.close()
-    assert errors.errors == []
+    page.context.close()
+    assert page_errors.errors == []
 
 
 def overlap(a: dict, b: dict) -> bool:
@@ -401,15 +369,13 @@ def overlap(a: dict, b: dict) -> bool:
 
 
 @pytest.mark.parametrize(("viewport", "category"), [(PHONE, "Travel"), (DESKTOP, "Shopping")], ids=["phone", "desktop"])
-def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(browser, site, person, viewport, category):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
+def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(
+    browser, site, person, expect, page_errors, viewport, category
+):
     base = site.url
-    errors = PageErrors()
     context = signed_in(browser, person, viewport)
     violations = CspViolations(context)
-    page = violations.watch(errors.watch(context.new_page()))
+    page = violations.watch(page_errors.watch(context.new_page()))
     page.goto(f"{base}/")
     wait_live(page)
     quick_add(page, amount="85", category=category, description="Tickets")
@@ -439,18 +405,12 @@ def test_a_toast_keeps_off_the_add_expense_buttons_and_links_to_its_budget(brows
     page.wait_for_url(f"{base}{budget_url}")
     context.close()
     assert violations.seen == []
-    assert errors.errors == []
+    assert page_errors.errors == []
 
 
-def test_notifications_in_the_list_and_the_bell_link_to_what_they_are_about(browser, site, person):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
+def test_notifications_in_the_list_and_the_bell_link_to_what_they_are_about(browser, site, person, expect, page_errors):
     base = site.url
-    errors = PageErrors()
-    context = signed_in(browser, person, PHONE)
-    page = errors.watch(context.new_page())
-    page.goto(f"{base}/notifications/")
+    page = signed_in_page(browser, person, PHONE, page_errors, f"{base}/notifications/")
     budget_alert = page.locator("main .notification", has_text="Food budget").first
     expect(budget_alert.get_by_role("link").first).to_have_attribute("href", f"/budgets/{person['budget']}/edit/")
     milestone = page.locator("main .notification", has_text="Round-the-world trip").first
@@ -463,5 +423,5 @@ def test_notifications_in_the_list_and_the_bell_link_to_what_they_are_about(brow
     expect(bell_item.get_by_role("link").first).to_have_attribute("href", f"/budgets/{person['budget']}/edit/")
     bell_item.get_by_role("link").first.tap()
     page.wait_for_url(f"{base}/budgets/{person['budget']}/edit/")
-    context.close()
-    assert errors.errors == []
+    page.context.close()
+    assert page_errors.errors == []

@@ -5,39 +5,25 @@ Playwright as in test_browser.py."""
 
 import pytest
 
-from budgetpay.testing.browser import (
-    DESKTOP,
-    PASSWORD,
-    TIMEOUT_MS,
-    CspViolations,
-    PageErrors,
-)
+from budgetpay.testing.browser import DESKTOP, PASSWORD, CspViolations, PageErrors, send_sign_up, sign_in
 
 pytestmark = pytest.mark.e2e
 
 NBSP = "\u00a0"
 
 
-def german_browser_in_berlin(browser):
+def german_browser_in_berlin(browser, errors: PageErrors):
     context = browser.new_context(viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin")
-    violations, errors = CspViolations(context), PageErrors()
-    return context, violations, errors, violations.watch(errors.watch(context.new_page()))
+    violations = CspViolations(context)
+    return context, violations, violations.watch(errors.watch(context.new_page()))
 
 
-def test_sign_up_prefills_the_browsers_currency_and_time_zone_and_saves_them(browser, site):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    context, violations, errors, page = german_browser_in_berlin(browser)
+def test_sign_up_prefills_the_browsers_currency_and_time_zone_and_saves_them(browser, site, expect, page_errors):
+    context, violations, page = german_browser_in_berlin(browser, page_errors)
     page.goto(f"{site.url}/accounts/signup/")
     expect(page.get_by_label("Currency")).to_have_value("EUR")
     expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
-    page.get_by_label("Full name").fill("Lena Vogel")
-    page.get_by_label("Email").fill("lena@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    page.wait_for_url(f"{site.url}/")
+    send_sign_up(page, site.url, email="lena@example.com", name="Lena Vogel")
 
     page.goto(f"{site.url}/account/profile/")
     expect(page.get_by_label("Currency")).to_have_value("EUR")
@@ -50,22 +36,17 @@ def test_sign_up_prefills_the_browsers_currency_and_time_zone_and_saves_them(bro
     expect(page.get_by_text(f"1.234,50{NBSP}€").first).to_be_visible()
     context.close()
     assert violations.seen == []
-    assert errors.errors == []
+    assert page_errors.errors == []
 
 
-def test_the_once_only_check_offers_the_browsers_time_zone_in_place_of_utc(browser, site):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
+def test_the_once_only_check_offers_the_browsers_time_zone_in_place_of_utc(browser, site, expect, page_errors):
     site.shell(
         "from users.models import User; User.objects.create_user(email='old@example.com', "
         f"password={PASSWORD!r}, confirmed_locale_settings=False)"
     )
-    context, violations, errors, page = german_browser_in_berlin(browser)
+    context, violations, page = german_browser_in_berlin(browser, page_errors)
     page.goto(f"{site.url}/accounts/login/")
-    page.get_by_label("Email").fill("old@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    sign_in(page, email="old@example.com")
     page.wait_for_url(f"{site.url}/account/check-settings/**")
     expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
     expect(page.get_by_text("Your browser's region uses EUR.")).to_be_visible()
@@ -75,4 +56,4 @@ def test_the_once_only_check_offers_the_browsers_time_zone_in_place_of_utc(brows
     expect(page.get_by_text("your money is in EUR and your days are in Europe/Berlin")).to_be_visible()
     context.close()
     assert violations.seen == []
-    assert errors.errors == []
+    assert page_errors.errors == []

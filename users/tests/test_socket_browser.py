@@ -5,34 +5,30 @@ update_session_auth_hash kept valid). Chromium and Playwright as in test_browser
 
 import pytest
 
-from budgetpay.testing.browser import DESKTOP, PASSWORD, TIMEOUT_MS, PageErrors, sign_in, sign_up, wait_live
+from budgetpay.testing.browser import DESKTOP, PASSWORD, sign_in, sign_up, wait_live
 
 pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "browser-new-password-58"
 
 
-def test_a_password_change_signs_other_devices_out_and_keeps_this_browsers_bell(browser, site):
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
+def test_a_password_change_signs_other_devices_out_and_keeps_this_browsers_bell(browser, site, expect, page_errors):
     base = site.url
-    errors = PageErrors()
     this_browser = browser.new_context(viewport=DESKTOP)
-    dashboard = errors.watch(this_browser.new_page())
+    dashboard = page_errors.watch(this_browser.new_page())
     sign_up(dashboard, base, email="kim@example.com", name="Kim Lee")
     wait_live(dashboard)
     sockets: list[str] = []
     dashboard.on("websocket", lambda socket: sockets.append(socket.url))
 
     other_device = browser.new_context(viewport=DESKTOP)
-    phone = errors.watch(other_device.new_page())
+    phone = page_errors.watch(other_device.new_page())
     phone.goto(f"{base}/accounts/login/")
     sign_in(phone, email="kim@example.com")
     phone.wait_for_url(f"{base}/")
     wait_live(phone)
 
-    settings_tab = errors.watch(this_browser.new_page())
+    settings_tab = page_errors.watch(this_browser.new_page())
     settings_tab.goto(f"{base}/accounts/password/change/")
     settings_tab.fill("input[name=oldpassword]", PASSWORD)
     settings_tab.fill("input[name=password1]", NEW_PASSWORD)
@@ -54,4 +50,4 @@ def test_a_password_change_signs_other_devices_out_and_keeps_this_browsers_bell(
     expect(dashboard.locator("body")).to_have_attribute("data-live", "open")
     this_browser.close()
     other_device.close()
-    assert errors.errors == []
+    assert page_errors.errors == []
