@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, prepare_e2e_database, register
 
 pytestmark = pytest.mark.e2e
 
@@ -44,13 +44,7 @@ def fuzz_server(tmp_path_factory):
 
 
 def test_no_operation_answers_5xx_or_off_schema(fuzz_server, tmp_path):
-    status, body = http_json(
-        fuzz_server.url,
-        "POST",
-        "/api/v1/auth/register",
-        {"email": "fuzz@example.com", "password": "fuzz-long-password-8"},
-    )
-    assert status == 201, body
+    body = register(fuzz_server.url, "fuzz@example.com", "fuzz-long-password-8")
     schemathesis = Path(sys.executable).with_name("schemathesis")
     result = subprocess.run(
         [

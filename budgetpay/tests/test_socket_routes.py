@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from budgetpay.asgi import application
 from budgetpay.routing import NOT_FOUND_CLOSE_CODE, NOT_FOUND_REASON
-from budgetpay.testing.servers import http_json
+from budgetpay.testing.servers import register
 
 NOT_FOUND = {"type": "websocket.close", "code": NOT_FOUND_CLOSE_CODE, "reason": NOT_FOUND_REASON}
 UNROUTED = ["/ws/notifications/", "/", "/api/v1/notifications/ws", "/api/v1/notification/ws/extra", "/api/v1/chatbot"]
@@ -42,13 +42,7 @@ async def test_a_foreign_page_is_still_refused_at_the_handshake_first(user, clie
 
 @pytest.mark.e2e
 def test_a_real_server_refuses_the_setup_guides_path_without_a_traceback(daphne_server):
-    status, tokens = http_json(
-        daphne_server.url,
-        "POST",
-        "/api/v1/auth/register",
-        {"email": "guide@example.com", "password": "guide-long-password-61"},
-    )
-    assert status == 201, tokens
+    tokens = register(daphne_server.url, "guide@example.com", "guide-long-password-61")
     log_before = daphne_server.log_path.stat().st_size
     for path in ("/ws/notifications/", f"/ws/notifications/?token={tokens['access']}", "/no/such/socket"):
         with connect(f"{daphne_server.ws_url}{path}", open_timeout=10) as socket:

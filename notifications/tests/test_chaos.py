@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -156,13 +156,7 @@ def test_nothing_is_lost_under_faults(tmp_path, private_postgres, private_redis,
     try:
         people = []
         for i in range(CLIENTS):
-            status, body = http_json(
-                servers[i % 2].url,
-                "POST",
-                "/api/v1/auth/register",
-                {"email": f"c{i}@example.com", "password": PASSWORD},
-            )
-            assert status == 201, body
+            body = register(servers[i % 2].url, f"c{i}@example.com", PASSWORD)
             status, accounts = http_json(servers[0].url, "GET", "/api/v1/accounts", token=body["access"])
             people.append({"id": body["user"]["id"], "access": body["access"], "account": accounts["results"][0]["id"]})
         figures = asyncio.run(_chaos(people, servers, private_postgres, private_redis))

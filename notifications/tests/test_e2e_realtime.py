@@ -8,17 +8,11 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, daphne_processes, http_json, prepare_e2e_database, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 PASSWORD = "realtime-long-password-31"
-
-
-def sign_up(server: DaphneServer, email: str) -> dict:
-    status, body = http_json(server.url, "POST", "/api/v1/auth/register", {"email": email, "password": PASSWORD})
-    assert status == 201, body
-    return body
 
 
 def over_budget_setup(server: DaphneServer, token: str) -> tuple[int, int]:
@@ -71,24 +65,13 @@ def is_notification(type_: str):
 def two_processes(tmp_path_factory, postgres_url, redis_url):
     workdir = tmp_path_factory.mktemp("realtime")
     database_url = prepare_e2e_database(workdir, "realtime", base_url=postgres_url)
-    servers = [
-        DaphneServer(
-            workdir,
-            database_url=database_url,
-            name=f"daphne-{i}",
-            REDIS_URL=redis_url,
-            CHANNEL_LAYER_PREFIX="e2e-realtime",
-        ).start()
-        for i in range(2)
-    ]
-    yield servers
-    for server in servers:
-        server.stop()
+    with daphne_processes(workdir, database_url=database_url, redis_url=redis_url, prefix="e2e-realtime") as servers:
+        yield servers
 
 
 def test_a_write_on_one_process_reaches_a_socket_on_another(two_processes):
     first, second = two_processes
-    tokens = sign_up(first, "cross@example.com")
+    tokens = register(first.url, "cross@example.com", PASSWORD)
     account, category = over_budget_setup(first, tokens["access"])
     with connect(
         f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10
@@ -106,7 +89,7 @@ def test_a_write_on_one_process_reaches_a_socket_on_another(two_processes):
 
 def test_an_idle_socket_stays_open_past_the_redis_socket_timeout(two_processes):
     first, _ = two_processes
-    tokens = sign_up(first, "idle@example.com")
+    tokens = register(first.url, "idle@example.com", PASSWORD)
     with connect(
         f"{first.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10
     ) as socket:
@@ -121,7 +104,7 @@ def test_redis_down_the_expense_is_saved_and_replayed_later(tmp_path, postgres_u
     database_url = prepare_e2e_database(tmp_path, "redisdown", base_url=postgres_url)
     server = DaphneServer(tmp_path, database_url=database_url, REDIS_URL=private_redis.url).start()
     try:
-        tokens = sign_up(server, "outage@example.com")
+        tokens = register(server.url, "outage@example.com", PASSWORD)
         account, category = over_budget_setup(server, tokens["access"])
         with connect(
             f"{server.ws_url}/api/v1/notification/ws?token={tokens['access']}&unread_count=1", open_timeout=10

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import pytest
 from websockets.sync.client import connect
 
-from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, http_json, site_server
+from budgetpay.testing.servers import DaphneServer, FakeHTTPServer, http_json, register, site_server
 
 pytestmark = pytest.mark.e2e
 
@@ -107,14 +107,7 @@ def test_the_seeds_example_run_verbatim_shows_only_real_notifications(front_end_
 
 def check_the_seeds_example(front_end: FakeHTTPServer, api: DaphneServer, browser, stack: ExitStack) -> None:
     base = api.url
-    status, tokens = http_json(
-        base,
-        "POST",
-        "/api/v1/auth/register",
-        {"email": f"seed-{uuid.uuid4().hex[:8]}@example.com", "password": "seed-example-password-57"},
-    )
-    assert status == 201, tokens
-    token = tokens["access"]
+    token = register(base, f"seed-{uuid.uuid4().hex[:8]}@example.com", "seed-example-password-57")["access"]
     status, accounts = http_json(base, "GET", "/api/v1/accounts", token=token)
     account = accounts["results"][0]["id"]
     before = max(inbox(base, token), default=0)

@@ -13,17 +13,18 @@ import pytest
 import redis
 from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from budgetpay.asgi import application
 from budgetpay.socket_limits import MemorySocketRegistry, RedisSocketRegistry, socket_registry
-from budgetpay.testing.servers import DaphneServer, http_json, prepare_e2e_database
+from budgetpay.testing.servers import DaphneServer, daphne_processes, prepare_e2e_database, register
+from budgetpay.testing.sockets import close_of, live_socket, pongs
 from budgetpay.websocket_server import MESSAGE_TOO_BIG_REASON
 
 WS = "/api/v1/notification/ws"
 CHAT = "/api/v1/chatbot/ws"
 TOO_MANY = (4008, "too many sockets: closed the oldest")
+PASSWORD = "limits-long-password-23"
 
 
 # --- in one process ------------------------------------------------------------------
@@ -140,40 +141,14 @@ async def test_a_socket_opened_while_redis_is_down_closes_with_4013(user, privat
 # --- real Daphne processes -------------------------------------------------------------
 
 
-def sign_up(server: DaphneServer, email: str) -> dict:
-    status, body = http_json(
-        server.url, "POST", "/api/v1/auth/register", {"email": email, "password": "limits-long-password-23"}
-    )
-    assert status == 201, body
-    return body
-
-
 def user_id_of(access_token: str) -> int:
     payload = access_token.split(".")[1]
     return int(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["user_id"])
 
 
-def live_socket(sockets: ExitStack, server: DaphneServer, token: str):
-    socket = sockets.enter_context(connect(f"{server.ws_url}{WS}?token={token}&unread_count=1", open_timeout=10))
-    assert json.loads(socket.recv(timeout=10))["type"] == "unread_count"
-    return socket
-
-
-def close_of(socket) -> tuple[int, str]:
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            socket.recv(timeout=10)
-    return closed.value.rcvd.code, closed.value.rcvd.reason
-
-
-def pongs(socket) -> bool:
-    socket.send(json.dumps({"type": "ping"}))
-    return json.loads(socket.recv(timeout=10)) == {"type": "pong"}
-
-
 @pytest.mark.e2e
 def test_a_frame_over_1_mib_closes_with_1009_and_a_reason(daphne_server):
-    tokens = sign_up(daphne_server, "big-frames@example.com")
+    tokens = register(daphne_server.url, "big-frames@example.com", PASSWORD)
     with ExitStack() as sockets:
         socket = live_socket(sockets, daphne_server, tokens["access"])
         socket.send(json.dumps({"type": "ping", "padding": "x" * 100 * 1024}))  # over 16 KiB, under 1 MiB
@@ -193,7 +168,7 @@ def test_a_real_server_answers_4013_while_redis_is_down(tmp_path, postgres_url, 
     database_url = prepare_e2e_database(tmp_path, f"redisdown_{layer}", base_url=postgres_url)
     server = DaphneServer(tmp_path, database_url=database_url, REDIS_URL=private_redis.url, CHANNEL_LAYER=layer).start()
     try:
-        tokens = sign_up(server, "handshake-outage@example.com")
+        tokens = register(server.url, "handshake-outage@example.com", PASSWORD)
         private_redis.stop()
         for path in (WS, CHAT):
             with connect(f"{server.ws_url}{path}?token={tokens['access']}", open_timeout=15) as socket:
@@ -209,19 +184,11 @@ def test_a_real_server_answers_4013_while_redis_is_down(tmp_path, postgres_url, 
 def test_the_cap_holds_across_processes_and_a_killed_process_leaves_no_count(tmp_path, postgres_url, redis_url):
     prefix = f"e2e-limits-{time.time_ns()}"
     database_url = prepare_e2e_database(tmp_path, "limits", base_url=postgres_url)
-    first, second = [
-        DaphneServer(
-            tmp_path,
-            database_url=database_url,
-            name=f"limits-{i}",
-            REDIS_URL=redis_url,
-            CHANNEL_LAYER_PREFIX=prefix,
-            WEBSOCKET_RECHECK_SECONDS="1",
-        ).start()
-        for i in range(2)
-    ]
-    try:
-        tokens = sign_up(first, "many-tabs@example.com")
+    processes = daphne_processes(
+        tmp_path, database_url=database_url, redis_url=redis_url, prefix=prefix, WEBSOCKET_RECHECK_SECONDS="1"
+    )
+    with processes as (first, second):
+        tokens = register(first.url, "many-tabs@example.com", PASSWORD)
         sockets = ExitStack()
         on_first = [live_socket(sockets, first, tokens["access"]) for _ in range(10)]
         on_second = [live_socket(sockets, second, tokens["access"]) for _ in range(10)]
@@ -250,9 +217,6 @@ def test_the_cap_holds_across_processes_and_a_killed_process_leaves_no_count(tmp
         for socket in on_first:
             socket.close_socket()  # its server is gone: no closing handshake to wait for
         sockets.close()
-    finally:
-        first.stop()
-        second.stop()
 
 
 @pytest.mark.e2e
@@ -262,26 +226,17 @@ def test_the_core_channel_layer_closes_the_oldest_on_another_process_too(tmp_pat
     eviction still reaches the oldest socket wherever it is."""
     prefix = f"e2e-limits-core-{time.time_ns()}"
     database_url = prepare_e2e_database(tmp_path, "limits_core", base_url=postgres_url)
-    servers = [
-        DaphneServer(
-            tmp_path,
-            database_url=database_url,
-            name=f"limits-core-{i}",
-            REDIS_URL=redis_url,
-            CHANNEL_LAYER="core",
-            CHANNEL_LAYER_PREFIX=prefix,
-            WEBSOCKET_MAX_PER_PERSON="2",
-        ).start()
-        for i in range(2)
-    ]
-    try:
-        tokens = sign_up(servers[0], "core-tabs@example.com")
-        with ExitStack() as sockets:
-            oldest = live_socket(sockets, servers[0], tokens["access"])
-            second = live_socket(sockets, servers[1], tokens["access"])
-            third = live_socket(sockets, servers[1], tokens["access"])
-            assert close_of(oldest) == TOO_MANY
-            assert pongs(second) and pongs(third)
-    finally:
-        for server in servers:
-            server.stop()
+    processes = daphne_processes(
+        tmp_path,
+        database_url=database_url,
+        redis_url=redis_url,
+        prefix=prefix,
+        CHANNEL_LAYER="core",
+        WEBSOCKET_MAX_PER_PERSON="2",
+    )
+    with processes as (first, second), ExitStack() as sockets:
+        tokens = register(first.url, "core-tabs@example.com", PASSWORD)
+        oldest = live_socket(sockets, first, tokens["access"])
+        on_second = [live_socket(sockets, second, tokens["access"]) for _ in range(2)]
+        assert close_of(oldest) == TOO_MANY
+        assert all(pongs(socket) for socket in on_second)

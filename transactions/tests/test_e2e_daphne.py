@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from budgetpay.testing.servers import http_json
+from budgetpay.testing.servers import http_json, register
 
 pytestmark = pytest.mark.e2e
 
@@ -16,14 +16,7 @@ BOUNDARY = "budgetpay-e2e-boundary"
 
 
 def sign_up(server) -> tuple[str, int]:
-    status, body = http_json(
-        server.url,
-        "POST",
-        "/api/v1/auth/register",
-        {"email": f"ledger-{uuid.uuid4().hex[:8]}@example.com", "password": "e2e-long-password-77"},
-    )
-    assert status == 201, body
-    token = body["access"]
+    token = register(server.url, f"ledger-{uuid.uuid4().hex[:8]}@example.com", "e2e-long-password-77")["access"]
     status, accounts = http_json(server.url, "GET", "/api/v1/accounts", token=token)
     assert status == 200
     return token, accounts["results"][0]["id"]
