@@ -16,6 +16,8 @@
     amounts     amounts that are not plain numbers, the money parser's messages, a form's refusal
     insights    the insight endpoints and a calm month with known figures on a fixed day
     compat      the compatibility API's prefix and a client holding its token
+    admin       the admin's add and change pages as a superuser posts them, a refused field, the
+                owner's-rows rule checked there, and the same refusal from a service
     browser     Chromium through Playwright, and what page tests do and watch on a page
     pages       the site's pages by path, for the tests that open every one
     timing      how the cost of a step grows with its input (convention 13)

@@ -2,10 +2,11 @@
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.core.exceptions import ValidationError
 
+from budgetpay.testing.admin import assert_admin_refuses_another_persons, refused
 from budgets.models import EXPENSE_CATEGORY_REQUIRED, Budget
 from budgets.services import budget_create, budget_update
 from transactions.models import Category
@@ -37,30 +38,23 @@ def foods(user, other_user) -> tuple[Category, Category]:
 
 def test_admin_cannot_add_or_change_a_budget_onto_another_persons_category(admin_client, user, foods):
     own, graces = foods
-    added = admin_client.post("/admin/budgets/budget/add/", budget_form(user, graces))
-    assert added.status_code == 200
-    assert added.context["adminform"].form.errors["category"] == [EXPENSE_CATEGORY_REQUIRED]
-    assert not Budget.objects.exists()
-
     budget = budget_create(user=user, amount=Decimal("300.00"), category=own, start_date=date(2026, 11, 1))
-    changed = admin_client.post(f"/admin/budgets/budget/{budget.pk}/change/", budget_form(user, graces))
-    assert changed.context["adminform"].form.errors["category"] == [EXPENSE_CATEGORY_REQUIRED]
-    budget.refresh_from_db()
-    assert budget.category == own
-
-    kept = admin_client.post(f"/admin/budgets/budget/{budget.pk}/change/", budget_form(user, own, amount="350.00"))
-    assert kept.status_code == 302
-    budget.refresh_from_db()
-    assert budget.amount == Decimal("350.00")
+    assert_admin_refuses_another_persons(
+        admin_client,
+        budget,
+        field="category",
+        message=EXPENSE_CATEGORY_REQUIRED,
+        form=partial(budget_form, user),
+        foreign=graces,
+        change={"amount": "350.00"},
+    )
 
 
 def test_the_services_refuse_the_same_with_the_same_message(user, foods):
     own, graces = foods
-    with pytest.raises(ValidationError) as created:
+    with refused("category", EXPENSE_CATEGORY_REQUIRED):
         budget_create(user=user, amount=Decimal("300.00"), category=graces)
-    assert created.value.message_dict == {"category": [EXPENSE_CATEGORY_REQUIRED]}
     budget = budget_create(user=user, amount=Decimal("300.00"), category=own)
-    with pytest.raises(ValidationError) as updated:
+    with refused("category", EXPENSE_CATEGORY_REQUIRED):
         budget_update(budget=budget, category=graces)
-    assert updated.value.message_dict == {"category": [EXPENSE_CATEGORY_REQUIRED]}
     assert Budget.objects.get().category == own
