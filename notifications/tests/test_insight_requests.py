@@ -14,30 +14,19 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection, connections
 
-from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_category, make_transaction
-from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_calm_month
+from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY
 from budgetpay.testing.people import client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
 from budgets.models import Budget
 from notifications.models import Notification
 from notifications.services import user_group
 
-pytestmark = pytest.mark.django_db
+# Every test is on the insight day (notifications/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("insight_clock")]
 
 # A figure only a client could have sent: it must never reach the model.
 CLIENT_FIGURE = "98765.43"
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch) -> Clock:
-    return freeze_now(monkeypatch, NOW)
-
-
-@pytest.fixture
-def ledger(user):
-    """A calm month (a budget_insight): salary in, 100.00 on dining today and two days ago."""
-    return make_calm_month(user)
 
 
 def reply(fake_openrouter, title: str) -> None:
@@ -76,7 +65,7 @@ def with_a_socket_of(user, *steps: Callable[[], object]) -> list[tuple[object, l
 # --- generate-ai: the original API's parameter and body -------------------------------------
 
 
-def test_the_original_request_shape_is_answered(auth_client, ledger, fake_openrouter):
+def test_the_original_request_shape_is_answered(auth_client, calm_month, fake_openrouter):
     """The original: `?notification_type=` and the free-form context as the whole JSON body."""
     reply(fake_openrouter, "Slow down")
     response = auth_client.post(
@@ -93,7 +82,7 @@ def test_the_original_request_shape_is_answered(auth_client, ledger, fake_openro
     assert CLIENT_FIGURE not in sent and "from the client" not in sent
 
 
-def test_a_context_object_is_accepted_and_never_reaches_the_model(auth_client, ledger, fake_openrouter):
+def test_a_context_object_is_accepted_and_never_reaches_the_model(auth_client, calm_month, fake_openrouter):
     response = auth_client.post(
         f"{GENERATE_AI}?notification_type=goal_progress",
         {"context": {"monthly_spending": CLIENT_FIGURE, "goals": [{"saved": CLIENT_FIGURE}]}},
@@ -104,13 +93,13 @@ def test_a_context_object_is_accepted_and_never_reaches_the_model(auth_client, l
     assert CLIENT_FIGURE not in prompt(fake_openrouter)
 
 
-def test_the_query_parameter_alone_with_no_body(auth_client, ledger, ai_off):
+def test_the_query_parameter_alone_with_no_body(auth_client, calm_month, ai_off):
     response = auth_client.post(f"{GENERATE_AI}?notification_type=activity_reminder")
     assert response.status_code == 201, response.json()
     assert response.json()["type"] == "activity_reminder"
 
 
-def test_notification_type_in_the_body(auth_client, ledger, ai_off):
+def test_notification_type_in_the_body(auth_client, calm_month, ai_off):
     response = auth_client.post(GENERATE_AI, {"notification_type": "spending_alert"}, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["type"] == "spending_alert"
@@ -129,13 +118,13 @@ def test_notification_type_in_the_body(auth_client, ledger, ai_off):
         ("?notification_type=saving_tip", {"notification_type": "spending_alert"}, "spending_alert"),
     ],
 )
-def test_type_wins_when_both_are_sent(auth_client, ledger, ai_off, query, body, expected):
+def test_type_wins_when_both_are_sent(auth_client, calm_month, ai_off, query, body, expected):
     response = auth_client.post(f"{GENERATE_AI}{query}", body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["type"] == expected
 
 
-def test_an_unknown_notification_type_in_the_query_is_400(auth_client, ledger, fake_openrouter):
+def test_an_unknown_notification_type_in_the_query_is_400(auth_client, calm_month, fake_openrouter):
     response = auth_client.post(f"{GENERATE_AI}?notification_type=horoscope", {}, format="json")
     assert response.status_code == 400
     body = response.json()
@@ -143,14 +132,14 @@ def test_an_unknown_notification_type_in_the_query_is_400(auth_client, ledger, f
     assert fake_openrouter.calls == []
 
 
-def test_an_unknown_type_wins_too_and_is_400(auth_client, ledger, ai_off):
+def test_an_unknown_type_wins_too_and_is_400(auth_client, calm_month, ai_off):
     response = auth_client.post(f"{GENERATE_AI}?notification_type=saving_tip", {"type": "horoscope"}, format="json")
     assert response.status_code == 400
     assert "horoscope" in response.json()["message"]
 
 
 @pytest.mark.parametrize("body", [{}, {"context": {"total_spent": 1}}, {"focus": "dining"}])
-def test_naming_no_insight_is_400_naming_both_parameters(auth_client, ledger, fake_openrouter, body):
+def test_naming_no_insight_is_400_naming_both_parameters(auth_client, calm_month, fake_openrouter, body):
     response = auth_client.post(GENERATE_AI, body, format="json")
     assert response.status_code == 400
     message = response.json()["message"]
@@ -158,7 +147,7 @@ def test_naming_no_insight_is_400_naming_both_parameters(auth_client, ledger, fa
     assert fake_openrouter.calls == []
 
 
-def test_a_body_that_is_not_an_object_is_400(auth_client, ledger, ai_off):
+def test_a_body_that_is_not_an_object_is_400(auth_client, calm_month, ai_off):
     response = auth_client.post(f"{GENERATE_AI}?notification_type=saving_tip", [1, 2], format="json")
     assert response.status_code == 400
 
@@ -167,7 +156,7 @@ def test_a_body_that_is_not_an_object_is_400(auth_client, ledger, ai_off):
 
 
 def test_the_seeds_request_twice_stores_and_pushes_one_insight(
-    user, auth_client, ledger, fake_openrouter, django_capture_on_commit_callbacks
+    user, auth_client, calm_month, fake_openrouter, django_capture_on_commit_callbacks
 ):
     """The seed's own request (POST, JSON content type, no body), twice: one row, one push,
     one model request; the second answer is the stored notification with 200."""
@@ -195,7 +184,7 @@ def test_the_seeds_request_twice_stores_and_pushes_one_insight(
     assert len(fake_openrouter.calls) == 1
 
 
-def test_a_read_insight_is_still_the_answer(auth_client, ledger, ai_off):
+def test_a_read_insight_is_still_the_answer(auth_client, calm_month, ai_off):
     first = auth_client.post(GENERATE).json()
     auth_client.post(f"/api/v1/notification/{first['id']}/read")
     second = auth_client.post(GENERATE)
@@ -203,15 +192,15 @@ def test_a_read_insight_is_still_the_answer(auth_client, ledger, ai_off):
     assert second.json()["id"] == first["id"] and second.json()["is_read"] is True
 
 
-def test_a_deleted_insight_is_written_again(auth_client, ledger, ai_off):
+def test_a_deleted_insight_is_written_again(auth_client, calm_month, ai_off):
     first = auth_client.post(GENERATE).json()
     assert auth_client.delete(f"/api/v1/notification/{first['id']}").status_code == 204
     again = auth_client.post(GENERATE)
     assert again.status_code == 201 and again.json()["id"] > first["id"]
 
 
-def test_other_figures_write_a_new_insight(auth_client, ledger, fake_openrouter):
-    account, dining = ledger
+def test_other_figures_write_a_new_insight(auth_client, calm_month, fake_openrouter):
+    account, dining = calm_month
     first = auth_client.post(GENERATE).json()
     make_transaction(account, amount="12.00", category=dining, on=TODAY)
     response = auth_client.post(GENERATE)
@@ -222,11 +211,11 @@ def test_other_figures_write_a_new_insight(auth_client, ledger, fake_openrouter)
     assert auth_client.post(GENERATE).status_code == 200  # and that one is kept in turn
 
 
-def test_the_next_day_writes_a_new_insight(auth_client, ledger, clock, fake_openrouter):
+def test_the_next_day_writes_a_new_insight(auth_client, calm_month, insight_clock, fake_openrouter):
     first = auth_client.post(GENERATE).json()
-    clock.move_to(NOW + timedelta(hours=8))  # 23:00 UTC: the same day
+    insight_clock.move_to(NOW + timedelta(hours=8))  # 23:00 UTC: the same day
     assert auth_client.post(GENERATE).status_code == 200
-    clock.move_to(NOW + timedelta(hours=10))  # 01:00 UTC on the 11th: the figures are the same, the day is not
+    insight_clock.move_to(NOW + timedelta(hours=10))  # 01:00 UTC on the 11th: the figures are the same, the day is not
     response = auth_client.post(GENERATE)
     assert response.status_code == 201
     assert response.json()["type"] == first["type"] == "budget_insight"
@@ -245,19 +234,21 @@ def test_the_next_day_writes_a_new_insight(auth_client, ledger, clock, fake_open
         ("America/Los_Angeles", datetime(2026, 11, 10, 23, 30), datetime(2026, 11, 11, 0, 30), 200),
     ],
 )
-def test_the_day_is_the_persons_own(user, auth_client, ledger, clock, ai_off, zone, first, second, expected):
+def test_the_day_is_the_persons_own(
+    user, auth_client, calm_month, insight_clock, ai_off, zone, first, second, expected
+):
     user.timezone = zone
     user.save()
-    clock.move_to(first.replace(tzinfo=UTC))
+    insight_clock.move_to(first.replace(tzinfo=UTC))
     assert auth_client.post(GENERATE).status_code == 201
-    clock.move_to(second.replace(tzinfo=UTC))
+    insight_clock.move_to(second.replace(tzinfo=UTC))
     assert auth_client.post(GENERATE).status_code == expected
 
 
-def test_only_the_figures_that_chose_the_insight_key_it(user, auth_client, ledger, ai_off):
+def test_only_the_figures_that_chose_the_insight_key_it(user, auth_client, calm_month, ai_off):
     """A spending alert is chosen by the budgets over their limit: spending elsewhere does not
     make a new one; spending more where the budget is over does."""
-    account, dining = ledger
+    account, dining = calm_month
     Budget.objects.create(user=user, category=dining, amount=Decimal("80.00"), start_date=date(2026, 11, 1))
     alert = auth_client.post(GENERATE)
     assert alert.status_code == 201 and alert.json()["type"] == "spending_alert"
@@ -269,7 +260,7 @@ def test_only_the_figures_that_chose_the_insight_key_it(user, auth_client, ledge
     assert worse.status_code == 201 and "105.00" in worse.json()["message"]
 
 
-def test_a_stored_insight_costs_no_ai_quota(auth_client, ledger, fake_openrouter, settings):
+def test_a_stored_insight_costs_no_ai_quota(auth_client, calm_month, fake_openrouter, settings):
     settings.AI_DAILY_LIMIT = 1
     first = auth_client.post(GENERATE)
     assert first.status_code == 201
@@ -279,7 +270,7 @@ def test_a_stored_insight_costs_no_ai_quota(auth_client, ledger, fake_openrouter
     assert len(fake_openrouter.calls) == 1
 
 
-def test_generate_ai_always_writes_a_new_one(auth_client, ledger, ai_off):
+def test_generate_ai_always_writes_a_new_one(auth_client, calm_month, ai_off):
     """Asking for a named type (with a focus) is a deliberate request, not a page load."""
     ids = [auth_client.post(GENERATE_AI, {"type": "saving_tip"}, format="json").json()["id"] for _ in range(2)]
     assert ids[0] != ids[1]
@@ -290,7 +281,7 @@ def test_generate_ai_always_writes_a_new_one(auth_client, ledger, ai_off):
     connection.vendor != "postgresql" and not REQUIRE_SERVICES, reason="row locks: PostgreSQL (CI runs it there)"
 )
 @pytest.mark.django_db(transaction=True)
-def test_two_requests_at_once_store_one_insight(user, ledger, fake_openrouter, settings):
+def test_two_requests_at_once_store_one_insight(user, calm_month, fake_openrouter, settings):
     """Both requests pass the check before either has stored (the model answers neither
     until both have asked it): notify() stores the key once, and the other request
     answers with that row."""

@@ -8,30 +8,20 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_account, make_category, make_transaction
-from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY, make_calm_month
+from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY
 from budgets.models import Budget
 from chatbot.context import financial_context
 from goals.models import Goal
 from notifications.insights import choose_insight_type
 from notifications.models import Notification
 
-pytestmark = pytest.mark.django_db
+# Every test is on the insight day (notifications/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("insight_clock")]
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch) -> Clock:
-    return freeze_now(monkeypatch, NOW)
-
-
-@pytest.fixture
-def ledger(user):
-    return make_calm_month(user)
-
-
-def test_the_context_has_correct_figures_and_no_identifiers(user, ledger):
-    account, dining = ledger
+def test_the_context_has_correct_figures_and_no_identifiers(user, calm_month):
+    account, dining = calm_month
     Budget.objects.create(user=user, category=dining, amount=Decimal("80.00"), start_date=date(2026, 11, 1))
     context = financial_context(user=user, today=TODAY)
     assert context["month"]["income"] == "3000.00"
@@ -73,7 +63,7 @@ def test_insight_type_selection(user, prepare, expected):
     assert choose_insight_type(financial_context(user=user, today=TODAY)) == expected
 
 
-def test_generate_budget_insight_with_ai(auth_client, user, ledger, fake_openrouter):
+def test_generate_budget_insight_with_ai(auth_client, user, calm_month, fake_openrouter):
     fake_openrouter.reply_text(
         json.dumps({"title": "Dining is running hot", "message": "100.00 USD on dining so far."})
     )
@@ -89,7 +79,7 @@ def test_generate_budget_insight_with_ai(auth_client, user, ledger, fake_openrou
 
 
 @pytest.mark.parametrize("trouble", ["no_key", "timeout", "500", "not_json", "markup"])
-def test_fallback_to_rules(auth_client, user, ledger, fake_openrouter, settings, trouble):
+def test_fallback_to_rules(auth_client, user, calm_month, fake_openrouter, settings, trouble):
     if trouble == "no_key":
         settings.OPENROUTER_API_KEY = ""
     elif trouble == "timeout":
@@ -109,7 +99,7 @@ def test_fallback_to_rules(auth_client, user, ledger, fake_openrouter, settings,
     assert "at $100.00" in body["message"] and "Dining" in body["message"]
 
 
-def test_model_output_is_bounded_and_stripped(auth_client, user, ledger, fake_openrouter):
+def test_model_output_is_bounded_and_stripped(auth_client, user, calm_month, fake_openrouter):
     fake_openrouter.reply_text(
         "```json\n"
         + json.dumps({"title": "<b>Nice</b> " + "x" * 300, "message": "<img src=x onerror=alert(1)>Save " + "y" * 2000})
@@ -128,7 +118,7 @@ def test_unknown_type_is_400(auth_client):
     assert "horoscope" in response.json()["message"]
 
 
-def test_the_daily_limit_answers_429_with_retry_after(auth_client, user, ledger, fake_openrouter, settings):
+def test_the_daily_limit_answers_429_with_retry_after(auth_client, user, calm_month, fake_openrouter, settings):
     settings.AI_DAILY_LIMIT = 1
     assert auth_client.post(GENERATE).status_code == 201
     assert auth_client.post(GENERATE).status_code == 200  # the stored one (same figures today): no AI request
@@ -140,7 +130,7 @@ def test_the_daily_limit_answers_429_with_retry_after(auth_client, user, ledger,
     assert response.json()["message"] == "The daily limit of 1 AI requests is reached; try again tomorrow."
 
 
-def test_daily_command_sends_one_a_day_and_respects_mutes(user, other_user, ledger, fake_openrouter):
+def test_daily_command_sends_one_a_day_and_respects_mutes(user, other_user, calm_month, fake_openrouter):
     from notifications.services import preferences_update
 
     preferences_update(user=other_user, changes={"activity_reminder": False})

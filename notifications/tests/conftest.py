@@ -1,0 +1,20 @@
+"""Fixtures for the notification tests: the day the insight tests are on (the clock stopped at
+budgetpay.testing.insights.NOW), and the calm month of spending they ask about."""
+
+import pytest
+
+from budgetpay.testing.clock import Clock, freeze_now
+from budgetpay.testing.insights import NOW, make_calm_month
+from transactions.models import Account, Category
+
+
+@pytest.fixture
+def insight_clock(monkeypatch) -> Clock:
+    """The clock stopped at NOW, the day the calm month's figures are for; a test may move it."""
+    return freeze_now(monkeypatch, NOW)
+
+
+@pytest.fixture
+def calm_month(user, insight_clock) -> tuple[Account, Category]:
+    """A calm month (a budget_insight): salary in, 100.00 on dining today and two days ago."""
+    return make_calm_month(user)
