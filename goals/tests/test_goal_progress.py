@@ -22,17 +22,19 @@ def ceil_cents(value: Fraction) -> Decimal:
     return D(math.ceil(value * 100)) / 100
 
 
+def new_years_goal(user, *entries: tuple, target_date: date = date(2026, 12, 31), **extra) -> Goal:
+    """A goal of 1000.00 (unless `extra` says otherwise) created on 1 January 2026, due on
+    `target_date`, with (kind, amount, date) entries."""
+    return make_goal(user, target_date=target_date, created=date(2026, 1, 1), entries=entries, **extra)
+
+
 def test_saved_is_contributions_minus_withdrawals_and_percent_is_uncapped(user):
-    goal = make_goal(
+    goal = new_years_goal(
         user,
+        (CONTRIBUTION, "400.00", date(2026, 2, 1)),
+        (CONTRIBUTION, "300.00", date(2026, 3, 1)),
+        (WITHDRAWAL, "100.00", date(2026, 4, 1)),
         target="500.00",
-        target_date=date(2026, 12, 31),
-        created=date(2026, 1, 1),
-        entries=(
-            (CONTRIBUTION, "400.00", date(2026, 2, 1)),
-            (CONTRIBUTION, "300.00", date(2026, 3, 1)),
-            (WITHDRAWAL, "100.00", date(2026, 4, 1)),
-        ),
     )
     result = progress(goal, date(2026, 5, 1))
     assert result.saved == D("600.00")
@@ -45,24 +47,14 @@ def test_saved_is_contributions_minus_withdrawals_and_percent_is_uncapped(user):
 @pytest.mark.parametrize(("saved", "status"), [("497.25", "on_track"), ("497.24", "behind"), ("900.00", "on_track")])
 def test_on_track_means_at_or_above_the_straight_line(user, saved, status):
     # 181 of the 364 days from 1 Jan to 31 Dec have passed by 1 July: expected 1000 × 181 / 364 = 497.25.
-    goal = make_goal(
-        user,
-        target_date=date(2026, 12, 31),
-        created=date(2026, 1, 1),
-        entries=((CONTRIBUTION, saved, date(2026, 1, 5)),),
-    )
+    goal = new_years_goal(user, (CONTRIBUTION, saved, date(2026, 1, 5)))
     result = progress(goal, date(2026, 7, 1))
     assert result.expected_saved == D("497.25")
     assert result.status == status
 
 
 def test_required_per_week_and_month_spread_the_remaining_over_the_days_left(user):
-    goal = make_goal(
-        user,
-        target_date=date(2026, 12, 31),
-        created=date(2026, 1, 1),
-        entries=((CONTRIBUTION, "497.00", date(2026, 2, 1)),),
-    )
+    goal = new_years_goal(user, (CONTRIBUTION, "497.00", date(2026, 2, 1)))
     result = progress(goal, date(2026, 7, 1))
     days_left = (date(2026, 12, 31) - date(2026, 7, 1)).days + 1
     assert result.days_left == days_left == 184
@@ -72,7 +64,7 @@ def test_required_per_week_and_month_spread_the_remaining_over_the_days_left(use
 
 
 def test_with_less_than_a_week_or_month_left_the_whole_remaining_is_due(user):
-    goal = make_goal(user, target_date=date(2026, 7, 20), created=date(2026, 1, 1))
+    goal = new_years_goal(user, target_date=date(2026, 7, 20))
     soon = progress(goal, date(2026, 7, 15))  # 6 days left
     assert (soon.required_per_week, soon.required_per_month) == (D("1000.00"), D("1000.00"))
     weeks = progress(goal, date(2026, 7, 7))  # 14 days left
@@ -80,12 +72,7 @@ def test_with_less_than_a_week_or_month_left_the_whole_remaining_is_due(user):
 
 
 def test_after_the_target_date_an_unachieved_goal_is_behind_and_all_of_it_is_due(user):
-    goal = make_goal(
-        user,
-        target_date=date(2026, 6, 30),
-        created=date(2026, 1, 1),
-        entries=((CONTRIBUTION, "999.99", date(2026, 6, 1)),),
-    )
+    goal = new_years_goal(user, (CONTRIBUTION, "999.99", date(2026, 6, 1)), target_date=date(2026, 6, 30))
     on_the_day = progress(goal, date(2026, 6, 30))
     assert on_the_day.days_left == 1
     assert on_the_day.status == "behind"  # the line reaches the whole target on the target date

@@ -22,6 +22,11 @@ NBSP = "\u00a0"
 CHECK = "/account/check-settings/"
 
 
+def locale_settings(user: User) -> tuple[str, str, str, bool]:
+    """A person's currency, time zone and locale, and whether they confirmed them."""
+    return user.currency, user.timezone, user.locale, user.confirmed_locale_settings
+
+
 def sign_up(client: Client, **fields: str):
     return client.post(
         "/accounts/signup/",
@@ -51,12 +56,7 @@ def test_sign_up_offers_the_browsers_currency_and_keeps_its_time_zone():
     response = sign_up(client, currency="EUR", timezone="Europe/Berlin")
     assert response.status_code == 302 and response["Location"] == "/"
     user = User.objects.get()
-    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == (
-        "EUR",
-        "Europe/Berlin",
-        "de-DE",
-        True,
-    )
+    assert locale_settings(user) == ("EUR", "Europe/Berlin", "de-DE", True)
     assert Account.objects.get(user=user).currency == "EUR"  # the starter account too
 
 
@@ -73,12 +73,7 @@ def test_sign_up_asks_for_currency_and_time_zone():
 
     assert sign_up(client, currency="JPY", timezone="Asia/Tokyo")["Location"] == "/"
     user = User.objects.get()
-    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == (
-        "JPY",
-        "Asia/Tokyo",
-        "ja-JP",
-        True,
-    )
+    assert locale_settings(user) == ("JPY", "Asia/Tokyo", "ja-JP", True)
     assert Account.objects.get(user=user).currency == "JPY"
 
 
@@ -96,7 +91,7 @@ def test_a_new_person_from_a_social_sign_in_starts_from_the_browser_and_is_asked
     request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="fr-CH,fr;q=0.9")
     SessionMiddleware(lambda r: None).process_request(request)
     user = AccountAdapter(request).new_user(request)
-    assert (user.currency, user.timezone, user.locale, user.confirmed_locale_settings) == ("CHF", "UTC", "fr-CH", False)
+    assert locale_settings(user) == ("CHF", "UTC", "fr-CH", False)
 
 
 def test_sign_up_refuses_an_unknown_time_zone_or_currency():
@@ -138,12 +133,7 @@ def test_register_through_the_api_takes_the_browsers_currency_and_locale(api_cli
     )
     assert chosen.status_code == 201, chosen.json()
     kim = User.objects.get(email="kim@example.com")
-    assert (kim.currency, kim.timezone, kim.locale, kim.confirmed_locale_settings) == (
-        "GBP",
-        "Europe/London",
-        "en-GB",
-        True,
-    )
+    assert locale_settings(kim) == ("GBP", "Europe/London", "en-GB", True)
 
     junk = api_client.post(
         "/api/v1/auth/register",
