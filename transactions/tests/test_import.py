@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from budgetpay.testing.factories import make_account
-from budgetpay.testing.statements import IMPORT, post_csv
+from budgetpay.testing.statements import IMPORT, import_report, post_csv
 from transactions.models import Transaction
 from transactions.views import TransactionViewSet
 
@@ -32,9 +32,7 @@ def imported(account) -> list[tuple]:
 
 
 def test_signed_amounts_negative_is_expense_positive_is_income(auth_client, main_account):
-    response = post_csv(auth_client, main_account, SIGNED)
-    assert response.status_code == 201, response.json()
-    report = response.json()
+    report = import_report(auth_client, main_account, SIGNED)
     assert (report["layout"], report["created"], report["new"], report["duplicates"], report["errors"]) == (
         "signed_amount",
         3,
@@ -58,11 +56,10 @@ def test_signed_amounts_negative_is_expense_positive_is_income(auth_client, main
 
 
 def test_importing_the_same_file_twice_adds_nothing(auth_client, main_account):
-    assert post_csv(auth_client, main_account, SIGNED).status_code == 201
-    again = post_csv(auth_client, main_account, SIGNED)
-    assert again.status_code == 200, again.json()
-    assert (again.json()["created"], again.json()["duplicates"]) == (0, 3)
-    assert {row["status"] for row in again.json()["rows"]} == {"duplicate"}
+    import_report(auth_client, main_account, SIGNED)
+    again = import_report(auth_client, main_account, SIGNED, status=200)
+    assert (again["created"], again["duplicates"]) == (0, 3)
+    assert {row["status"] for row in again["rows"]} == {"duplicate"}
     assert Transaction.objects.count() == 3
 
 
@@ -89,9 +86,7 @@ def test_debit_and_credit_columns_with_bank_header_names(auth_client, main_accou
         "01/16/2026,Refund,,25.00,825.00\n"
         "01/17/2026,Card fee,-1.00,,824.00\n"
     )
-    response = post_csv(auth_client, main_account, content)
-    assert response.status_code == 201, response.json()
-    report = response.json()
+    report = import_report(auth_client, main_account, content)
     assert report["layout"] == "debit_credit"
     assert report["columns"] == {
         "date": "Transaction Date",
@@ -130,29 +125,26 @@ def test_a_row_with_both_or_neither_debit_and_credit_is_an_error(auth_client, ma
     ],
 )
 def test_date_formats(auth_client, main_account, written):
-    response = post_csv(auth_client, main_account, f'Posting Date,Memo,Amount\n"{written}",Tea,-1.00\n')
-    assert response.status_code == 201, response.json()
+    import_report(auth_client, main_account, f'Posting Date,Memo,Amount\n"{written}",Tea,-1.00\n')
     assert imported(main_account)[0][0] == date(2026, 1, 31)
 
 
 def test_dates_that_could_be_day_or_month_first_need_a_date_format(auth_client, main_account):
     content = "Date,Description,Amount\n03/04/2026,Tea,-1.00\n05/06/2026,Cake,-2.00\n"
-    unclear = post_csv(auth_client, main_account, content)
-    assert unclear.status_code == 400
-    assert list(unclear.json()["errors"]) == ["date_format"]
-    assert "03/04" in unclear.json()["message"]
+    unclear = import_report(auth_client, main_account, content, status=400)
+    assert list(unclear["errors"]) == ["date_format"]
+    assert "03/04" in unclear["message"]
     assert not Transaction.objects.exists()
 
-    day_first = post_csv(auth_client, main_account, content, date_format="DD/MM/YYYY", dry_run="true")
-    assert [row["date"] for row in day_first.json()["rows"]] == ["2026-04-03", "2026-06-05"]
-    month_first = post_csv(auth_client, main_account, content, date_format="%m/%d/%Y", dry_run="true")
-    assert [row["date"] for row in month_first.json()["rows"]] == ["2026-03-04", "2026-05-06"]
+    day_first = import_report(auth_client, main_account, content, status=200, date_format="DD/MM/YYYY", dry_run="true")
+    assert [row["date"] for row in day_first["rows"]] == ["2026-04-03", "2026-06-05"]
+    month_first = import_report(auth_client, main_account, content, status=200, date_format="%m/%d/%Y", dry_run="true")
+    assert [row["date"] for row in month_first["rows"]] == ["2026-03-04", "2026-05-06"]
 
 
 def test_a_bad_date_format_is_400_naming_it(auth_client, main_account):
-    response = post_csv(auth_client, main_account, SIGNED, date_format="%H:%M")
-    assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["date_format"]
+    refused = import_report(auth_client, main_account, SIGNED, status=400, date_format="%H:%M")
+    assert list(refused["errors"]) == ["date_format"]
 
 
 def test_dates_against_the_files_order_and_impossible_dates_are_row_errors(auth_client, main_account):
@@ -173,8 +165,7 @@ def test_amounts_with_currency_symbols_thousands_and_decimal_commas(auth_client,
         "2026-01-03;Fee;USD 12.50-\n"
         '2026-01-04;Big;"$1,234,567.89"\n'
     )
-    response = post_csv(auth_client, main_account, content)
-    assert response.status_code == 201, response.json()
+    import_report(auth_client, main_account, content)
     assert [(kind, amount) for _, kind, amount, _, _ in imported(main_account)] == [
         ("expense", Decimal("1299.00")),
         ("income", Decimal("250.50")),
@@ -201,9 +192,7 @@ def test_a_broken_row_in_the_middle_is_reported_and_the_good_rows_import(auth_cl
         "not a date,Broken,-3.00\n"
         "2026-01-04,Last,-4.00\n"
     )
-    response = post_csv(auth_client, main_account, content)
-    assert response.status_code == 201, response.json()
-    report = response.json()
+    report = import_report(auth_client, main_account, content)
     assert report["created"] == 3
     assert [(error["row"], list(error["errors"])) for error in report["errors"]] == [(5, ["date"])]
     assert [row["row"] for row in report["rows"]] == [2, 3, 6]
@@ -213,9 +202,7 @@ def test_a_broken_row_in_the_middle_is_reported_and_the_good_rows_import(auth_cl
 def test_a_dry_run_shows_what_would_happen_and_writes_nothing(auth_client, main_account):
     post_csv(auth_client, main_account, SIGNED.splitlines()[0] + "\n" + SIGNED.splitlines()[1] + "\n")
     before = list(Transaction.objects.values_list("pk", flat=True))
-    response = post_csv(auth_client, main_account, SIGNED + "2026-01-05,oops,ten\n", dry_run="true")
-    assert response.status_code == 200, response.json()
-    report = response.json()
+    report = import_report(auth_client, main_account, SIGNED + "2026-01-05,oops,ten\n", status=200, dry_run="true")
     assert (report["dry_run"], report["created"], report["new"], report["duplicates"]) == (True, 0, 2, 1)
     assert [row["status"] for row in report["rows"]] == ["duplicate", "new", "new"]
     assert {row["id"] for row in report["rows"]} == {None}
@@ -225,23 +212,19 @@ def test_a_dry_run_shows_what_would_happen_and_writes_nothing(auth_client, main_
 
 def test_an_explicit_mapping_reads_unrecognised_columns(auth_client, main_account):
     content = "When,What,How much,Extra\n2026-02-01,Cinema,-11.00,x\n"
-    unknown = post_csv(auth_client, main_account, content)
-    assert unknown.status_code == 400
-    assert list(unknown.json()["errors"]) == ["mapping"]
-    assert "When, What, How much, Extra" in unknown.json()["message"]
+    unknown = import_report(auth_client, main_account, content, status=400)
+    assert list(unknown["errors"]) == ["mapping"]
+    assert "When, What, How much, Extra" in unknown["message"]
 
     mapping = {"date": "When", "description": "What", "amount": "How much"}
-    response = post_csv(auth_client, main_account, content, mapping=mapping)
-    assert response.status_code == 201, response.json()
-    assert response.json()["columns"] == mapping
+    assert import_report(auth_client, main_account, content, mapping=mapping)["columns"] == mapping
     assert imported(main_account) == [(date(2026, 2, 1), "expense", Decimal("11.00"), "Cinema", None)]
 
 
 def test_a_mapping_overrides_recognised_columns_and_may_name_debit_and_credit(auth_client, main_account):
     content = "Posting Date,Value Date,Memo,Description,Out,In\n2026-03-02,2026-03-01,Groceries,CARD 1234,9.99,\n"
     mapping = {"date": "Value Date", "description": "Memo", "debit": "Out", "credit": "In"}
-    response = post_csv(auth_client, main_account, content, mapping=mapping)
-    assert response.status_code == 201, response.json()
+    import_report(auth_client, main_account, content, mapping=mapping)
     assert imported(main_account) == [(date(2026, 3, 1), "expense", Decimal("9.99"), "Groceries", None)]
 
 
@@ -258,9 +241,8 @@ def test_a_mapping_overrides_recognised_columns_and_may_name_debit_and_credit(au
     ],
 )
 def test_a_bad_mapping_is_400_naming_mapping(auth_client, main_account, mapping):
-    response = post_csv(auth_client, main_account, SIGNED, mapping=mapping)
-    assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["mapping"]
+    refused = import_report(auth_client, main_account, SIGNED, status=400, mapping=mapping)
+    assert list(refused["errors"]) == ["mapping"]
 
 
 def test_a_category_column_matches_the_users_categories_of_the_rows_kind(auth_client, user, main_account, food, salary):
@@ -320,15 +302,10 @@ def test_encodings_and_delimiters(auth_client, user, main_account):
     cp1252 = "Datum;Beschreibung;Amount\n31.01.2026;Café;-3,20\n".replace("Datum", "Date").replace(
         "Beschreibung", "Description"
     )
-    assert post_csv(auth_client, main_account, cp1252.encode("cp1252")).status_code == 201
-    assert (
-        post_csv(
-            auth_client, main_account, "\ufeffDate\tDescription\tAmount\n2026-01-01\tBOM tea\t-1.00\n".encode()
-        ).status_code
-        == 201
-    )
+    import_report(auth_client, main_account, cp1252.encode("cp1252"))
+    import_report(auth_client, main_account, "\ufeffDate\tDescription\tAmount\n2026-01-01\tBOM tea\t-1.00\n".encode())
     utf16 = "Date,Description,Amount\n2026-01-02,Wide tea,-1.00\n".encode("utf-16")
-    assert post_csv(auth_client, main_account, utf16).status_code == 201
+    import_report(auth_client, main_account, utf16)
     assert set(Transaction.objects.values_list("description", flat=True)) == {"Café", "BOM tea", "Wide tea"}
 
 
@@ -350,10 +327,9 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
     ],
 )
 def test_files_that_are_not_statements_are_400_with_a_message(auth_client, main_account, content, words):
-    response = post_csv(auth_client, main_account, content)
-    assert response.status_code == 400, response.json()
-    assert list(response.json()["errors"]) == ["file"]
-    assert words in response.json()["message"]
+    refused = import_report(auth_client, main_account, content, status=400)
+    assert list(refused["errors"]) == ["file"]
+    assert words in refused["message"]
     assert not Transaction.objects.exists()
 
 
@@ -387,9 +363,8 @@ def test_the_view_refuses_an_oversized_file_even_without_a_content_length_check(
 
 def test_an_archived_account_takes_no_imports(auth_client, user):
     archived = make_account(user, name="Closed", is_archived=True)
-    response = post_csv(auth_client, archived, SIGNED)
-    assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["account"]
+    refused = import_report(auth_client, archived, SIGNED, status=400)
+    assert list(refused["errors"]) == ["account"]
 
 
 def test_an_import_runs_a_fixed_number_of_queries_and_inserts_in_batches(auth_client, user, main_account, food):
