@@ -2,6 +2,7 @@ import csv
 import io
 import json
 from datetime import date
+from functools import partial
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -28,12 +29,10 @@ def read_csv(response) -> list[dict[str, str]]:
 @pytest.fixture
 def ledger(user, main_account, food, salary):
     savings = make_account(user, name="Savings")
+    main = partial(make_transaction, main_account)
     return [
-        make_transaction(
-            main_account, amount="1234.50", kind="income", on=date(2026, 1, 31), category=salary, description="Pay"
-        ),
-        make_transaction(
-            main_account,
+        main(amount="1234.50", kind="income", on=date(2026, 1, 31), category=salary, description="Pay"),
+        main(
             amount="12.00",
             on=date(2026, 2, 1),
             category=food,
@@ -41,14 +40,7 @@ def ledger(user, main_account, food, salary):
             payee="Deli",
             tags=["lunch", "work"],
         ),
-        make_transaction(
-            main_account,
-            amount="300.00",
-            kind="transfer",
-            on=date(2026, 2, 2),
-            transfer_account=savings,
-            description="Saving",
-        ),
+        main(amount="300.00", kind="transfer", on=date(2026, 2, 2), transfer_account=savings, description="Saving"),
         make_transaction(savings, amount="0.10", on=date(2026, 2, 3), description="Fee", notes="line one\nline two"),
     ]
 

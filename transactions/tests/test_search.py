@@ -4,6 +4,7 @@ notes. The API's ?search= and the assistant's tools use it; the transactions pag
 match the whole query in the description, payee or category name, and is to use it too."""
 
 from datetime import date
+from functools import partial
 
 import pytest
 
@@ -21,20 +22,13 @@ TRANSACTIONS = "/api/v1/transactions"
 @pytest.fixture
 def rows(user, other_user, main_account, food) -> dict[str, int]:
     theirs = Account.objects.get(user=other_user, name="Main account")
+    mine = partial(make_transaction, main_account)
     made = {
-        "lunch": make_transaction(
-            main_account,
-            amount="12.50",
-            on=date(2026, 1, 5),
-            category=food,
-            description="Lunch",
-            payee="Mario's",
-            notes="with Ana",
+        "lunch": mine(
+            amount="12.50", on=date(2026, 1, 5), category=food, description="Lunch", payee="Mario's", notes="with Ana"
         ),
-        "train": make_transaction(main_account, amount="40.00", on=date(2026, 1, 6), description="Train to Lisbon"),
-        "shop": make_transaction(
-            main_account, amount="80.00", on=date(2026, 1, 7), category=food, description="Weekly shop"
-        ),
+        "train": mine(amount="40.00", on=date(2026, 1, 6), description="Train to Lisbon"),
+        "shop": mine(amount="80.00", on=date(2026, 1, 7), category=food, description="Weekly shop"),
         "theirs": make_transaction(theirs, amount="9.00", on=date(2026, 1, 5), description="Lunch", payee="Mario's"),
     }
     return {name: tx.pk for name, tx in made.items()}

@@ -1,5 +1,6 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -222,35 +223,17 @@ def ledger(user, main_account, food, salary):
     """A small ledger the filter tests pick from."""
     savings = make_account(user, name="Savings")
     travel = make_category(user, name="Travel")
+    main = partial(make_transaction, main_account)
     return {
         "savings": savings,
         "travel": travel,
-        "lunch": make_transaction(
-            main_account,
-            amount="12.50",
-            on=date(2026, 1, 5),
-            category=food,
-            description="Lunch at Mario's",
-            payee="Mario",
+        "lunch": main(
+            amount="12.50", on=date(2026, 1, 5), category=food, description="Lunch at Mario's", payee="Mario"
         ),
-        "train": make_transaction(
-            main_account, amount="80.00", on=date(2026, 1, 20), category=travel, description="Train", notes="to Lisbon"
-        ),
-        "pay": make_transaction(
-            main_account,
-            amount="3000.00",
-            kind="income",
-            on=date(2026, 1, 31),
-            category=salary,
-            description="January pay",
-        ),
-        "move": make_transaction(
-            main_account,
-            amount="500.00",
-            kind="transfer",
-            on=date(2026, 2, 1),
-            transfer_account=savings,
-            description="To savings",
+        "train": main(amount="80.00", on=date(2026, 1, 20), category=travel, description="Train", notes="to Lisbon"),
+        "pay": main(amount="3000.00", kind="income", on=date(2026, 1, 31), category=salary, description="January pay"),
+        "move": main(
+            amount="500.00", kind="transfer", on=date(2026, 2, 1), transfer_account=savings, description="To savings"
         ),
         "odd": make_transaction(savings, amount="1.99", on=date(2026, 2, 3), description="Uncategorised fee"),
     }
