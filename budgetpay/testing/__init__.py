@@ -12,7 +12,8 @@
     openrouter  OpenRouter's chat-completions protocol on a local server
     oauth       Google's and GitHub's sign-in protocols on a local server
     chat        the assistant's endpoints and socket, and a ledger with known totals
-    statements  a CSV statement uploaded to the import endpoint
+    statements  a CSV statement uploaded to the import endpoint, and the report it answers with
+    api         the API's refusals: bad values by field as parametrize cases, a 400 naming the field
     amounts     amounts that are not plain numbers, the money parser's messages, a form's refusal
     insights    the insight endpoints and a calm month with known figures on a fixed day
     compat      the compatibility API's prefix and a client holding its token
