@@ -79,7 +79,7 @@ class Reviewed:
 CHAT = "a chat message, collapsed to single spaces and at most CHAT_RULES_CHARS (longer ones are not read)"
 
 
-def chat_rule(why: str, *attacks: Attack) -> Reviewed:
+def chat_rule(why: str, attacks: tuple[Attack, ...]) -> Reviewed:
     """A pattern of chatbot/rules.py: it reads a chat message, so at most CHAT_RULES_CHARS."""
     return Reviewed(f"{why} {CHAT}.", CHAT_RULES_CHARS, attacks)
 
@@ -89,42 +89,37 @@ REVIEWED: dict[str, Reviewed] = {
     r"^(?:please )?(?P<verb>add|spent|record|log|paid|received|earned) (?:an? (?:expense|income) of )?"
     r"[$€£]? ?(?P<amount>\d{1,12}(?:[.,]\d{1,2})?)(?![\d.,]) ?(?P<rest>.*)$": chat_rule(
         "Anchored; single spaces between fixed words, bounded digits, then '.*' to the end: one way to match.",
-        pump("add 5 a in ", " ", "x,"),  # the message of issue 12: 7 s at 2,000 spaces before
-        pump("add ", " ", "x"),
-        pump("add $", "1", "x"),
-        pump("please add ", "a ", "!"),
+        (
+            pump("add 5 a in ", " ", "x,"),  # the message of issue 12: 7 s at 2,000 spaces before
+            pump("add ", " ", "x"),
+            pump("add $", "1", "x"),
+            pump("please add ", "a ", "!"),
+        ),
     ),
     r"^(?:please )?(?:delete|remove) (?:(?:the|my|that) )?": chat_rule(
         "Anchored fixed words; the rest of the command is read with string operations.",
-        pump("delete a", " ", "b"),
-        pump("delete the ", ".", "x"),
+        (pump("delete a", " ", "b"), pump("delete the ", ".", "x")),
     ),
     r"^(?:transaction|expense|entry) ?(?:#|id ?|number ?)?(?P<id>\d{1,18})$": chat_rule(
         "Anchored; fixed words and at most 18 digits.",
-        pump("transaction ", "1", "x"),
-        pump("transaction id ", " ", "1"),
+        (pump("transaction ", "1", "x"), pump("transaction id ", " ", "1")),
     ),
     r"\b(?:on )?(today|yesterday|[0-9]{4}-[0-9]{2}-[0-9]{2})\b": chat_rule(
         "Fixed words and fixed-width dates: bounded work at each start.",
-        pump("", "on ", "x"),
-        pump("", "2026-01-0", "x"),
-        pump("", "on 2026-01-0 ", "x"),
+        (pump("", "on ", "x"), pump("", "2026-01-0", "x"), pump("", "on 2026-01-0 ", "x")),
     ),
-    r"^(?:for|on|at) ": chat_rule("Anchored fixed words.", pump("for", " ", "x")),
+    r"^(?:for|on|at) ": chat_rule("Anchored fixed words.", (pump("for", " ", "x"),)),
     r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ?(?:to|until|till|and|-|–) ?([0-9]{4}-[0-9]{2}-[0-9]{2})": chat_rule(
         "Fixed-width dates around one optional space and a fixed word: bounded work at each start.",
-        pump("", "2026-01-01 to ", "x"),
-        pump("", "2026-01-01-", "x"),
+        (pump("", "2026-01-01 to ", "x"), pump("", "2026-01-01-", "x")),
     ),
     r"\b(?:(this|last|previous|past) (week|month|year)|(today|yesterday))\b": chat_rule(
-        "Alternatives of fixed words: bounded work at each start.",
-        pump("", "this ", "x"),
-        pump("", "last week", "s"),
+        "Alternatives of fixed words: bounded work at each start.", (pump("", "this ", "x"), pump("", "last week", "s"))
     ),
-    r"\bbudget": chat_rule("A fixed word.", pump("", "budge", "x")),
-    r"\b(?:goals?|sav(?:e|ed|ing|ings))\b": chat_rule("Alternatives of fixed words.", pump("", "saving", "x")),
-    r"\b(?:biggest|largest|top|most expensive)\b": chat_rule("Alternatives of fixed words.", pump("", "most ", "x")),
-    r"\b(?:spen[dt]|spending|cost|expenses?)\b": chat_rule("Alternatives of fixed words.", pump("", "spen", "x")),
+    r"\bbudget": chat_rule("A fixed word.", (pump("", "budge", "x"),)),
+    r"\b(?:goals?|sav(?:e|ed|ing|ings))\b": chat_rule("Alternatives of fixed words.", (pump("", "saving", "x"),)),
+    r"\b(?:biggest|largest|top|most expensive)\b": chat_rule("Alternatives of fixed words.", (pump("", "most ", "x"),)),
+    r"\b(?:spen[dt]|spending|cost|expenses?)\b": chat_rule("Alternatives of fixed words.", (pump("", "spen", "x"),)),
     # transactions/csv_import.py
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]": Reviewed(
         "One character class, no repetition: one step per character of the decoded file (bounded by the upload "
