@@ -108,4 +108,8 @@ def quick_add(page, *, amount: str, category: str, description: str) -> None:
     form.get_by_label("Amount").fill(amount)
     form.get_by_label("Category").select_option(label=category)
     form.get_by_label("Description").fill(description)
+    # app.js swaps in the answered page (#main) and moves the focus into the form: wait for the
+    # swap, or what a test looks at next (a toast, a button) may be replaced or lose focus under it.
+    page.evaluate("() => { document.querySelector('#main > *').dataset.beforeQuickAdd = '1'; }")
     form.get_by_role("button", name="Add expense").click()
+    page.wait_for_function("() => !document.querySelector('#main [data-before-quick-add]')")
