@@ -23,7 +23,7 @@ def model_update(
     clean_exclude: Iterable[str] = (),
     validate_constraints: bool = True,
     check: Callable[[ModelT], None] | None = None,
-) -> tuple[ModelT, bool]:
+) -> ModelT:
     """Set `fields` on `instance`, validate the row whole and save those fields.
 
     Every name in `fields` must be in `allowed` (TypeError otherwise: a programming
@@ -31,15 +31,13 @@ def model_update(
     validate_constraints=...)`, then `check` (the service's own rules, which raise
     ValidationError), and is saved with `update_fields` (plus any `auto_now` field).
     The given fields are saved even when they equal the instance's values: a ModelForm
-    bound to the instance has already set them on it. Returns the instance and whether
-    any value differed from the instance's.
+    bound to the instance has already set them on it.
     """
     unknown = set(fields) - set(allowed)
     if unknown:
         raise TypeError(f"{type(instance).__name__} may not be updated with: {', '.join(sorted(unknown))}")
     if not fields:
-        return instance, False
-    changed = any(_differs(instance, name, value) for name, value in fields.items())
+        return instance
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.full_clean(exclude=list(clean_exclude), validate_constraints=validate_constraints)
@@ -47,12 +45,4 @@ def model_update(
         check(instance)
     stamped = [field.name for field in instance._meta.concrete_fields if getattr(field, "auto_now", False)]
     instance.save(update_fields=[*fields, *(name for name in stamped if name not in fields)])
-    return instance, changed
-
-
-def _differs(instance: models.Model, name: str, value: Any) -> bool:
-    field = instance._meta.get_field(name)
-    if field.is_relation and field.many_to_one:
-        # Compare keys: reading the related object could cost a query.
-        return getattr(instance, field.attname) != (value.pk if isinstance(value, models.Model) else value)
-    return getattr(instance, name) != value
+    return instance

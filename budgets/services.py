@@ -54,7 +54,7 @@ def budget_update(*, budget: Budget, **fields: object) -> Budget:
     """Change a budget (BUDGET_FIELDS); the result keeps every rule of the model."""
     if "thresholds" in fields:
         fields["thresholds"] = _ascending(fields["thresholds"])
-    budget, _ = model_update(instance=budget, fields=fields, allowed=BUDGET_FIELDS, clean_exclude=_NOT_CLEANED)
+    budget = model_update(instance=budget, fields=fields, allowed=BUDGET_FIELDS, clean_exclude=_NOT_CLEANED)
     return budget
 
 

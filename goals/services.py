@@ -31,7 +31,7 @@ def goal_create(
 @transaction.atomic
 def goal_update(*, goal: Goal, **fields: object) -> Goal:
     """Change a goal (GOAL_FIELDS); the result keeps every rule of the model."""
-    goal, _ = model_update(instance=goal, fields=fields, allowed=GOAL_FIELDS, clean_exclude=_NOT_CLEANED)
+    goal = model_update(instance=goal, fields=fields, allowed=GOAL_FIELDS, clean_exclude=_NOT_CLEANED)
     return goal
 
 

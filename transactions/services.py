@@ -71,7 +71,7 @@ def _save_named(row, *, check, taken, fields: dict | None = None, allowed: froze
             check(row)
             row.save()
         else:
-            row, _ = model_update(
+            row = model_update(
                 instance=row,
                 fields=fields,
                 allowed=allowed,
@@ -371,7 +371,7 @@ def transaction_update(*, transaction: Transaction, **fields: Any) -> Transactio
         if name in ("account", "transfer_account") and value != getattr(transaction, name)
     }
     with _external_id_guard(fields.get("external_id", transaction.external_id)):
-        transaction, _ = model_update(
+        transaction = model_update(
             instance=transaction,
             fields=fields,
             allowed=TRANSACTION_FIELDS,

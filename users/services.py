@@ -94,7 +94,7 @@ def user_register(
 @transaction.atomic
 def user_update(*, user: User, **fields: object) -> User:
     """Change profile fields (PROFILE_FIELDS)."""
-    user, _ = model_update(instance=user, fields=fields, allowed=PROFILE_FIELDS, clean_exclude=["password"])
+    user = model_update(instance=user, fields=fields, allowed=PROFILE_FIELDS, clean_exclude=["password"])
     return user
 
 
