@@ -12,6 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from budgetpay.jobs import start_in_process  # noqa: E402
 from budgetpay.origin import SameOriginWebSocketValidator  # noqa: E402
 from budgetpay.routing import websocket_urlpatterns  # noqa: E402
 from budgetpay.runtime import settle_garbage_collector  # noqa: E402
@@ -32,3 +33,5 @@ application = ProtocolTypeRouter(
 
 install_closing_websocket_protocol()
 settle_garbage_collector()
+# No broker (the embedded default): this process runs the jobs and schedules itself.
+start_in_process()

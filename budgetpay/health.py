@@ -5,9 +5,13 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
+
+from budgetpay import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,25 @@ def health(request: HttpRequest) -> JsonResponse:
             checks[name] = f"error: {exc.__class__.__name__}: {exc}" if str(exc) else f"error: {exc!r}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        {"status": "ok" if healthy else "unavailable", "checks": checks, "jobs": _jobs_state()},
         status=200 if healthy else 503,
     )
+
+
+def _jobs_state() -> dict:
+    """Whether the delivery sweeper ran lately. Reported, not part of the 503: a web process
+    keeps serving while workers are down; a monitor reads `jobs.sweeper`."""
+    try:
+        last = jobs.last_heartbeat("deliveries-sweep")
+    except Exception as exc:
+        return {"engine": jobs.mode(), "sweeper": f"error: {exc.__class__.__name__}"}
+    if last is None:
+        return {"engine": jobs.mode(), "sweeper": "never ran", "sweeper_last_run": None}
+    age = (timezone.now() - last).total_seconds()
+    fresh = age <= settings.DELIVERY_SWEEPER_STALE_SECONDS
+    return {
+        "engine": jobs.mode(),
+        "sweeper": "ok" if fresh else "stale",
+        "sweeper_last_run": last.isoformat(),
+        "sweeper_age_seconds": round(age, 1),
+    }

@@ -2,7 +2,8 @@
 
 IdempotencyKey keeps the first answer to a retried POST (budgetpay.idempotency); AIRequest
 and AIDailyUsage are the language-model gateway's records (budgetpay.llm, budgetpay.ai_limit).
-They were written by the users and chatbot apps before the platform became an app; their
+Heartbeat says when a periodic job last ran (the delivery sweeper: `/health`). The first
+three were written by the users and chatbot apps before the platform became an app; their
 tables keep their old names, so the move changed no data (migration budgetpay 0001).
 """
 
@@ -67,3 +68,13 @@ class AIDailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.used}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last finished: `/health` reports a sweeper that stopped."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

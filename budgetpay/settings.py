@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
+    # Celery beat's schedules as rows staff see and edit in the admin (docs/deployment.md).
+    "django_celery_beat",
     "budgetpay",
     "users",
     "transactions",
@@ -452,3 +454,46 @@ OPENROUTER_MAX_RETRIES = env.int("OPENROUTER_MAX_RETRIES", default=1)
 OPENROUTER_MAX_TOKENS = env.int("OPENROUTER_MAX_TOKENS", default=600)
 # AI requests (insights and chat messages) each user may make per day, in their timezone.
 AI_DAILY_LIMIT = env.int("AI_DAILY_LIMIT", default=50)
+
+# --- Jobs and outside deliveries (docs/deployment.md, docs/notifications.md) ---------
+# With a broker, Celery workers and beat run as their own processes (`make multi`,
+# deploy/systemd). Without one, each Daphne process runs the same jobs and schedules on
+# a thread of its own (budgetpay/jobs.py), so the embedded default needs nothing else.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often the sweeper looks for deliveries that are due or whose claim lapsed.
+DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE = {
+    "deliveries-sweep": {"task": "notifications.tasks.deliveries_sweep", "schedule": DELIVERY_SWEEP_SECONDS},
+    "daily-insights": {"task": "notifications.tasks.daily_insights_fan_out", "schedule": 3600.0},
+}
+# In-process jobs: on by default when no broker is set; the tests turn it off (pytest.ini).
+JOBS_IN_PROCESS = env.bool("JOBS_IN_PROCESS", default=not CELERY_BROKER_URL)
+JOBS_IN_PROCESS_THREADS = env.int("JOBS_IN_PROCESS_THREADS", default=4)
+# Seconds between tries of a failed delivery (about a day in all), then "given up".
+DELIVERY_RETRY_DELAYS = env.list(
+    "DELIVERY_RETRY_DELAYS", cast=float, default=[5, 60, 300, 1800, 7200, 18000, 36000, 36000]
+)
+# A claimed delivery not marked within this many seconds is claimed again (a killed worker).
+DELIVERY_CLAIM_SECONDS = env.float("DELIVERY_CLAIM_SECONDS", default=60.0)
+# /health reports the sweeper as stale after this many seconds without a run.
+DELIVERY_SWEEPER_STALE_SECONDS = env.float("DELIVERY_SWEEPER_STALE_SECONDS", default=120.0)
+PUSH_MAX_PER_MINUTE = env.int("PUSH_MAX_PER_MINUTE", default=4)
+# After this many failed tries in a row (with none sent), a webhook is turned off and its owner told.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
+WEBHOOKS_MAX_PER_PERSON = env.int("WEBHOOKS_MAX_PER_PERSON", default=10)
+# Outbound calls to people's URLs refuse private, loopback, link-local... addresses, unless in
+# one of these networks (a home server sets its LAN, e.g. 192.168.1.0/24).
+WEBHOOKS_ALLOWED_NETWORKS = env.list("WEBHOOKS_ALLOWED_NETWORKS", default=[])
+OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=5.0)
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
+# Web push (VAPID): base64url keys as web-push libraries print them; `manage.py vapid_keys` makes a pair.
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")

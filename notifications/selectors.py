@@ -3,7 +3,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from notifications.models import OFF_BY_DEFAULT, Notification, NotificationPreference
+from notifications.models import Channel, Notification, NotificationPreference, channel_default
 
 
 def notifications_for(*, user) -> QuerySet[Notification]:
@@ -39,6 +39,19 @@ def _payload_serializer():
 
 
 def preferences_for(*, user) -> dict[str, bool]:
-    """Every notification type with whether this user receives it."""
-    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("type", "enabled"))
-    return {value: chosen.get(value, value not in OFF_BY_DEFAULT) for value in Notification.Type.values}
+    """Every notification type with whether this user receives it in the app (the seed's shape)."""
+    return {type: channels[Channel.IN_APP] for type, channels in preference_matrix_for(user=user).items()}
+
+
+def preference_matrix_for(*, user) -> dict[str, dict[str, bool]]:
+    """Every notification type × channel with whether this user receives it there."""
+    chosen = {
+        (type, channel): enabled
+        for type, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
+            "type", "channel", "enabled"
+        )
+    }
+    return {
+        type: {channel: chosen.get((type, channel), channel_default(type, channel)) for channel in Channel.values}
+        for type in Notification.Type.values
+    }

@@ -2,6 +2,7 @@
 user's Channels group after the surrounding transaction commits."""
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -10,7 +11,15 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from notifications.models import OFF_BY_DEFAULT, Notification, NotificationPreference
+from notifications import outbox
+from notifications.models import (
+    Channel,
+    Notification,
+    NotificationPreference,
+    PushSubscription,
+    Webhook,
+    channel_default,
+)
 from notifications.selectors import notification_payload, unread_count
 
 logger = logging.getLogger(__name__)
@@ -41,21 +50,48 @@ def _push_unread_count_on_commit(user_id: int) -> None:
     )
 
 
-def type_enabled(*, user, type: str) -> bool:
-    preference = NotificationPreference.objects.filter(user=user, type=type).values_list("enabled", flat=True).first()
-    return preference if preference is not None else type not in OFF_BY_DEFAULT
+def type_enabled(*, user, type: str, channel: str = Channel.IN_APP) -> bool:
+    preference = (
+        NotificationPreference.objects.filter(user=user, type=type, channel=channel)
+        .values_list("enabled", flat=True)
+        .first()
+    )
+    return preference if preference is not None else channel_default(type, channel)
 
 
 _LOCK_SQL = "SELECT 1 FROM {user} WHERE id = %(user_id)s FOR UPDATE"
 
 _INBOX_SQL = """
 SELECT
-    (SELECT p.enabled FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s),
+    (SELECT p.enabled FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s
+        AND p.channel = 'in_app'),
+    (SELECT p.enabled FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s
+        AND p.channel = 'push'),
+    (SELECT p.enabled FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s
+        AND p.channel = 'webhook'),
+    EXISTS (SELECT 1 FROM {push_subscription} s WHERE s.user_id = %(user_id)s),
+    EXISTS (SELECT 1 FROM {webhook} w WHERE w.user_id = %(user_id)s AND w.is_active),
     EXISTS (SELECT 1 FROM {notification} n WHERE n.user_id = %(user_id)s AND n.dedupe_key = %(dedupe_key)s),
     COALESCE((SELECT MAX(n.id) FROM {notification} n WHERE n.user_id = %(user_id)s), 0),
     (SELECT COUNT(*) FROM {notification} n WHERE n.user_id = %(user_id)s AND NOT n.is_read),
     EXISTS (SELECT 1 FROM {user} u WHERE u.id = %(user_id)s)
 """
+
+
+@dataclass(frozen=True)
+class InboxState:
+    """What notify() reads before it writes (one statement)."""
+
+    chosen: dict[str, bool | None]  # channel -> the person's choice for this type (None: the default)
+    has_push: bool
+    has_webhook: bool
+    duplicate: bool
+    previous_id: int
+    unread: int
+
+    def channel_on(self, type: str, channel: str) -> bool:
+        chosen = self.chosen[channel]
+        return channel_default(type, channel) if chosen is None else chosen
 
 
 def _lock_inbox(user_id: int) -> None:
@@ -70,28 +106,35 @@ def _lock_inbox(user_id: int) -> None:
         cursor.execute(_LOCK_SQL.format(user=User._meta.db_table), {"user_id": user_id})
 
 
-def _inbox_state(*, user_id: int, type: str, dedupe_key: str) -> tuple[bool | None, bool, int, int]:
-    """What notify() needs, in one round trip: the type's preference (None: not
-    chosen), whether `dedupe_key` was used, the latest id and the unread count.
-    A statement of its own, after the lock: on PostgreSQL a statement sees the
-    data as of its start, so reads made in the locking statement itself would
-    miss a notification committed while it waited for the lock.
+def _inbox_state(*, user_id: int, type: str, dedupe_key: str) -> InboxState:
+    """What notify() needs, in one round trip: the type's choices per channel, whether the
+    person has devices and webhooks, whether `dedupe_key` was used, the latest id and the
+    unread count. A statement of its own, after the lock: on PostgreSQL a statement sees
+    the data as of its start, so reads made in the locking statement itself would miss a
+    notification committed while it waited for the lock.
 
     Written as SQL because it runs on every write: building it with the ORM cost
     more CPU than PostgreSQL spends running it. Each subquery is served by an
-    index (notif_user_id, notif_user_unread and the dedupe and preference unique
-    constraints)."""
+    index (notif_user_id, notif_user_unread, the dedupe and preference unique
+    constraints, and the user foreign keys of subscriptions and webhooks)."""
     sql = _INBOX_SQL.format(
         preference=NotificationPreference._meta.db_table,
         notification=Notification._meta.db_table,
+        push_subscription=PushSubscription._meta.db_table,
+        webhook=Webhook._meta.db_table,
         user=User._meta.db_table,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"type": type, "dedupe_key": dedupe_key or None, "user_id": user_id})
-        preference, duplicate, previous_id, unread, user_exists = cursor.fetchone()
+        in_app, push, webhook, has_push, has_webhook, duplicate, previous_id, unread, user_exists = cursor.fetchone()
     if not user_exists:
         raise User.DoesNotExist(f"User {user_id} is gone; nothing to notify.")
-    return (None if preference is None else bool(preference)), bool(duplicate), previous_id, unread
+    chosen = {
+        Channel.IN_APP: None if in_app is None else bool(in_app),
+        Channel.PUSH: None if push is None else bool(push),
+        Channel.WEBHOOK: None if webhook is None else bool(webhook),
+    }
+    return InboxState(chosen, bool(has_push), bool(has_webhook), bool(duplicate), previous_id, unread)
 
 
 def notify(
@@ -119,11 +162,13 @@ def notify(
     """
     with transaction.atomic(savepoint=False):
         _lock_inbox(user.pk)
-        preference, duplicate, previous_id, unread = _inbox_state(user_id=user.pk, type=type, dedupe_key=dedupe_key)
-        if respect_preferences and not (preference if preference is not None else type not in OFF_BY_DEFAULT):
+        state = _inbox_state(user_id=user.pk, type=type, dedupe_key=dedupe_key)
+        in_app = not respect_preferences or state.channel_on(type, Channel.IN_APP)
+        push = state.has_push and state.channel_on(type, Channel.PUSH)
+        webhook = state.has_webhook and state.channel_on(type, Channel.WEBHOOK)
+        if not (in_app or push or webhook) or state.duplicate:
             return None
-        if duplicate:
-            return None
+        now = timezone.now()
         notification = Notification(
             user=user,
             type=type,
@@ -135,6 +180,11 @@ def notify(
             related_id=related.pk if related is not None else None,
             source=source,
             dedupe_key=dedupe_key,
+            # Off in the app but on elsewhere: stored (a push links to it) as already read,
+            # so it rings no bell and no socket.
+            is_read=not in_app,
+            read_at=None if in_app else now,
+            created_at=now,
         )
         if connection.features.has_select_for_update:
             notification.save()  # the lock makes the dedupe check exact: no race left to catch
@@ -147,14 +197,19 @@ def notify(
                 if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
                     return None
                 raise
-        message_out = {
-            "type": "notification.created",
-            "notification": notification_payload(notification),
-            # Sent along so a socket that missed a push (Redis blinked) sees the gap and replays it.
-            "previous_id": previous_id,
-            "unread_count": unread + 1,
-        }
-        transaction.on_commit(lambda: _push(user.pk, message_out))
+        if push or webhook:
+            delivery_ids = outbox.deliveries_create(notification=notification, push=push, webhook=webhook)
+            if delivery_ids:
+                transaction.on_commit(lambda: outbox.deliveries_ring(delivery_ids))
+        if in_app:
+            message_out = {
+                "type": "notification.created",
+                "notification": notification_payload(notification),
+                # Sent along so a socket that missed a push (Redis blinked) sees the gap and replays it.
+                "previous_id": state.previous_id,
+                "unread_count": state.unread + 1,
+            }
+            transaction.on_commit(lambda: _push(user.pk, message_out))
     return notification
 
 
@@ -190,9 +245,22 @@ def notification_delete(*, notification: Notification) -> None:
 
 
 @transaction.atomic
-def preferences_update(*, user, changes: dict[str, bool]) -> None:
+def preferences_update(*, user, changes: dict[str, bool], channel: str = Channel.IN_APP) -> None:
+    """Set this person's choices for one channel: `{type: on}`."""
     for type, enabled in changes.items():
-        NotificationPreference.objects.update_or_create(user=user, type=type, defaults={"enabled": enabled})
+        NotificationPreference.objects.update_or_create(
+            user=user, type=type, channel=channel, defaults={"enabled": enabled}
+        )
+
+
+@transaction.atomic
+def preference_matrix_update(*, user, changes: dict[str, dict[str, bool]]) -> None:
+    """Set this person's choices: `{type: {channel: on}}`."""
+    for type, channels in changes.items():
+        for channel, enabled in channels.items():
+            NotificationPreference.objects.update_or_create(
+                user=user, type=type, channel=channel, defaults={"enabled": enabled}
+            )
 
 
 def broadcast(*, users, title: str, message: str, level: str = Notification.Level.INFO) -> int:

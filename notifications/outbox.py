@@ -1,0 +1,238 @@
+"""The delivery outbox: notifications on their way to people's devices and webhooks.
+
+notify() writes one Delivery row per outside target in the transaction that stores the
+notification (`deliveries_create`), and rings the job engine's doorbell after the commit
+(`deliveries_ring`). A job (`delivery_send`) claims the row, sends it through its
+channel's sender (notifications.push, notifications.webhooks) and records the outcome:
+sent, failed (tried again after DELIVERY_RETRY_DELAYS) or given up. The sweeper
+(`deliveries_sweep`, every DELIVERY_SWEEP_SECONDS) claims rows that are due or whose
+claim lapsed with FOR UPDATE SKIP LOCKED, so a lost job, a killed worker or a restarted
+broker delays a delivery and never loses it. A claim is a token: a job sends only under
+the claim it was given (or one it takes itself), so two jobs never send one row at once
+while its claim holds.
+"""
+
+import logging
+import random
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from budgetpay import jobs
+from notifications.models import Channel, Delivery, DeliveryAttempt, Notification, PushSubscription, Webhook
+from notifications.sending import SendResult
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 500
+_RETRYABLE = (Delivery.State.PENDING, Delivery.State.FAILED)
+
+
+def new_key() -> str:
+    """A delivery's stable id (`webhook-id`, the push payload's `id`)."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def deliveries_create(*, notification: Notification, push: bool, webhook: bool) -> list[int]:
+    """One pending Delivery per device and per webhook that wants this notification; call it
+    inside the transaction that stores the notification. Returns the new rows' ids."""
+    rows = []
+    if push:
+        rows += [
+            Delivery(
+                key=new_key(),
+                notification=notification,
+                user_id=notification.user_id,
+                channel=Channel.PUSH,
+                push_subscription_id=subscription_id,
+            )
+            for subscription_id in PushSubscription.objects.filter(user_id=notification.user_id).values_list(
+                "id", flat=True
+            )
+        ]
+    if webhook:
+        rows += [
+            Delivery(
+                key=new_key(),
+                notification=notification,
+                user_id=notification.user_id,
+                channel=Channel.WEBHOOK,
+                webhook_id=webhook_id,
+            )
+            for webhook_id, types in Webhook.objects.filter(user_id=notification.user_id, is_active=True).values_list(
+                "id", "types"
+            )
+            if not types or notification.type in types
+        ]
+    if not rows:
+        return []
+    Delivery.objects.bulk_create(rows)
+    if rows[0].pk is None:  # a backend that returns no ids from a bulk INSERT
+        return list(Delivery.objects.filter(key__in=[row.key for row in rows]).values_list("id", flat=True))
+    return [row.pk for row in rows]
+
+
+def deliveries_ring(ids: list[int]) -> None:
+    """After the commit: one job per new delivery. Losing one only delays it (the sweeper)."""
+    from notifications import tasks
+
+    for delivery_id in ids:
+        jobs.enqueue(tasks.delivery_send, delivery_id, "")
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
+
+
+def _claimable(now) -> Q:
+    unlocked = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    due = Q(state__in=_RETRYABLE, next_attempt_at__lte=now) & unlocked
+    lapsed = Q(state=Delivery.State.SENDING, locked_until__lt=now)
+    return due | lapsed
+
+
+def _claim(delivery_id: int) -> str | None:
+    """Take a due, unclaimed delivery for this job; None when it is not due or is taken."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    taken = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
+        state=Delivery.State.SENDING, claim=token, locked_until=now + _lease(), attempts=F("attempts") + 1
+    )
+    return token if taken else None
+
+
+def deliveries_sweep(*, limit: int = SWEEP_BATCH) -> int:
+    """Claim what is due or stuck and hand each to a job; returns how many. Beat (or the
+    in-process scheduler) runs it every DELIVERY_SWEEP_SECONDS."""
+    from notifications import tasks
+
+    now = timezone.now()
+    claimed: list[tuple[int, str]] = []
+    with transaction.atomic():
+        due = Delivery.objects.filter(_claimable(now)).order_by("next_attempt_at")
+        ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+        for delivery_id in ids:
+            token = uuid.uuid4().hex
+            Delivery.objects.filter(pk=delivery_id).update(
+                state=Delivery.State.SENDING, claim=token, locked_until=now + _lease(), attempts=F("attempts") + 1
+            )
+            claimed.append((delivery_id, token))
+    jobs.heartbeat("deliveries-sweep")
+    for delivery_id, token in claimed:
+        jobs.enqueue(tasks.delivery_send, delivery_id, token)
+    return len(claimed)
+
+
+def delivery_send(delivery_id: int, claim: str = "") -> str | None:
+    """Send one delivery: under the sweeper's `claim`, or under one taken now. Returns the
+    state it ended in, or None when it was not ours to send."""
+    from notifications import push, webhooks
+
+    if claim:
+        now = timezone.now()
+        held = Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING, claim=claim).update(
+            locked_until=now + _lease()
+        )
+        if not held:
+            return None
+    else:
+        claim = _claim(delivery_id)
+        if claim is None:
+            return None
+    delivery = (
+        Delivery.objects.select_related("notification", "push_subscription", "webhook", "user")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:  # deleted with its notification meanwhile
+        return None
+    sender = {Channel.PUSH: push.send, Channel.WEBHOOK: webhooks.send}[delivery.channel]
+    started = time.monotonic()
+    try:
+        result = _refusal(delivery) or sender(delivery)
+    except Exception as exc:  # a sender's bug is one failed try, never a lost row
+        logger.exception("delivery %s failed in its sender", delivery.key)
+        result = SendResult(ok=False, error=f"{exc.__class__.__name__}: {exc}"[:500])
+    duration_ms = int((time.monotonic() - started) * 1000)
+    state = _record(delivery, claim, result, duration_ms)
+    if delivery.channel == Channel.WEBHOOK and delivery.webhook_id and result.defer_seconds is None:
+        webhooks.record_outcome(webhook_id=delivery.webhook_id, ok=result.ok)
+    if delivery.channel == Channel.PUSH and delivery.push_subscription_id:
+        if result.gone:
+            push.subscription_gone(subscription_id=delivery.push_subscription_id)
+        elif result.ok:
+            PushSubscription.objects.filter(pk=delivery.push_subscription_id).update(last_success_at=timezone.now())
+    return state
+
+
+def _refusal(delivery: Delivery) -> SendResult | None:
+    """A delivery whose target went away or was turned off is given up without a try."""
+    if delivery.channel == Channel.PUSH and delivery.push_subscription is None:
+        return SendResult(ok=False, error="The device's subscription was removed.", retry=False)
+    if delivery.channel == Channel.WEBHOOK and (delivery.webhook is None or not delivery.webhook.is_active):
+        return SendResult(ok=False, error="The webhook was deleted or turned off.", retry=False)
+    return None
+
+
+def retry_delay(attempts: int) -> float | None:
+    """Seconds to wait after `attempts` failed tries (±10 %), or None: give up."""
+    delays = settings.DELIVERY_RETRY_DELAYS
+    if attempts > len(delays):
+        return None
+    return delays[attempts - 1] * random.uniform(0.9, 1.1)
+
+
+def _record(delivery: Delivery, claim: str, result: SendResult, duration_ms: int) -> str:
+    now = timezone.now()
+    ours = Delivery.objects.filter(pk=delivery.pk, claim=claim)
+    if result.defer_seconds is not None:  # not a try: back in the queue, its attempt returned
+        ours.update(
+            state=Delivery.State.PENDING,
+            claim="",
+            locked_until=None,
+            attempts=F("attempts") - 1,
+            next_attempt_at=now + timedelta(seconds=result.defer_seconds),
+        )
+        return Delivery.State.PENDING
+    DeliveryAttempt.objects.create(
+        delivery=delivery, at=now, status_code=result.status_code, error=result.error[:500], duration_ms=duration_ms
+    )
+    fields = {
+        "claim": "",
+        "locked_until": None,
+        "last_status_code": result.status_code,
+        "last_error": result.error[:500],
+    }
+    if result.ok:
+        state = Delivery.State.SENT
+        fields.update(sent_at=now, last_error="")
+    else:
+        delay = retry_delay(delivery.attempts) if result.retry and not result.gone else None
+        if delay is None:
+            state = Delivery.State.GIVEN_UP
+        else:
+            state = Delivery.State.FAILED
+            fields["next_attempt_at"] = now + timedelta(seconds=delay)
+    if not ours.update(state=state, **fields):
+        logger.warning("delivery %s: its claim lapsed while sending; the next claim sends it again", delivery.key)
+    return state
+
+
+def delivery_resend(*, delivery: Delivery) -> None:
+    """Send again now (staff's "resend", a person's retry): a fresh round of tries."""
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.PENDING, attempts=0, next_attempt_at=timezone.now(), claim="", locked_until=None
+    )
+    transaction.on_commit(lambda: deliveries_ring([delivery.pk]))
+
+
+def deliveries_give_up(*, webhook_id: int, reason: str) -> int:
+    """Give up everything still waiting for a webhook (it was turned off)."""
+    return Delivery.objects.filter(webhook_id=webhook_id, state__in=_RETRYABLE).update(
+        state=Delivery.State.GIVEN_UP, last_error=reason[:500], claim="", locked_until=None
+    )
