@@ -1,7 +1,14 @@
+from django.urls import include, path
+
 from budgetpay.api import OptionalSlashRouter
 from notifications.views import NotificationViewSet
 
 router = OptionalSlashRouter()
 router.register("notification", NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+# The named paths come before the router's `notification/{id}`.
+urlpatterns = [
+    path("", include("notifications.push_api")),
+    path("", include("notifications.webhook_api")),
+    *router.urls,
+]
