@@ -459,7 +459,8 @@ AI_DAILY_LIMIT = env.int("AI_DAILY_LIMIT", default=50)
 # With a broker, Celery workers and beat run as their own processes (`make multi`,
 # deploy/systemd). Without one, each Daphne process runs the same jobs and schedules on
 # a thread of its own (budgetpay/jobs.py), so the embedded default needs nothing else.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+# Set but empty: no broker even with REDIS_URL (the test process; pytest.ini).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)

@@ -131,8 +131,6 @@ def deliveries_sweep(*, limit: int = SWEEP_BATCH) -> int:
 def delivery_send(delivery_id: int, claim: str = "") -> str | None:
     """Send one delivery: under the sweeper's `claim`, or under one taken now. Returns the
     state it ended in, or None when it was not ours to send."""
-    from notifications import push, webhooks
-
     if claim:
         now = timezone.now()
         held = Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING, claim=claim).update(
@@ -151,23 +149,36 @@ def delivery_send(delivery_id: int, claim: str = "") -> str | None:
     )
     if delivery is None:  # deleted with its notification meanwhile
         return None
-    sender = {Channel.PUSH: push.send, Channel.WEBHOOK: webhooks.send}[delivery.channel]
     started = time.monotonic()
     try:
-        result = _refusal(delivery) or sender(delivery)
+        result = _refusal(delivery) or _sender(delivery.channel)(delivery)
     except Exception as exc:  # a sender's bug is one failed try, never a lost row
         logger.exception("delivery %s failed in its sender", delivery.key)
         result = SendResult(ok=False, error=f"{exc.__class__.__name__}: {exc}"[:500])
     duration_ms = int((time.monotonic() - started) * 1000)
     state = _record(delivery, claim, result, duration_ms)
-    if delivery.channel == Channel.WEBHOOK and delivery.webhook_id and result.defer_seconds is None:
+    if result.defer_seconds is None:  # a deferral was no try: it teaches nothing about the target
+        _after(delivery, result)
+    return state
+
+
+def _sender(channel: str):
+    from notifications import push, webhooks
+
+    return {Channel.PUSH: push.send, Channel.WEBHOOK: webhooks.send}[channel]
+
+
+def _after(delivery: Delivery, result: SendResult) -> None:
+    """What a try teaches about its target: a webhook's run of failures, a device gone."""
+    from notifications import push, webhooks
+
+    if delivery.channel == Channel.WEBHOOK and delivery.webhook_id:
         webhooks.record_outcome(webhook_id=delivery.webhook_id, ok=result.ok)
-    if delivery.channel == Channel.PUSH and delivery.push_subscription_id:
+    elif delivery.channel == Channel.PUSH and delivery.push_subscription_id:
         if result.gone:
             push.subscription_gone(subscription_id=delivery.push_subscription_id)
         elif result.ok:
             PushSubscription.objects.filter(pk=delivery.push_subscription_id).update(last_success_at=timezone.now())
-    return state
 
 
 def _refusal(delivery: Delivery) -> SendResult | None:

@@ -1,0 +1,250 @@
+"""The delivery outbox without any real channel: notify() writes the rows in its own
+transaction, the claim is a token, the sweeper finds what was lost, tries back off and
+end in "given up"."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from budgetpay import jobs
+from budgetpay.models import Heartbeat
+from budgetpay.testing.services import REQUIRE_SERVICES
+from notifications import outbox, services
+from notifications.models import Channel, Delivery, Notification, PushSubscription, Webhook
+from notifications.sending import SendResult
+
+pytestmark = pytest.mark.django_db
+
+
+def ring(user, **overrides):
+    fields = {"user": user, "type": Notification.Type.BUDGET_EXCEEDED, "title": "Food is over", "message": "By 5.00."}
+    return services.notify(**{**fields, **overrides})
+
+
+def device(user, name: str = "a") -> PushSubscription:
+    return PushSubscription.objects.create(
+        user=user, endpoint=f"https://push.example.net/{user.pk}/{name}", p256dh="k", auth="a"
+    )
+
+
+def hook(user, **extra) -> Webhook:
+    return Webhook.objects.create(user=user, url="https://hooks.example.net/in", secret="whsec_x", **extra)
+
+
+class Channels:
+    """Stands in for notifications.push/webhooks: answers what it is told, records what it got."""
+
+    def __init__(self) -> None:
+        self.answers: list[SendResult] = []
+        self.sent: list[str] = []
+        self.after: list[tuple[str, bool]] = []
+
+    def send(self, delivery) -> SendResult:
+        self.sent.append(delivery.key)
+        return self.answers.pop(0) if self.answers else SendResult(ok=True, status_code=200)
+
+
+@pytest.fixture
+def channels(monkeypatch) -> Channels:
+    fake = Channels()
+    monkeypatch.setattr(outbox, "_sender", lambda channel: fake.send)
+    monkeypatch.setattr(outbox, "_after", lambda delivery, result: fake.after.append((delivery.key, result.ok)))
+    return fake
+
+
+def test_notify_writes_one_delivery_per_device_and_wanting_webhook_in_its_transaction(user):
+    device(user, "phone")
+    device(user, "laptop")
+    hook(user)
+    hook(user, types=[Notification.Type.GOAL_ACHIEVED])  # does not want budget alerts
+    hook(user, is_active=False)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ring(user)
+        assert Delivery.objects.count() == 3
+        raise RuntimeError("the write that caused it failed")
+    assert not Delivery.objects.exists()  # gone with the notification
+
+    notification = ring(user)
+    rows = Delivery.objects.filter(notification=notification)
+    assert sorted(rows.values_list("channel", flat=True)) == ["push", "push", "webhook"]
+    assert {row.state for row in rows} == {Delivery.State.PENDING}
+    assert len({row.key for row in rows}) == 3 and all(row.key.startswith("msg_") for row in rows)
+
+
+def test_deliveries_follow_the_matrix_and_in_app_off_stores_the_row_as_read(user, monkeypatch):
+    pushed = []
+    monkeypatch.setattr(services, "_push", lambda user_id, message: pushed.append(message))
+    device(user)
+    # Insights: in the app, not on the phone (the defaults).
+    ring(user, type=Notification.Type.BUDGET_INSIGHT, dedupe_key="i")
+    assert not Delivery.objects.exists()
+    services.preference_matrix_update(
+        user=user, changes={Notification.Type.BUDGET_EXCEEDED: {Channel.IN_APP: False, Channel.PUSH: True}}
+    )
+    with transaction.atomic():
+        quiet = ring(user)
+    assert quiet is not None and quiet.is_read and quiet.read_at is not None
+    assert Delivery.objects.filter(notification=quiet, channel=Channel.PUSH).count() == 1
+    assert [m["notification"]["id"] for m in pushed if m["type"] == "notification.created"] != [quiet.id]
+    # Every channel off: nothing stored at all.
+    services.preference_matrix_update(user=user, changes={Notification.Type.BUDGET_EXCEEDED: {Channel.PUSH: False}})
+    assert ring(user, dedupe_key="again") is None
+
+
+def test_a_person_without_devices_or_webhooks_gets_no_delivery_rows(user):
+    ring(user)
+    assert not Delivery.objects.exists()
+
+
+def test_a_rung_delivery_is_sent_once_and_logged(user, channels, settings, django_capture_on_commit_callbacks):
+    settings.JOBS_INLINE = True
+    device(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        ring(user)
+    delivery = Delivery.objects.get()
+    assert channels.sent == [delivery.key]
+    assert delivery.state == Delivery.State.SENT and delivery.attempts == 1 and delivery.sent_at is not None
+    assert list(delivery.attempt_log.values_list("status_code", flat=True)) == [200]
+    # A second job for the same row (a duplicate doorbell) finds nothing to do.
+    assert outbox.delivery_send(delivery.pk) is None
+    assert channels.sent == [delivery.key]
+
+
+def test_failures_back_off_then_give_up(user, channels, settings):
+    settings.DELIVERY_RETRY_DELAYS = [5, 60]
+    device(user)
+    ring(user)
+    delivery = Delivery.objects.get()
+    channels.answers = [SendResult(ok=False, status_code=500, error="HTTP 500")] * 3
+
+    assert outbox.delivery_send(delivery.pk) == Delivery.State.FAILED
+    delivery.refresh_from_db()
+    wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+    assert 3 < wait < 6  # 5 s ± 10 %
+    assert outbox.delivery_send(delivery.pk) is None  # not due yet
+
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert outbox.delivery_send(delivery.pk) == Delivery.State.FAILED
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert outbox.delivery_send(delivery.pk) == Delivery.State.GIVEN_UP
+    delivery.refresh_from_db()
+    assert delivery.attempts == 3 and delivery.last_status_code == 500 and delivery.last_error == "HTTP 500"
+    assert delivery.attempt_log.count() == 3
+    assert len(set(channels.sent)) == 1  # every try under the same key
+
+
+def test_a_refusal_for_good_gives_up_at_once_and_a_deferral_is_not_a_try(user, channels):
+    device(user)
+    ring(user)
+    ring(user, dedupe_key="second")
+    first, second = Delivery.objects.order_by("id")
+    channels.answers = [SendResult(ok=False, status_code=410, error="gone", retry=False, gone=True)]
+    assert outbox.delivery_send(first.pk) == Delivery.State.GIVEN_UP
+
+    channels.answers = [SendResult(ok=False, defer_seconds=30)]
+    assert outbox.delivery_send(second.pk) == Delivery.State.PENDING
+    second.refresh_from_db()
+    assert second.attempts == 0 and second.attempt_log.count() == 0
+    assert 25 < (second.next_attempt_at - timezone.now()).total_seconds() <= 30
+    assert channels.after == [(first.key, False)]  # a deferral teaches nothing about the target
+
+
+def test_a_deleted_device_gives_its_deliveries_up_without_a_try(user, channels):
+    phone = device(user)
+    ring(user)
+    phone.delete()
+    delivery = Delivery.objects.get()
+    assert outbox.delivery_send(delivery.pk) == Delivery.State.GIVEN_UP
+    assert channels.sent == []
+    assert Delivery.objects.get().last_error == "The device's subscription was removed."
+
+
+def test_the_sweeper_claims_what_is_due_or_stuck_and_hands_it_to_jobs(user, channels, settings, monkeypatch):
+    handed = []
+    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: handed.append(args))
+    device(user)
+    for key in "abcd":
+        ring(user, dedupe_key=key)
+    due, later, stuck, held = Delivery.objects.order_by("id")
+    now = timezone.now()
+    Delivery.objects.filter(pk=later.pk).update(state=Delivery.State.FAILED, next_attempt_at=now + timedelta(hours=1))
+    # A worker claimed these and died (lapsed) or is still sending (held).
+    Delivery.objects.filter(pk=stuck.pk).update(
+        state=Delivery.State.SENDING, claim="dead", locked_until=now - timedelta(seconds=1), attempts=1
+    )
+    Delivery.objects.filter(pk=held.pk).update(
+        state=Delivery.State.SENDING, claim="alive", locked_until=now + timedelta(minutes=1), attempts=1
+    )
+
+    assert outbox.deliveries_sweep() == 2
+    assert sorted(delivery_id for delivery_id, _ in handed) == sorted([due.pk, stuck.pk])
+    assert Heartbeat.objects.get(name="deliveries-sweep").at >= now
+
+    # The job that got the sweeper's claim sends; the dead worker's claim sends nothing.
+    tokens = dict(handed)
+    assert outbox.delivery_send(stuck.pk, "dead") is None
+    assert outbox.delivery_send(stuck.pk, tokens[stuck.pk]) == Delivery.State.SENT
+    assert outbox.delivery_send(due.pk, tokens[due.pk]) == Delivery.State.SENT
+    assert Delivery.objects.get(pk=stuck.pk).attempts == 2
+    assert outbox.deliveries_sweep() == 0  # nothing left that is due
+
+
+def test_resend_starts_a_fresh_round(user, channels, settings, django_capture_on_commit_callbacks):
+    settings.DELIVERY_RETRY_DELAYS = []
+    settings.JOBS_INLINE = True
+    device(user)
+    ring(user)
+    delivery = Delivery.objects.get()
+    channels.answers = [SendResult(ok=False, status_code=503, error="HTTP 503")]
+    assert outbox.delivery_send(delivery.pk) == Delivery.State.GIVEN_UP
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.delivery_resend(delivery=delivery)
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.SENT and delivery.attempts == 1
+    assert channels.sent == [delivery.key, delivery.key]
+
+
+def test_retry_delays_grow_to_about_a_day_and_then_stop(settings):
+    delays = settings.DELIVERY_RETRY_DELAYS
+    assert delays[0] <= 10 and delays == sorted(delays)
+    assert 20 * 3600 <= sum(delays) <= 36 * 3600
+    assert outbox.retry_delay(len(delays) + 1) is None
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" and not REQUIRE_SERVICES, reason="SKIP LOCKED: PostgreSQL (CI runs it there)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_claim_each_row_once(user, channels, monkeypatch):
+    assert connection.vendor == "postgresql"
+    handed: list[int] = []
+    lock = threading.Lock()
+
+    def enqueue(task, delivery_id, claim):
+        if claim:  # the sweepers' hand-overs (notify() rings each row too, unclaimed)
+            with lock:
+                handed.append(delivery_id)
+
+    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    for index in range(5):
+        device(user, f"d{index}")
+    for key in range(40):
+        ring(user, dedupe_key=str(key))
+    start = threading.Barrier(2)
+
+    def sweep() -> None:
+        start.wait()
+        try:
+            outbox.deliveries_sweep(limit=120)
+        finally:
+            connection.close()
+
+    sweepers = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in sweepers:
+        thread.start()
+    for thread in sweepers:
+        thread.join()
+    assert len(handed) == 200 and len(set(handed)) == 200
