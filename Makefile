@@ -64,10 +64,12 @@ $(BENCH_STAMP): $(STAMP) bench/requirements.txt
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# N Daphne processes behind a local nginx, on PostgreSQL and Redis (docs/deployment.md).
+# N Daphne processes behind a local nginx, W job workers and beat, on PostgreSQL and Redis
+# (docs/deployment.md).
 PROCESSES ?= 2
+WORKERS ?= 1
 multi: $(STAMP)
-	PROCESSES=$(PROCESSES) deploy/run-local.sh
+	PROCESSES=$(PROCESSES) WORKERS=$(WORKERS) deploy/run-local.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

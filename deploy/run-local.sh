@@ -6,12 +6,15 @@
 #
 # Environment (all optional):
 #   PROCESSES=2             Daphne processes (the argument wins)
+#   WORKERS=1               Celery worker processes (outside deliveries, imports, daily jobs)
+#   WORKER_CONCURRENCY=8    threads per worker (deliveries wait on the network, not the CPU)
 #   BASE_PORT=8001          the first one's port; the others follow
 #   PROXY_PORT=8080         nginx's port
 #   NGINX=auto              auto: use nginx, installing it with apt-get when missing (as root);
 #                           yes: the same, but fail without it; no: the processes alone
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/budgetpay   created if missing
 #   REDIS_URL=redis://127.0.0.1:6379/0     the channel layer every process shares
+#   CELERY_BROKER_URL=redis://127.0.0.1:6379/2   the job queue (workers and beat)
 #   CACHE_URL=redis://127.0.0.1:6379/1     throttle counters, shared too
 #   SECRET_KEY              random for this run unless set
 set -euo pipefail
@@ -19,6 +22,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 PROCESSES=${1:-${PROCESSES:-2}}
+WORKERS=${WORKERS:-1}
+WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-8}
 BASE_PORT=${BASE_PORT:-8001}
 PROXY_PORT=${PROXY_PORT:-8080}
 NGINX=${NGINX:-auto}
@@ -28,6 +33,7 @@ if [ ! -x "$PY" ]; then
   exit 1
 fi
 case "$PROCESSES" in ''|*[!0-9]*|0) echo "run-local: N must be a whole number >= 1" >&2; exit 1;; esac
+case "$WORKERS" in ''|*[!0-9]*|0) echo "run-local: WORKERS must be a whole number >= 1" >&2; exit 1;; esac
 
 export DEBUG=false
 export SECRET_KEY=${SECRET_KEY:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')}
@@ -36,19 +42,21 @@ export SECURE_COOKIES=${SECURE_COOKIES:-false}   # plain HTTP on this machine
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/budgetpay}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export CACHE_URL=${CACHE_URL:-redis://127.0.0.1:6379/1}
+export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/2}
 export PYTHONUNBUFFERED=1
 
 RUN_DIR=$(mktemp -d /tmp/budgetpay-multi.XXXXXX)
 PIDS=()
+JOB_PIDS=()
 NGINX_PID=""
 
 stop_all() {
   trap - INT TERM EXIT
   echo
-  echo "run-local: stopping ${#PIDS[@]} Daphne process(es)${NGINX_PID:+ and nginx}"
+  echo "run-local: stopping $((${#PIDS[@]} + ${#JOB_PIDS[@]})) process(es)${NGINX_PID:+ and nginx}"
   if [ -n "$NGINX_PID" ]; then kill -QUIT "$NGINX_PID" 2>/dev/null || true; fi
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}" $NGINX_PID; do
+  for pid in "${PIDS[@]}" "${JOB_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" "${JOB_PIDS[@]}" $NGINX_PID; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null || true
   done
@@ -74,7 +82,7 @@ try:
             print(f"run-local: created database {config['NAME']}")
 except psycopg.Error as error:
     sys.exit(f"run-local: PostgreSQL is not reachable ({error}); start it or set DATABASE_URL")
-for name in ("REDIS_URL", "CACHE_URL"):
+for name in ("REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL"):
     try:
         redis.Redis.from_url(os.environ[name], socket_connect_timeout=3).ping()
     except redis.RedisError as error:
@@ -111,6 +119,18 @@ for i in $(seq 0 $((PROCESSES - 1))); do
     budgetpay.asgi:application >"$RUN_DIR/daphne-$port.log" 2>&1 &
   PIDS+=($!)
 done
+
+# The job engine: workers take deliveries, imports and the daily fan-out from the broker;
+# one beat rings the schedules (the delivery sweeper every DELIVERY_SWEEP_SECONDS).
+for i in $(seq 1 "$WORKERS"); do
+  "$PY" -m celery -A budgetpay.celery worker --pool threads --concurrency "$WORKER_CONCURRENCY" \
+    --hostname "worker$i@%h" --without-gossip --without-mingle --loglevel INFO \
+    >"$RUN_DIR/worker-$i.log" 2>&1 &
+  JOB_PIDS+=($!)
+done
+"$PY" -m celery -A budgetpay.celery beat --loglevel INFO --pidfile "$RUN_DIR/beat.pid" \
+  >"$RUN_DIR/beat.log" 2>&1 &
+JOB_PIDS+=($!)
 
 healthy() {  # healthy URL: 200 from /health
   "$PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" >/dev/null 2>&1
@@ -176,10 +196,14 @@ if [ -n "$NGINX_PID" ]; then
 else
   echo "  nginx:     not used (NGINX=$NGINX); talk to the processes directly"
 fi
+for i in $(seq 1 "$WORKERS"); do
+  echo "  worker $i:  pid ${JOB_PIDS[$((i - 1))]}   log $RUN_DIR/worker-$i.log   ($WORKER_CONCURRENCY threads)"
+done
+echo "  beat:      pid ${JOB_PIDS[$WORKERS]}   log $RUN_DIR/beat.log   (schedules: admin > Periodic tasks)"
 echo "Ctrl-C stops them all."
 
 # Until Ctrl-C, or until one of them exits on its own.
 set +e
-wait -n "${PIDS[@]}" $NGINX_PID
+wait -n "${PIDS[@]}" "${JOB_PIDS[@]}" $NGINX_PID
 echo "run-local: a process exited on its own; see $RUN_DIR" >&2
 exit 1
