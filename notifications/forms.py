@@ -1,9 +1,12 @@
-"""The notification preferences form: one switch per notification type. The choices are
-saved by notifications.services.preferences_update."""
+"""The notification preferences form: a switch per notification type and channel (in the app,
+push, webhook), named `<type>__<channel>`, and whether pushes hide amounts. The choices are
+saved by notifications.delivery_settings.notification_choices_update."""
+
+from dataclasses import dataclass
 
 from django import forms
 
-from notifications.models import Notification
+from notifications.models import Channel, Notification
 
 PREFERENCE_HELP = {
     Notification.Type.BUDGET_THRESHOLD: "When spending reaches one of a budget's alert percentages.",
@@ -20,21 +23,66 @@ PREFERENCE_HELP = {
     Notification.Type.SPENDING_ALERT: "Unusual spending patterns.",
     Notification.Type.ACTIVITY_REMINDER: "A nudge when you haven't recorded anything for a while.",
     Notification.Type.ANNOUNCEMENT: "News about Budget Pay from the people who run it.",
+    Notification.Type.DELIVERY_PROBLEM: "When one of your webhooks or devices stops receiving notifications.",
 }
+
+# The matrix's column headings, and the channel's name in each checkbox's label
+# ("Budget exceeded: push"), which is what a screen reader says for the box.
+CHANNEL_HEADINGS = {Channel.IN_APP: "In app", Channel.PUSH: "Push", Channel.WEBHOOK: "Webhook"}
+CHANNEL_NAMES = {Channel.IN_APP: "in app", Channel.PUSH: "push", Channel.WEBHOOK: "webhook"}
+
+
+def matrix_field_name(type: str, channel: str) -> str:
+    return f"{type}__{channel}"
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    type: str
+    label: str
+    help: str
+    cells: list[forms.BoundField]
 
 
 class NotificationPreferencesForm(forms.Form):
-    """One checkbox per notification type."""
+    """One checkbox per notification type and channel, and the lock-screen option."""
 
-    def __init__(self, *args, preferences: dict[str, bool], **kwargs) -> None:
+    push_hides_amounts = forms.BooleanField(
+        required=False,
+        label="Hide amounts in pushes (lock screens)",
+        help_text="Pushes say what happened without the amounts; open Budget Pay to see them.",
+    )
+
+    def __init__(self, *args, matrix: dict[str, dict[str, bool]], push_hides_amounts: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for value, label in Notification.Type.choices:
-            self.fields[value] = forms.BooleanField(
-                required=False,
-                label=label,
-                initial=preferences.get(value, True),
-                help_text=PREFERENCE_HELP.get(value, ""),
-            )
+        self.fields["push_hides_amounts"].initial = push_hides_amounts
+        for type, label in Notification.Type.choices:
+            for channel in Channel.values:
+                self.fields[matrix_field_name(type, channel)] = forms.BooleanField(
+                    required=False, label=f"{label}: {CHANNEL_NAMES[channel]}", initial=matrix[type][channel]
+                )
 
-    def changes(self, preferences: dict[str, bool]) -> dict[str, bool]:
-        return {name: enabled for name, enabled in self.cleaned_data.items() if preferences.get(name) != enabled}
+    def headings(self) -> list[str]:
+        return [CHANNEL_HEADINGS[channel] for channel in Channel.values]
+
+    def rows(self) -> list[MatrixRow]:
+        """The matrix as the page shows it: a row per type, a cell per channel."""
+        return [
+            MatrixRow(
+                type=type,
+                label=label,
+                help=PREFERENCE_HELP.get(type, ""),
+                cells=[self[matrix_field_name(type, channel)] for channel in Channel.values],
+            )
+            for type, label in Notification.Type.choices
+        ]
+
+    def matrix_changes(self, matrix: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+        """The cells that differ from `matrix` (the person's choices before this form)."""
+        changes: dict[str, dict[str, bool]] = {}
+        for type in Notification.Type.values:
+            for channel in Channel.values:
+                enabled = self.cleaned_data[matrix_field_name(type, channel)]
+                if matrix[type][channel] != enabled:
+                    changes.setdefault(type, {})[channel] = enabled
+        return changes

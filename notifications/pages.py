@@ -1,5 +1,6 @@
-"""The notifications' pages: the list, the bell's panel (re-fetched when the socket says
-something changed), marking read, and the choice of what a person is told about."""
+"""The notifications' pages: the list (each notification with how its pushes and webhooks
+went), the bell's panel (re-fetched when the socket says something changed), marking read,
+and the choice of what a person is told about and where."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from budgetpay.pages import form_data, next_url
 from notifications import services as notification_services
+from notifications.delivery_selectors import delivery_summaries, webhooks_listed
+from notifications.delivery_settings import delivery_settings_for, notification_choices_update
 from notifications.forms import NotificationPreferencesForm
-from notifications.models import Notification
-from notifications.selectors import notifications_for, preferences_for
+from notifications.selectors import notifications_for, preference_matrix_for
 from notifications.templatetags.notification_tags import bell_for
 
 NOTIFICATIONS_PER_PAGE = 20
@@ -28,6 +30,10 @@ def notification_list_page(request: HttpRequest) -> HttpResponse:
     if unread_only:
         notifications = notifications.filter(is_read=False)
     page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    summaries = delivery_summaries(notification_ids=[notification.pk for notification in page.object_list])
+    for notification in page.object_list:
+        notification.delivery_summary = summaries.get(notification.pk, "")
     return render(request, "notifications/notifications.html", {"page": page, "unread_only": unread_only})
 
 
@@ -62,12 +68,22 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_preferences_page(request: HttpRequest) -> HttpResponse:
-    """One of the account pages (it shares their layout, users/account_layout.html)."""
-    preferences = preferences_for(user=request.user)
-    form = NotificationPreferencesForm(form_data(request), preferences=preferences)
+    """One of the account pages (it shares their layout, users/account_layout.html): the
+    type × channel matrix, the lock-screen option, push on this device and the webhooks."""
+    matrix = preference_matrix_for(user=request.user)
+    hides_amounts = delivery_settings_for(user=request.user).push_hides_amounts
+    form = NotificationPreferencesForm(form_data(request), matrix=matrix, push_hides_amounts=hides_amounts)
     if request.method == "POST" and form.is_valid():
-        notification_services.preferences_update(user=request.user, changes=form.changes(preferences))
+        chosen_hides_amounts = form.cleaned_data["push_hides_amounts"]
+        notification_choices_update(
+            user=request.user,
+            matrix=form.matrix_changes(matrix),
+            push_hides_amounts=None if chosen_hides_amounts == hides_amounts else chosen_hides_amounts,
+        )
         messages.success(request, "Your notification choices were saved.")
         return redirect("notifications:preferences")
-    types = dict(Notification.Type.choices)
-    return render(request, "notifications/notification_preferences.html", {"form": form, "types": types})
+    return render(
+        request,
+        "notifications/notification_preferences.html",
+        {"form": form, "webhooks": webhooks_listed(user=request.user)},
+    )

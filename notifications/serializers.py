@@ -1,7 +1,9 @@
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from notifications.delivery_selectors import delivery_target
 from notifications.insights import INSIGHT_TYPES as INSIGHT_KINDS
-from notifications.models import Notification
+from notifications.models import Channel, Delivery, Notification
 
 INSIGHT_TYPES = tuple(kind.value for kind in INSIGHT_KINDS)
 
@@ -47,27 +49,179 @@ class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
 
 
+CHANNELS_KEY = "channels"
+PUSH_HIDES_AMOUNTS_KEY = "push_hides_amounts"
+_TYPES = Notification.Type.values
+_CHANNELS = Channel.values
+_KNOWN_TYPES = f"Unknown notification type. Known: {', '.join(_TYPES)}."
+_KNOWN_CHANNELS = f"Unknown channel. Known: {', '.join(_CHANNELS)}."
+_BOOLEAN = "Must be true or false."
+
+
+def preferences_payload(*, matrix: dict[str, dict[str, bool]], push_hides_amounts: bool) -> dict:
+    """The preferences' answer: every type's in-app choice at the top level (the original
+    `{type: bool}` shape), the whole matrix under "channels", and the lock-screen option."""
+    return {
+        **{type: channels[Channel.IN_APP] for type, channels in matrix.items()},
+        CHANNELS_KEY: matrix,
+        PUSH_HIDES_AMOUNTS_KEY: push_hides_amounts,
+    }
+
+
 class PreferencesSerializer(serializers.Serializer):
-    """`{"<type>": true|false, ...}` for every notification type."""
+    """A change of preferences, any mix of: `"<type>": true|false` (in the app, the original
+    shape), `"channels": {"<type>": {"<channel>": true|false}}` (only the cells to change) and
+    `"push_hides_amounts": true|false`. Validated into `{"matrix": {type: {channel: bool}},
+    "push_hides_amounts": bool | None}`; each refusal is keyed by its path in the body
+    (`channels.budget_exceeded.fax`)."""
 
-    def to_representation(self, preferences: dict[str, bool]) -> dict[str, bool]:
-        return dict(preferences)
-
-    def to_internal_value(self, data: object) -> dict[str, bool]:
+    def to_internal_value(self, data: object) -> dict:
         if not isinstance(data, dict) or not data:
-            raise serializers.ValidationError({"non_field_errors": ['Send {"<type>": true|false, ...}.']})
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        'Send {"<type>": true|false}, "channels": {"<type>": {"<channel>": true|false}} '
+                        'or "push_hides_amounts": true|false.'
+                    ]
+                }
+            )
         errors: dict[str, list[str]] = {}
-        changes: dict[str, bool] = {}
+        in_app: dict[str, bool] = {}
+        matrix: dict[str, dict[str, bool]] = {}
+        push_hides_amounts = None
         for key, value in data.items():
-            if key not in Notification.Type.values:
-                errors[key] = [f"Unknown notification type. Known: {', '.join(Notification.Type.values)}."]
+            if key == CHANNELS_KEY:
+                matrix = self._channels(value, errors)
+            elif key == PUSH_HIDES_AMOUNTS_KEY:
+                if isinstance(value, bool):
+                    push_hides_amounts = value
+                else:
+                    errors[key] = [_BOOLEAN]
+            elif key not in _TYPES:
+                errors[key] = [_KNOWN_TYPES]
             elif not isinstance(value, bool):
-                errors[key] = ["Must be true or false."]
+                errors[key] = [_BOOLEAN]
             else:
-                changes[key] = value
+                in_app[key] = value
+        for type, enabled in in_app.items():
+            chosen = matrix.setdefault(type, {}).setdefault(Channel.IN_APP, enabled)
+            if chosen != enabled:
+                errors[f"{CHANNELS_KEY}.{type}.{Channel.IN_APP}"] = [
+                    f'Disagrees with "{type}": {str(enabled).lower()}; send the in-app choice once.'
+                ]
         if errors:
             raise serializers.ValidationError(errors)
-        return changes
+        return {"matrix": matrix, "push_hides_amounts": push_hides_amounts}
+
+    @staticmethod
+    def _channels(value: object, errors: dict[str, list[str]]) -> dict[str, dict[str, bool]]:
+        if not isinstance(value, dict):
+            errors[CHANNELS_KEY] = ['Send {"<type>": {"<channel>": true|false}}.']
+            return {}
+        matrix: dict[str, dict[str, bool]] = {}
+        for type, channels in value.items():
+            path = f"{CHANNELS_KEY}.{type}"
+            if type not in _TYPES:
+                errors[path] = [_KNOWN_TYPES]
+            elif not isinstance(channels, dict):
+                errors[path] = [f'Send {{"<channel>": true|false}}; channels: {", ".join(_CHANNELS)}.']
+            else:
+                for channel, enabled in channels.items():
+                    if channel not in _CHANNELS:
+                        errors[f"{path}.{channel}"] = [_KNOWN_CHANNELS]
+                    elif not isinstance(enabled, bool):
+                        errors[f"{path}.{channel}"] = [_BOOLEAN]
+                    else:
+                        matrix.setdefault(type, {})[channel] = enabled
+        return matrix
+
+
+class ChannelChoicesSerializer(serializers.Serializer):
+    """One type's row of the matrix (documentation of the preferences' shape)."""
+
+    in_app = serializers.BooleanField(help_text="Stored and shown in the app (the bell, the sockets, the REST API).")
+    push = serializers.BooleanField(help_text="Pushed to each of your devices with push turned on.")
+    webhook = serializers.BooleanField(help_text="Sent to each of your active webhooks that takes this type.")
+
+
+class ChannelChoicesUpdateSerializer(ChannelChoicesSerializer):
+    in_app = serializers.BooleanField(required=False)
+    push = serializers.BooleanField(required=False)
+    webhook = serializers.BooleanField(required=False)
+
+
+_CHANNELS_HELP = (
+    "The matrix: for each notification type, whether it reaches you in the app, by push and by webhook. "
+    "The top-level `<type>` booleans are its in_app column, kept for clients of the original shape."
+)
+_PUSH_HIDES_AMOUNTS_HELP = "Pushes say what happened without the amounts (lock screens)."
+
+NotificationPreferencesDocumented = inline_serializer(
+    "NotificationPreferences",
+    {
+        **{type: serializers.BooleanField(help_text="In the app (the original shape).") for type in _TYPES},
+        CHANNELS_KEY: inline_serializer(
+            "NotificationChannelMatrix", {type: ChannelChoicesSerializer() for type in _TYPES}, help_text=_CHANNELS_HELP
+        ),
+        PUSH_HIDES_AMOUNTS_KEY: serializers.BooleanField(help_text=_PUSH_HIDES_AMOUNTS_HELP),
+    },
+)
+
+NotificationPreferencesUpdateDocumented = inline_serializer(
+    "NotificationPreferencesUpdate",
+    {
+        **{
+            type: serializers.BooleanField(required=False, help_text="In the app (the original shape).")
+            for type in _TYPES
+        },
+        CHANNELS_KEY: inline_serializer(
+            "NotificationChannelMatrixUpdate",
+            {type: ChannelChoicesUpdateSerializer(required=False) for type in _TYPES},
+            required=False,
+            help_text="Only the cells to change. " + _CHANNELS_HELP,
+        ),
+        PUSH_HIDES_AMOUNTS_KEY: serializers.BooleanField(required=False, help_text=_PUSH_HIDES_AMOUNTS_HELP),
+    },
+)
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """One delivery of a notification to one of your devices or webhooks."""
+
+    key = serializers.CharField(
+        read_only=True, help_text="The stable id a receiver de-duplicates by (`webhook-id`, the push's `id`)."
+    )
+    next_attempt_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it is tried next; null once it is sent or given up."
+    )
+    target = serializers.SerializerMethodField(
+        help_text="Where it goes: the device's browser for a push (or \"a device\"), the URL's host for a webhook."
+    )
+
+    class Meta:
+        model = Delivery
+        fields = (
+            "key",
+            "channel",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "sent_at",
+            "created_at",
+            "target",
+        )
+        read_only_fields = fields
+
+    def to_representation(self, delivery: Delivery) -> dict:
+        answer = super().to_representation(delivery)
+        if delivery.state in (Delivery.State.SENT, Delivery.State.GIVEN_UP):
+            answer["next_attempt_at"] = None
+        return answer
+
+    def get_target(self, delivery: Delivery) -> str:
+        return delivery_target(delivery)
 
 
 INSIGHT_TYPE_ERROR = f'"{{input}}" is not an insight type; use one of {", ".join(INSIGHT_TYPES)}.'

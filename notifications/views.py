@@ -1,22 +1,38 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from budgetpay.ai_limit import UserRateThrottleForAI
 from budgetpay.api import Pagination
-from notifications import insights, selectors, services
+from notifications import delivery_selectors, delivery_settings, insights, selectors, services
 from notifications.filters import NotificationFilter
 from notifications.serializers import (
+    DeliverySerializer,
     GenerateInsightQuerySerializer,
     GenerateInsightSerializer,
     MarkedSerializer,
+    NotificationPreferencesDocumented,
+    NotificationPreferencesUpdateDocumented,
     NotificationReadSerializer,
     NotificationSerializer,
     PreferencesSerializer,
     UnreadCountSerializer,
+    preferences_payload,
 )
+
+PREFERENCES_DESCRIPTION = """What you are told about, and where: in the app, by push, by webhook.
+
+The answer holds every notification type as a top-level boolean, its in-app choice (the
+original `{"<type>": true|false}` shape, still read and written as before), the whole
+type × channel matrix under `channels` (an object, the only key that is not a boolean) and
+`push_hides_amounts`. A PATCH takes any mix of `"<type>": true|false` (in the app),
+`"channels": {"<type>": {"<channel>": true|false}}` (only the cells to change) and
+`"push_hides_amounts": true|false`, and answers the whole preferences. An unknown type or
+channel, or a value that is not a boolean, is refused with a 400 whose `errors` name the
+path in the body (`channels.budget_exceeded.fax`).
+"""
 
 
 class NotificationPagination(Pagination):
@@ -78,19 +94,32 @@ class NotificationViewSet(
         return Response({"unread_count": selectors.unread_count(user_id=request.user.pk)})
 
     @extend_schema(
-        request=inline_serializer("NotificationPreferencesUpdate", {"<type>": serializers.BooleanField()}),
-        responses=inline_serializer(
-            "NotificationPreferences",
-            {value: serializers.BooleanField() for value in NotificationSerializer.Meta.model.Type.values},
-        ),
+        request=NotificationPreferencesUpdateDocumented,
+        responses=NotificationPreferencesDocumented,
+        description=PREFERENCES_DESCRIPTION,
     )
     @action(detail=False, methods=["get", "patch"], filter_backends=[], pagination_class=None)
     def preferences(self, request: Request) -> Response:
         if request.method == "PATCH":
             serializer = PreferencesSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            services.preferences_update(user=request.user, changes=serializer.validated_data)
-        return Response(selectors.preferences_for(user=request.user), status=status.HTTP_200_OK)
+            delivery_settings.notification_choices_update(user=request.user, **serializer.validated_data)
+        answer = preferences_payload(
+            matrix=selectors.preference_matrix_for(user=request.user),
+            push_hides_amounts=delivery_settings.delivery_settings_for(user=request.user).push_hides_amounts,
+        )
+        return Response(answer, status=status.HTTP_200_OK)
+
+    @extend_schema(responses=DeliverySerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def deliveries(self, request: Request, pk: str | None = None) -> Response:
+        """This notification's deliveries to your devices (push) and webhooks, oldest first.
+
+        Each is tried until it is sent, with growing pauses over about a day, then given up;
+        `key` is the stable id a receiver de-duplicates by (delivery is at least once).
+        """
+        deliveries = delivery_selectors.deliveries_of(notification=self.get_object())
+        return Response(DeliverySerializer(deliveries, many=True).data)
 
     @extend_schema(
         request=None,
