@@ -7,6 +7,8 @@ AI_DAILY_LIMIT however many run at once. They try the configured models in order
 with the SDK's bounded retries (429, 5xx, timeouts) on each, record the tokens per
 user, and raise `LLMUnavailable` when no key is set or every model failed, so the
 caller answers from rules instead; a call no model answered gives its reservation back.
+A caller a person waits on, with a rules answer to fall back on, passes `tight_patience()`:
+one model, one try, a short timeout.
 """
 
 import logging
@@ -51,12 +53,33 @@ def ai_enabled() -> bool:
     return bool(settings.OPENROUTER_API_KEY)
 
 
-def _client() -> openai.OpenAI:
+@dataclass(frozen=True)
+class Patience:
+    """How long a call may wait on the provider: the timeout of each request, the SDK's
+    retries per model, and how many of the configured models it tries (None: all)."""
+
+    timeout: float
+    max_retries: int
+    models: int | None = None
+
+
+def default_patience() -> Patience:
+    return Patience(timeout=settings.OPENROUTER_TIMEOUT_SECONDS, max_retries=settings.OPENROUTER_MAX_RETRIES)
+
+
+def tight_patience() -> Patience:
+    """For an answer a person waits for in a request that has a rules answer to fall back on:
+    one model, one try, and OPENROUTER_INSIGHT_TIMEOUT_SECONDS (never more than the usual timeout)."""
+    timeout = min(getattr(settings, "OPENROUTER_INSIGHT_TIMEOUT_SECONDS", 8.0), settings.OPENROUTER_TIMEOUT_SECONDS)
+    return Patience(timeout=timeout, max_retries=0, models=1)
+
+
+def _client(patience: Patience) -> openai.OpenAI:
     return openai.OpenAI(
         api_key=settings.OPENROUTER_API_KEY,
         base_url=settings.OPENROUTER_BASE_URL,
-        timeout=settings.OPENROUTER_TIMEOUT_SECONDS,
-        max_retries=settings.OPENROUTER_MAX_RETRIES,
+        timeout=patience.timeout,
+        max_retries=patience.max_retries,
         default_headers={"X-Title": "Budget Pay"},
     )
 
@@ -88,9 +111,12 @@ def _release_database_connection() -> None:
         connection.close()
 
 
-def _first_answer(*, user, purpose: str, request: Callable[[openai.OpenAI, str], T]) -> tuple[str, T]:
+def _first_answer(
+    *, user, purpose: str, request: Callable[[openai.OpenAI, str], T], patience: Patience | None = None
+) -> tuple[str, T]:
     """Reserve one call of the user's daily budget, run `request(client, model)` for each
-    configured model in turn and return the first model that answers with its answer.
+    configured model in turn (as many as `patience` allows) and return the first model that
+    answers with its answer.
     DailyLimitReached when the budget is spent (no request is made); LLMUnavailable when
     no model answers, and then the reservation is given back: a call the provider never
     answered (connection error, timeout, 429, 5xx) costs nothing of the day."""
@@ -100,10 +126,11 @@ def _first_answer(*, user, purpose: str, request: Callable[[openai.OpenAI, str],
     reservation = DAILY_BUDGET.reserve(user=user)
     answered = False
     try:
-        client = _client()
+        patience = patience or default_patience()
+        client = _client(patience)
         _release_database_connection()
         errors = []
-        for model in settings.OPENROUTER_MODELS:
+        for model in settings.OPENROUTER_MODELS[: patience.models]:
             try:
                 answer = request(client, model)
             except (openai.OpenAIError, IndexError, AttributeError) as exc:
@@ -120,9 +147,16 @@ def _first_answer(*, user, purpose: str, request: Callable[[openai.OpenAI, str],
 
 
 def complete(
-    *, user, purpose: str, messages: list[dict], tools: list[dict] | None = None, max_tokens: int | None = None
+    *,
+    user,
+    purpose: str,
+    messages: list[dict],
+    tools: list[dict] | None = None,
+    max_tokens: int | None = None,
+    patience: Patience | None = None,
 ) -> Completion:
-    """One chat completion; raises LLMUnavailable (after recording the attempt) on failure."""
+    """One chat completion; raises LLMUnavailable (after recording the attempt) on failure.
+    `patience` bounds the wait (default: the configured timeout, retries and every model)."""
 
     def request(client: openai.OpenAI, model: str):
         response = client.chat.completions.create(
@@ -133,7 +167,7 @@ def complete(
         )
         return response, response.choices[0]
 
-    model, (response, choice) = _first_answer(user=user, purpose=purpose, request=request)
+    model, (response, choice) = _first_answer(user=user, purpose=purpose, request=request, patience=patience)
     _record(user, purpose, model=response.model or model, usage=response.usage)
     calls = [
         ToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments or "")

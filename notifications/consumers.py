@@ -1,8 +1,10 @@
-"""The notification socket: `/api/v1/notification/ws?token=<access JWT>[&since=<id>][&unread_count=1]`.
+"""The notification socket: `/api/v1/notification/ws?token=<access JWT>[&since=<id>][&unread_count=1][&progress=1]`.
 
 Without a flag a client receives only `notification` frames (and the replies to what
 it sends): the seed's example treats every frame as a notification. `unread_count`
-frames are opt-in, like every later kind (see AuthenticatedJsonConsumer.opt_in_frames).
+frames are opt-in, like every later kind (see AuthenticatedJsonConsumer.opt_in_frames):
+`import.progress` frames, the progress of a large statement import's job, come with
+`?progress=1`.
 
 The protocol (messages, close codes, resume) is documented in docs/websocket.md.
 """
@@ -26,7 +28,7 @@ REPLAY_BATCH = 200
 
 class NotificationConsumer(AuthenticatedJsonConsumer):
     handlers = {"ping": "on_ping", "mark_read": "on_mark_read", "mark_all_read": "on_mark_all_read"}
-    opt_in_frames = {"unread_count": "unread_count"}
+    opt_in_frames = {"unread_count": "unread_count", "import.progress": "progress"}
     group: str | None = None
     last_sent_id = 0
 
@@ -125,6 +127,15 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
 
     async def notification_unread_count(self, event: dict) -> None:
         await self._send_unread_count(event["unread_count"])
+
+    async def import_progress(self, event: dict) -> None:
+        """A large import's job finished a batch (transactions.import_jobs); dropped unless `?progress=1`."""
+        await self.send_json(
+            {
+                "type": "import.progress",
+                "data": {name: event[name] for name in ("job_id", "state", "processed", "total")},
+            }
+        )
 
     async def _send_notification(self, payload: dict, replay: bool = False) -> None:
         await self.send_json({"type": "notification", "data": payload, **({"replay": True} if replay else {})})

@@ -3,17 +3,22 @@ answer from the same server-built context when AI is off or fails."""
 
 import hashlib
 import json
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils.html import strip_tags
 
 from budgetpay import llm
 from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
 from chatbot.context import financial_context
-from notifications.models import Notification
+from notifications.models import Channel, Notification, PushSubscription, Webhook
 from notifications.services import notify, type_enabled
+
+logger = logging.getLogger(__name__)
 
 INSIGHT_TYPES = (
     Notification.Type.BUDGET_INSIGHT,
@@ -138,7 +143,9 @@ SYSTEM_PROMPT = (
 )
 
 
-def ai_insight(*, user, insight_type: str, context: dict, focus: str = "") -> Insight:
+def ai_insight(
+    *, user, insight_type: str, context: dict, focus: str = "", patience: llm.Patience | None = None
+) -> Insight:
     prompt = {"notification_type": insight_type, "context": context}
     if focus:
         prompt["user_focus"] = focus
@@ -150,6 +157,7 @@ def ai_insight(*, user, insight_type: str, context: dict, focus: str = "") -> In
             {"role": "user", "content": json.dumps(prompt)},
         ],
         max_tokens=300,
+        patience=patience,
     )
     title, message = parse_model_output(completion.content)
     return Insight(title=title, message=message, source="ai", model=completion.model)
@@ -186,17 +194,18 @@ def insight_generate(
     """Write an insight for `user` and deliver it through notify().
 
     `requested` insights (a person pressed a button) are created even for a muted
-    type; scheduled ones respect the person's preferences. Raises
-    llm.DailyLimitReached when today's AI requests are used up.
+    type and wait for the model only briefly (they answer the request that asked);
+    scheduled ones respect the person's preferences. Raises llm.DailyLimitReached
+    when today's AI requests are used up.
     """
     if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
         return None
     llm.check_daily_limit(user=user)
     context = financial_context(user=user, today=user_today(user))
     insight_type = insight_type or choose_insight_type(context)
-    if not requested and not type_enabled(user=user, type=insight_type):
+    if not requested and not someone_takes(user=user, type=insight_type):
         return None
-    insight = write_insight(user=user, insight_type=insight_type, context=context, focus=focus)
+    insight = write_insight(user=user, insight_type=insight_type, context=context, focus=focus, quick=requested)
     return insight_notify(
         user=user, insight_type=insight_type, insight=insight, dedupe_key=dedupe_key, requested=requested
     )
@@ -246,7 +255,7 @@ def budget_insight_for_now(*, user) -> tuple[Notification, bool]:
     if stored is not None:
         return stored, False
     llm.check_daily_limit(user=user)
-    insight = write_insight(user=user, insight_type=insight_type, context=context)
+    insight = write_insight(user=user, insight_type=insight_type, context=context, quick=True)
     while True:
         notification = insight_notify(
             user=user, insight_type=insight_type, insight=insight, dedupe_key=key, requested=True
@@ -259,12 +268,30 @@ def budget_insight_for_now(*, user) -> tuple[Notification, bool]:
         # The racing request's row was deleted in between: the key is free again, store ours.
 
 
-def write_insight(*, user, insight_type: str, context: dict, focus: str = "") -> Insight:
-    """The model's insight, or the rules' one from the same context when AI is off or fails."""
+def write_insight(*, user, insight_type: str, context: dict, focus: str = "", quick: bool = False) -> Insight:
+    """The model's insight, or the rules' one from the same context when AI is off or fails.
+    `quick` (a request waits for it): one model, one try, OPENROUTER_INSIGHT_TIMEOUT_SECONDS."""
+    patience = llm.tight_patience() if quick else None
     try:
-        return ai_insight(user=user, insight_type=insight_type, context=context, focus=focus[:FOCUS_MAX])
+        return ai_insight(
+            user=user, insight_type=insight_type, context=context, focus=focus[:FOCUS_MAX], patience=patience
+        )
     except (llm.LLMUnavailable, InvalidModelOutput):
         return rules_insight(insight_type, context, locale=user.locale)
+
+
+def someone_takes(*, user, type: str) -> bool:
+    """Whether notify() would store a scheduled notification of `type` for `user`: a channel
+    is on for it that can reach them (in the app; push with a device; webhook with an active
+    one). Checked before writing an insight, so a muted type costs no model call."""
+    if type_enabled(user=user, type=type, channel=Channel.IN_APP):
+        return True
+    if type_enabled(user=user, type=type, channel=Channel.PUSH) and PushSubscription.objects.filter(user=user).exists():
+        return True
+    return (
+        type_enabled(user=user, type=type, channel=Channel.WEBHOOK)
+        and Webhook.objects.filter(user=user, is_active=True).exists()
+    )
 
 
 def insight_notify(
@@ -283,3 +310,57 @@ def insight_notify(
         dedupe_key=dedupe_key,
         respect_preferences=not requested,
     )
+
+
+# --- The daily insight: one per person per day of their own --------------------------------
+
+DAILY_KEY_PREFIX = "daily-insight:"
+
+
+def daily_insight_key(user) -> str:
+    """The key of `user`'s daily insight: their own date, so a second run the same day sends nothing."""
+    return f"{DAILY_KEY_PREFIX}{user_today(user).isoformat()}"
+
+
+def daily_insights_due(*, page: int = 1000) -> list[int]:
+    """The ids of the active people with no daily insight yet for their today, by id."""
+    due: list[int] = []
+    people = get_user_model().objects.filter(is_active=True).only("id", "timezone").order_by("id")
+    batch = []
+    for person in people.iterator(chunk_size=page):
+        batch.append(person)
+        if len(batch) == page:
+            due.extend(_without_todays_insight(batch))
+            batch = []
+    due.extend(_without_todays_insight(batch))
+    return due
+
+
+def _without_todays_insight(people: list) -> list[int]:
+    keys = {person.pk: daily_insight_key(person) for person in people}
+    sent = set(
+        Notification.objects.filter(user_id__in=keys, dedupe_key__in=set(keys.values())).values_list(
+            "user_id", "dedupe_key"
+        )
+    )
+    return [pk for pk, key in keys.items() if (pk, key) not in sent]
+
+
+def daily_insights_send(user_ids: Iterable[int]) -> tuple[int, int]:
+    """Write today's insight for each of these people (rules when AI is off); (sent, skipped).
+    Skipped: already sent today, muted, over the AI limit, or gone. One person's failure is
+    logged and does not stop the others."""
+    sent = skipped = 0
+    for user in get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).order_by("id"):
+        try:
+            notification = insight_generate(user=user, dedupe_key=daily_insight_key(user), requested=False)
+        except llm.DailyLimitReached:
+            notification = None
+        except Exception:
+            logger.exception("the daily insight of user %s failed; the next run tries again", user.pk)
+            notification = None
+        if notification is None:
+            skipped += 1
+        else:
+            sent += 1
+    return sent, skipped

@@ -1,7 +1,8 @@
 """Importing bank statements into an account: each row read by the CSV parser
 (transactions.csv_import) becomes a transaction, rows imported before are recognised by
 their fingerprint and skipped, and the new ones are inserted together. Each import runs
-in one database transaction."""
+in one database transaction; a large one runs as a job in batches
+(transactions.import_jobs) through the same steps: `import_plan`, `rows_insert`."""
 
 import hashlib
 from collections import Counter
@@ -132,6 +133,96 @@ def _row_transaction(
     )
 
 
+@dataclass
+class ImportPlan:
+    """What a statement becomes before anything is written: the report's heading (`report`,
+    its counts still zero) and, in line order, each data line as the transaction it becomes
+    (with its import hash) or the problems that skip it."""
+
+    report: ImportReport
+    lines: list[tuple[StatementRow, Transaction] | list[RowError]]
+
+    @property
+    def candidates(self) -> list[tuple[StatementRow, Transaction]]:
+        return [line for line in self.lines if isinstance(line, tuple)]
+
+
+def check_import_account(*, user, account: Account) -> None:
+    if account.user_id != user.pk:
+        raise ValidationError({"account": ["Choose one of your own."]})
+    if account.is_archived:
+        raise ValidationError({"account": ["This account is archived; unarchive it to import into it."]})
+
+
+def import_plan(
+    *,
+    user,
+    account: Account,
+    content: bytes,
+    mapping: dict[str, str] | None = None,
+    date_format: str | None = None,
+    dry_run: bool = False,
+) -> ImportPlan:
+    """Read the statement and decide what each line becomes; writes nothing. Raises the
+    parser's StatementError (a ValidationError) for a file that is not a statement."""
+    statement = parse_statement(content, mapping=mapping, date_format=date_format)
+    report = ImportReport(
+        account=account.pk,
+        dry_run=dry_run,
+        layout=statement.layout,
+        columns=statement.columns,
+        date_format=statement.date_format,
+        date_order=statement.date_order,
+    )
+    categories = {(c.kind, c.name.casefold()): c for c in Category.objects.filter(user=user)}
+    accounts = {a.name.casefold(): a for a in Account.objects.filter(user=user, is_archived=False)}
+
+    by_line: dict[int, tuple[StatementRow, Transaction] | list[RowError]] = {}
+    for problem in statement.errors:
+        by_line.setdefault(problem.line, []).append(problem)
+    occurrences: Counter[tuple[str, str, str, str]] = Counter()
+    for row in statement.rows:
+        identity = _row_identity(row)
+        occurrence = occurrences[identity]
+        occurrences[identity] += 1
+        tx = _row_transaction(user, account, row, categories, accounts)
+        if isinstance(tx, Transaction):
+            tx.import_hash = import_hash(account=account, row=row, occurrence=occurrence)
+            by_line[row.line] = (row, tx)
+        else:
+            by_line[row.line] = tx
+    plan = ImportPlan(report=report, lines=[by_line[line] for line in sorted(by_line)])
+    report.problems = [problem for line in plan.lines if isinstance(line, list) for problem in line]
+    return plan
+
+
+class ConcurrentImport(ValidationError):
+    """Another import inserted some of the same rows while this one ran; it inserted none."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {"file": ["Another import added some of these rows at the same moment; nothing was imported. Try again."]}
+        )
+
+
+def new_rows(*, user, candidates: list[tuple[StatementRow, Transaction]]) -> tuple[list[Transaction], set[str]]:
+    """The candidates not imported before (by import hash), and the hashes that were."""
+    existing = _existing_hashes(user, [tx.import_hash for _, tx in candidates])
+    return [tx for _, tx in candidates if tx.import_hash not in existing], existing
+
+
+def rows_insert(new: list[Transaction]) -> None:
+    """Insert these rows, in batches, all or none; ConcurrentImport when another import
+    inserted one of them first (the unique import hash)."""
+    if not new:
+        return
+    try:
+        with transaction.atomic():
+            Transaction.objects.bulk_create(new, batch_size=IMPORT_BATCH_SIZE)
+    except IntegrityError as exc:
+        raise ConcurrentImport() from exc
+
+
 @transaction.atomic
 def transactions_import(
     *,
@@ -151,51 +242,14 @@ def transactions_import(
     post_save, so imported rows raise no per-row notifications; `transactions_imported`
     is sent once instead, so budget thresholds are still judged.
     """
-    if account.user_id != user.pk:
-        raise ValidationError({"account": ["Choose one of your own."]})
-    if account.is_archived:
-        raise ValidationError({"account": ["This account is archived; unarchive it to import into it."]})
-    statement = parse_statement(content, mapping=mapping, date_format=date_format)
-    report = ImportReport(
-        account=account.pk,
-        dry_run=dry_run,
-        layout=statement.layout,
-        columns=statement.columns,
-        date_format=statement.date_format,
-        date_order=statement.date_order,
+    check_import_account(user=user, account=account)
+    plan = import_plan(
+        user=user, account=account, content=content, mapping=mapping, date_format=date_format, dry_run=dry_run
     )
-    categories = {(c.kind, c.name.casefold()): c for c in Category.objects.filter(user=user)}
-    accounts = {a.name.casefold(): a for a in Account.objects.filter(user=user, is_archived=False)}
-
-    problems = list(statement.errors)
-    occurrences: Counter[tuple[str, str, str, str]] = Counter()
-    candidates: list[tuple[StatementRow, Transaction]] = []
-    for row in statement.rows:
-        identity = _row_identity(row)
-        occurrence = occurrences[identity]
-        occurrences[identity] += 1
-        tx = _row_transaction(user, account, row, categories, accounts)
-        if not isinstance(tx, Transaction):
-            problems.extend(tx)
-            continue
-        tx.import_hash = import_hash(account=account, row=row, occurrence=occurrence)
-        candidates.append((row, tx))
-    report.problems = sorted(problems, key=lambda problem: problem.line)
-
-    existing = _existing_hashes(user, [tx.import_hash for _, tx in candidates])
-    new = [tx for _, tx in candidates if tx.import_hash not in existing]
-    if not dry_run and new:
-        try:
-            with transaction.atomic():
-                Transaction.objects.bulk_create(new, batch_size=IMPORT_BATCH_SIZE)
-        except IntegrityError as exc:
-            raise ValidationError(
-                {
-                    "file": [
-                        "Another import added some of these rows at the same moment; nothing was imported. Try again."
-                    ]
-                }
-            ) from exc
+    report, candidates = plan.report, plan.candidates
+    new, existing = new_rows(user=user, candidates=candidates)
+    if new and not dry_run:
+        rows_insert(new)
         report.created = len(new)
         transactions_imported.send(sender=Transaction, user=user, count=len(new))
     report.new = len(new)

@@ -176,3 +176,46 @@ class Transaction(models.Model):
         }
         if errors:
             raise ValidationError(errors)
+
+
+class ImportJob(models.Model):
+    """A statement import too large to finish inside the request (transactions.import_jobs).
+    The upload is kept here, not in a file, so any worker on any machine can run it; it is
+    dropped when the job ends, keeping the counts and the rows' errors."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    # Null once the account is deleted (only an account without transactions can be): the job then fails.
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, related_name="import_jobs")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    file_name = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField(editable=False)
+    # How to read the file, as the request gave it: {"mapping": {...}, "date_format": "..."}.
+    options = models.JSONField(default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    # The rows skipped, as the import's report lists them: [{"row": 4, "errors": {"amount": [...]}}].
+    errors = models.JSONField(default=list, blank=True)
+    # Why a failed job stopped, per field as a 400 would say it: {"file": ["The file is empty."]}.
+    failure = models.JSONField(default=dict, blank=True)
+    # Who runs it: a token set when a worker claims the job; a worker whose token was replaced stops.
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The running job's heartbeat too: touched by every batch.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        indexes = [models.Index(fields=["state", "updated_at"], name="import_job_state_updated")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of user {self.user_id} ({self.state})"

@@ -3,13 +3,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from budgetpay.money import MoneyField
 from budgetpay.validators import validate_user_date
 from transactions.csv_cells import resolve_date_format
 from transactions.csv_import import IMPORT_FIELDS
-from transactions.models import Account, Category, Transaction
+from transactions.models import Account, Category, ImportJob, Transaction
 from transactions.parsing import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags
 
 T = TypeVar("T")
@@ -205,3 +206,41 @@ class ImportReportSerializer(serializers.Serializer):
     duplicates = serializers.IntegerField(help_text="Rows imported before, skipped.")
     rows = ImportedRowSerializer(many=True)
     errors = RowErrorSerializer(many=True, help_text="Rows that could not be read, skipped.")
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField(help_text="Where to GET this import's state.")
+    errors = RowErrorSerializer(many=True, read_only=True, help_text="Rows that could not be read, skipped.")
+    failure = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text='Why a failed import stopped, by field as a 400 would say it: {"file": ["The file is empty."]}.',
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = (
+            "id",
+            "state",
+            "status_url",
+            "account",
+            "file_name",
+            "total_rows",
+            "processed_rows",
+            "created",
+            "duplicates",
+            "errors",
+            "failure",
+            "created_at",
+            "finished_at",
+        )
+        read_only_fields = fields
+        extra_kwargs = {
+            "total_rows": {"help_text": "Data rows in the file; null until the file has been read."},
+            "processed_rows": {"help_text": "Data rows dealt with so far (added, duplicate or skipped)."},
+            "created": {"help_text": "Rows added."},
+            "duplicates": {"help_text": "Rows imported before, skipped."},
+        }
+
+    def get_status_url(self, job: ImportJob) -> str:
+        return reverse("transaction-import-job", kwargs={"job_id": job.pk})

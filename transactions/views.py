@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -12,13 +12,14 @@ from rest_framework.response import Response
 from budgetpay.api import PayloadTooLarge, ServiceViewSetMixin
 from budgetpay.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from budgetpay.periods import user_today
-from transactions import imports, selectors, services
+from transactions import import_jobs, imports, selectors, services
 from transactions.csv_export import acsv_chunks, csv_chunks
 from transactions.filters import AccountFilter, CategoryFilter, TransactionFilter
-from transactions.models import Account, Category, Transaction
+from transactions.models import Account, Category, ImportJob, Transaction
 from transactions.serializers import (
     AccountSerializer,
     CategorySerializer,
+    ImportJobSerializer,
     ImportReportSerializer,
     ImportRequestSerializer,
     TransactionSerializer,
@@ -89,12 +90,20 @@ class TransactionViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
         responses={
             200: OpenApiResponse(ImportReportSerializer, description="Dry run, or nothing new to add."),
             201: OpenApiResponse(ImportReportSerializer, description="Rows were added."),
+            202: OpenApiResponse(
+                ImportJobSerializer,
+                description="A large file: it is imported by a job; GET its status_url for its state and counts.",
+            ),
             413: OpenApiResponse(description="The file is larger than the upload limit."),
         },
         description=(
             "Import a bank statement CSV into one account. Columns are recognised by their headers "
             "(or named with `mapping`); rows imported before are skipped as duplicates, rows with "
-            "errors are reported and skipped, and all other rows are added together."
+            "errors are reported and skipped, and all other rows are added together. A file above "
+            "IMPORT_JOB_THRESHOLD_BYTES (256 KiB by default) or with more than IMPORT_JOB_THRESHOLD_ROWS "
+            "lines (2,000) is imported by a job in batches: the answer is 202 with the job, whose "
+            "`status_url` answers its state, counts and errors (sockets opened with `?progress=1` "
+            "receive `import.progress` frames). A dry run always answers at once."
         ),
     )
     @action(
@@ -113,16 +122,50 @@ class TransactionViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
         serializer = ImportRequestSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        content = data["file"].read()
+        if not data["dry_run"] and import_jobs.needs_job(content):
+            job = import_jobs.import_job_create(
+                user=request.user,
+                account=data["account"],
+                file_name=data["file"].name or "",
+                content=content,
+                mapping=data.get("mapping"),
+                date_format=data.get("date_format"),
+            )
+            body = ImportJobSerializer(job).data
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
         report = imports.transactions_import(
             user=request.user,
             account=data["account"],
-            content=data["file"].read(),
+            content=content,
             mapping=data.get("mapping"),
             date_format=data.get("date_format"),
             dry_run=data["dry_run"],
         )
         answer = status.HTTP_201_CREATED if report.created else status.HTTP_200_OK
         return Response(ImportReportSerializer(report).data, status=answer)
+
+    @extend_schema(
+        responses={200: ImportJobSerializer},
+        description=(
+            "The state of a large import (queued, running, done or failed), its progress and counts, "
+            "and the rows it skipped with their errors. Another person's job answers 404."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"import/jobs/(?P<job_id>[0-9]+)",
+        url_name="import-job",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def import_job(self, request: Request, job_id: str) -> Response:
+        try:
+            job = import_jobs.import_job_get(user=request.user, job_id=int(job_id))
+        except ImportJob.DoesNotExist as exc:
+            raise Http404("No such import.") from exc
+        return Response(ImportJobSerializer(job).data)
 
     @extend_schema(
         filters=True,

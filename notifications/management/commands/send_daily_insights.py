@@ -1,30 +1,35 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from budgetpay.llm import DailyLimitReached
-from budgetpay.periods import user_today
-from notifications.insights import insight_generate
+from budgetpay import jobs
+from notifications import insights, tasks
 
 
 class Command(BaseCommand):
     help = (
-        "Send each active user today's insight (their own date), at most one a day; "
-        "safe to run again, e.g. hourly from cron."
+        "Send each active user today's insight (their own date), at most one a day; safe to run again. "
+        "The job engine's schedule runs the same thing hourly (notifications.tasks.daily_insights_fan_out)."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Hand the people due to the job engine's workers in chunks instead of writing here.",
+        )
+
     def handle(self, *args: object, **options: object) -> None:
+        if options["enqueue"]:
+            sizes = tasks.daily_insights_fan_out()
+            self.stdout.write(
+                f"Daily insights: {sum(sizes)} people due, in {len(sizes)} job(s) (job engine: {jobs.mode()})."
+            )
+            return
+        due = insights.daily_insights_due()
         sent = skipped = 0
-        for user in get_user_model().objects.filter(is_active=True).iterator():
-            try:
-                notification = insight_generate(
-                    user=user, dedupe_key=f"daily-insight:{user_today(user).isoformat()}", requested=False
-                )
-            except DailyLimitReached:
-                notification = None
-            if notification is None:
-                skipped += 1
-            else:
-                sent += 1
+        for start in range(0, len(due), tasks.DAILY_INSIGHTS_CHUNK):
+            chunk_sent, chunk_skipped = insights.daily_insights_send(due[start : start + tasks.DAILY_INSIGHTS_CHUNK])
+            sent, skipped = sent + chunk_sent, skipped + chunk_skipped
         self.stdout.write(
-            f"Daily insights: {sent} sent, {skipped} skipped (already sent today, muted or over the AI limit)."
+            f"Daily insights: {sent} sent, {skipped} skipped (muted or over the AI limit); "
+            "those who had today's already were not due."
         )
