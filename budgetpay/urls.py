@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from budgetpay import pwa
 from budgetpay.api import api_not_found
 from budgetpay.health import health
 from budgets.pages import home
@@ -19,6 +20,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
+    # At the root, so the service worker's scope is every page (budgetpay/pwa.py).
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.web_manifest, name="web-manifest"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from ?script, not inline, so the docs satisfy
     # the Content-Security-Policy; Swagger UI itself comes from our static files (sidecar).
