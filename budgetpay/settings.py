@@ -357,7 +357,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # generate-ai names its insight with `type` or the original API's `notification_type`: one enum.
-    "ENUM_NAME_OVERRIDES": {"InsightTypeEnum": "notifications.serializers.INSIGHT_TYPES"},
+    "ENUM_NAME_OVERRIDES": {
+        "InsightTypeEnum": "notifications.serializers.INSIGHT_TYPES",
+        "DeliveryStateEnum": "notifications.models.Delivery.State",
+        "ImportJobStateEnum": "transactions.models.ImportJob.State",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["budgetpay.api.document_paths_without_trailing_slash"],
     "POSTPROCESSING_HOOKS": [
@@ -473,7 +477,14 @@ DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "deliveries-sweep": {"task": "notifications.tasks.deliveries_sweep", "schedule": DELIVERY_SWEEP_SECONDS},
     "daily-insights": {"task": "notifications.tasks.daily_insights_fan_out", "schedule": 3600.0},
+    "import-jobs-sweep": {"task": "transactions.tasks.import_jobs_sweep", "schedule": 60.0},
 }
+# Statements above either size are imported by a job (202 and a status URL).
+IMPORT_JOB_THRESHOLD_BYTES = env.int("IMPORT_JOB_THRESHOLD_BYTES", default=256 * 1024)
+IMPORT_JOB_THRESHOLD_ROWS = env.int("IMPORT_JOB_THRESHOLD_ROWS", default=2000)
+IMPORT_JOB_STALE_SECONDS = env.float("IMPORT_JOB_STALE_SECONDS", default=120.0)
+# The insights a request waits for ask one model once, this long, before the rules answer.
+OPENROUTER_INSIGHT_TIMEOUT_SECONDS = env.float("OPENROUTER_INSIGHT_TIMEOUT_SECONDS", default=8.0)
 # In-process jobs: on by default when no broker is set; the tests turn it off (pytest.ini).
 JOBS_IN_PROCESS = env.bool("JOBS_IN_PROCESS", default=not CELERY_BROKER_URL)
 JOBS_IN_PROCESS_THREADS = env.int("JOBS_IN_PROCESS_THREADS", default=4)

@@ -28,3 +28,7 @@ class NotificationsConfig(AppConfig):
 
         personal_data.register("notifications", self.get_model("Notification"), left_out={"dedupe_key"})
         personal_data.register("notification_preferences", self.get_model("NotificationPreference"))
+        personal_data.register("delivery_settings", self.get_model("DeliverySettings"))
+        personal_data.register("push_subscriptions", self.get_model("PushSubscription"), left_out={"p256dh", "auth"})
+        personal_data.register("webhooks", self.get_model("Webhook"), left_out={"secret"})
+        personal_data.register("deliveries", self.get_model("Delivery"), left_out={"claim"})

@@ -14,6 +14,7 @@ class TransactionsConfig(AppConfig):
         personal_data.register("accounts", self.get_model("Account"))
         personal_data.register("categories", self.get_model("Category"))
         personal_data.register("transactions", self.get_model("Transaction"), left_out={"import_hash"})
+        personal_data.register("import_jobs", self.get_model("ImportJob"), left_out={"content", "claim"})
 
         post_save.connect(
             give_new_user_a_starter_ledger,

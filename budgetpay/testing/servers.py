@@ -146,6 +146,82 @@ class DaphneServer(ServerProcess):
         ).stdout
 
 
+class JobProcess:
+    """A real Celery worker or beat process (budgetpay.celery) with the environment of the
+    server processes, its output appended to a log file. start() waits until it is ready:
+    a worker answers a ping over the broker; beat has written its first schedule line."""
+
+    def __init__(self, logdir: Path, *, kind: str, env: dict[str, str], name: str = "", concurrency: int = 4) -> None:
+        assert kind in ("worker", "beat")
+        self.kind = kind
+        self.name = name or kind
+        self.env = env
+        self.concurrency = concurrency
+        self.log_path = Path(logdir) / f"{self.name}.log"
+        self.process: subprocess.Popen | None = None
+        self.log: IO[bytes] | None = None
+
+    def command(self) -> list[str]:
+        base = [sys.executable, "-m", "celery", "-A", "budgetpay.celery"]
+        if self.kind == "worker":
+            return [
+                *base,
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(self.concurrency),
+                "--hostname",
+                f"{self.name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ]
+        return [*base, "beat", "--loglevel", "INFO", "--pidfile", ""]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def start(self, timeout: float = 60) -> Self:
+        self.log = open(self.log_path, "ab")  # noqa: SIM115  (closed by stop())
+        self.process = subprocess.Popen(
+            self.command(), cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        marker = "ready." if self.kind == "worker" else "beat: Starting"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerNotReady(f"celery {self.kind} exited early:\n{self.log_tail()}")
+            if marker in self.log_tail(100_000):
+                return self
+            time.sleep(0.2)
+        raise ServerNotReady(f"celery {self.kind} did not become ready:\n{self.log_tail()}")
+
+    def log_tail(self, chars: int = 5000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no warm shutdown, tasks in hand are lost (the sweeper must find them)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        if self.log:
+            self.log.close()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.log:
+            self.log.close()
+
+
 def recreate_postgres_database(admin_url: str, name: str) -> None:
     """Drop (even with sessions open) and create database `name`; `admin_url` names a database
     to connect to meanwhile, such as postgres://.../postgres."""

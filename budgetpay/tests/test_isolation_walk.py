@@ -18,9 +18,9 @@ from budgetpay.testing.people import client_for
 from budgets.models import Budget
 from chatbot.models import Conversation, Message, ProposedAction
 from goals.models import Goal, GoalEntry
-from notifications.models import Notification
+from notifications.models import Notification, Webhook
 from notifications.services import notify
-from transactions.models import Account, Category, Transaction
+from transactions.models import Account, Category, ImportJob, Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,12 @@ ROUTE_OBJECTS = {
     "goal-entry-detail": {"goal_pk": Goal, "pk": GoalEntry},
     "notification-detail": {"pk": Notification},
     "notification-read": {"pk": Notification},
+    "notification-deliveries": {"pk": Notification},
+    "webhook-detail": {"pk": Webhook},
+    "webhook-rotate-secret": {"pk": Webhook},
+    "webhook-send-test": {"pk": Webhook},
+    "webhook-delivery-list": {"webhook_pk": Webhook},
+    "transaction-import-job": {"job_id": ImportJob},
     "chat-conversation-detail": {"pk": Conversation},
     "chat-conversation-messages": {"pk": Conversation},
     "chat-action-detail": {"pk": ProposedAction},
@@ -62,6 +68,9 @@ def api_routes():
             continue
         params = tuple(sorted(pattern.pattern.regex.groupindex))
         methods = set(getattr(pattern.callback, "actions", {}) or {}) or {"get", "post", "put", "patch", "delete"}
+        view_class = getattr(pattern.callback, "cls", None)
+        if view_class is not None:  # what the view answers at all (a 405 otherwise, before any lookup)
+            methods &= set(view_class.http_method_names)
         template = "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route).replace("^", "").replace("/?$", "")
         routes[pattern.name] = (params, methods - {"options", "head"}, template)
     return routes
@@ -83,6 +92,10 @@ def victim_ledger(user):
     entry = GoalEntry.objects.create(goal=goal, amount=Decimal("10.00"), date=date(2026, 11, 3), note=MARKER)
     notification = notify(user=user, type="announcement", title=MARKER, message=MARKER)
     conversation = Conversation.objects.create(user=user, title=MARKER)
+    webhook = Webhook.objects.create(
+        user=user, url="https://hooks.example.net/in", secret="whsec_eA==", description=MARKER
+    )
+    job = ImportJob.objects.create(user=user, account=account, file_name=MARKER, content=b"")
     message = Message.objects.create(conversation=conversation, role="user", content=MARKER)
     action = ProposedAction.objects.create(
         user=user,
@@ -102,6 +115,8 @@ def victim_ledger(user):
         Notification: notification,
         Conversation: conversation,
         ProposedAction: action,
+        Webhook: webhook,
+        ImportJob: job,
     }
 
 

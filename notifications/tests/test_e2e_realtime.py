@@ -2,51 +2,17 @@
 
 import json
 import time
-from datetime import date
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from budgetpay.testing.ledger_http import over_budget_setup, post_expense
 from budgetpay.testing.servers import DaphneServer, daphne_processes, http_json, prepare_e2e_database, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 PASSWORD = "realtime-long-password-31"
-
-
-def over_budget_setup(server: DaphneServer, token: str) -> tuple[int, int]:
-    """A 100.00 monthly budget on a fresh category; returns (account id, category id)."""
-    status, category = http_json(server.url, "POST", "/api/v1/categories", {"name": "Dining", "kind": "expense"}, token)
-    assert status == 201, category
-    status, account = http_json(server.url, "POST", "/api/v1/accounts", {"name": "Card", "kind": "card"}, token)
-    assert status == 201, account
-    status, budget = http_json(
-        server.url,
-        "POST",
-        "/api/v1/budgets",
-        {
-            "category": category["id"],
-            "amount": "100.00",
-            "period": "monthly",
-            "start_date": date.today().replace(day=1).isoformat(),
-        },
-        token,
-    )
-    assert status == 201, budget
-    return account["id"], category["id"]
-
-
-def post_expense(server: DaphneServer, token: str, account: int, category: int, amount: str) -> dict:
-    status, body = http_json(
-        server.url,
-        "POST",
-        "/api/v1/transactions",
-        {"account": account, "category": category, "kind": "expense", "amount": amount, "description": "Dinner"},
-        token,
-    )
-    assert status == 201, body
-    return body
 
 
 def frames_until(socket, predicate, timeout: float = 10) -> dict:

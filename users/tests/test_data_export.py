@@ -35,7 +35,12 @@ def test_every_app_declares_its_tables_of_personal_data():
         "goals",
         "goal_entries",  # budgets, goals
         "notifications",
-        "notification_preferences",  # notifications
+        "notification_preferences",
+        "delivery_settings",
+        "push_subscriptions",
+        "webhooks",
+        "deliveries",  # notifications
+        "import_jobs",  # transactions' statement imports
         "chat_conversations",
         "chat_messages",
         "chat_actions",  # chatbot
