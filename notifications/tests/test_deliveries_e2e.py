@@ -57,7 +57,9 @@ def connect_channels(server: DaphneServer, email: str, push: PushService, receiv
         server.url, "POST", "/api/v1/notification/push-subscriptions", push.subscription(), token
     )
     assert status == 201, device
-    status, webhook = http_json(server.url, "POST", "/api/v1/webhooks", {"url": receiver.url}, token)
+    # Only budget alerts: the daily insight (its schedule runs at start) stays out of the way.
+    body = {"url": receiver.url, "types": ["budget_threshold"]}
+    status, webhook = http_json(server.url, "POST", "/api/v1/webhooks", body, token)
     assert status == 201, webhook
     receiver.secret = webhook["secret"]
     return {"token": token, "account": account, "category": category}
@@ -69,6 +71,10 @@ def frames_until(socket, predicate, timeout: float = 15) -> dict:
         message = json.loads(socket.recv(timeout=max(0.01, deadline - time.monotonic())))
         if predicate(message):
             return message
+
+
+def about_notification(received, notification_id: int) -> list:
+    return [r for r in received if r.payload and r.payload.get("data", {}).get("id") == notification_id]
 
 
 def is_budget_alert(message: dict) -> bool:
@@ -90,7 +96,12 @@ def assert_told_everywhere(server: DaphneServer, person: dict, push: PushService
     assert message.payload["message"] == notification["message"]
     assert message.topic and message.urgency in ("normal", "high")
 
-    (received,) = receiver.wait_for(1, timeout=30)
+    # The daily insight may reach the webhook too (its schedule runs at start): find this one.
+    deadline = time.monotonic() + 30
+    while not (about := about_notification(receiver.deliveries.values(), notification["id"])):
+        assert time.monotonic() < deadline, [r.payload for r in receiver.requests]
+        time.sleep(0.2)
+    (received,) = about
     assert received.verified
     assert received.payload["type"] == "notification.created"
     assert received.payload["data"] == notification  # the notification as the REST API shows it
@@ -170,8 +181,7 @@ def test_daphne_alone_delivers_and_a_failing_receiver_gets_the_same_event_again(
             assert health["jobs"]["sweeper"] == "ok", health
         finally:
             server.stop()
-    first, second = receiver.requests[:2]
+    first, second = about_notification(receiver.requests, notification["id"])
     assert (first.status, second.status) == (500, 200)
     assert first.id == second.id  # the same event under the same webhook-id
-    assert first.payload["data"]["id"] == second.payload["data"]["id"] == notification["id"]
-    assert len(receiver.requests) == 2 and receiver.duplicates == 0
+    assert receiver.duplicates == 0
