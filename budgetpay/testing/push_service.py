@@ -21,8 +21,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import secrets
+import string
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 # A VAPID token may not be valid for longer than a day (RFC 8292 section 2).
 MAX_TOKEN_SECONDS = 24 * 3600
 # RFC 8030 section 5.4: up to 32 characters of the URL-safe base64 alphabet.
-_TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_TOPIC_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 _URGENCIES = ("very-low", "low", "normal", "high")
 
 
@@ -222,7 +222,7 @@ class PushService:
         if not ttl.isdigit():
             raise _Refused(400, "a push needs a TTL header (RFC 8030 5.2)")
         topic = headers.get("topic")
-        if topic is not None and not _TOPIC.fullmatch(topic):
+        if topic is not None and not (0 < len(topic) <= 32 and _TOPIC_CHARS.issuperset(topic)):
             raise _Refused(400, f"Topic {topic!r} is not up to 32 URL-safe base64 characters")
         urgency = headers.get("urgency", "normal")
         if urgency not in _URGENCIES:
