@@ -32,8 +32,9 @@ from bench import aio  # noqa: E402
 from bench.common import monotonic, open_loop_answer  # noqa: E402
 from bench.payloads import income_message, notification  # noqa: E402
 from budgetpay.runtime import settle_garbage_collector  # noqa: E402
+from budgetpay.sockets import user_group  # noqa: E402
 from notifications.models import Notification  # noqa: E402
-from notifications.services import notify, user_group  # noqa: E402
+from notifications.services import notify  # noqa: E402
 from users.models import User  # noqa: E402
 
 # Payload ids for the layer-only arm: above any real notification id, rising, so the

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.core.exceptions import ObjectDoesNotExist
 
+from budgetpay.sockets import user_group
 from budgetpay.websocket import LAYER_TIMEOUT_SECONDS, AuthenticatedJsonConsumer, CloseCode
 from notifications import services
 from notifications.models import Notification
@@ -33,7 +34,7 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
     last_sent_id = 0
 
     async def on_authenticated(self) -> None:
-        self.group = services.user_group(self.user.pk)
+        self.group = user_group(self.user.pk)
         # Join before replaying: anything committed after the replay query arrives
         # live, anything before is in the replay, and ids already sent are skipped.
         try:

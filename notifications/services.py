@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from budgetpay.sockets import user_group
 from notifications import outbox
 from notifications.models import (
     Channel,
@@ -24,11 +25,6 @@ from notifications.selectors import notification_payload, unread_count
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
-
-
-def user_group(user_id: int) -> str:
-    """The Channels group every socket of one user joins."""
-    return f"notifications.user.{user_id}"
 
 
 def _push(user_id: int, message: dict[str, Any]) -> None:

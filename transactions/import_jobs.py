@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from budgetpay import jobs
+from budgetpay.sockets import user_group
 from transactions.csv_import import RowError
 from transactions.imports import (
     IMPORT_BATCH_SIZE,
@@ -254,12 +255,6 @@ def import_jobs_sweep() -> int:
 # --- Progress on the person's sockets ----------------------------------------------------------
 
 
-def _socket_group(user_id: int) -> str:
-    """The Channels group of the person's sockets. Named by notifications.services.user_group,
-    which this app, below notifications, may not import."""
-    return f"notifications.user.{user_id}"
-
-
 def _send_progress(job: ImportJob) -> None:
     """Best effort, like every socket frame: the job's row is the truth, GET reads it."""
     layer = get_channel_layer()
@@ -273,6 +268,6 @@ def _send_progress(job: ImportJob) -> None:
         "total": job.total_rows,
     }
     try:
-        async_to_sync(layer.group_send)(_socket_group(job.user_id), message)
+        async_to_sync(layer.group_send)(user_group(job.user_id), message)
     except Exception:
         logger.warning("progress of import job %s was not sent to the sockets", job.pk, exc_info=True)

@@ -14,13 +14,13 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection, connections
 
+from budgetpay.sockets import user_group
 from budgetpay.testing.factories import make_category, make_transaction
 from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY
 from budgetpay.testing.people import client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
 from budgets.models import Budget
 from notifications.models import Notification
-from notifications.services import user_group
 
 # Every test is on the insight day (notifications/tests/conftest.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("insight_clock")]

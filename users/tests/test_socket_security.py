@@ -14,6 +14,7 @@ from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from budgetpay.asgi import application
+from budgetpay.sockets import user_group
 from budgetpay.testing.people import TEST_PASSWORD, page_client_for
 from budgetpay.websocket import socket_control_group
 from notifications import services
@@ -233,7 +234,7 @@ async def test_the_recheck_leaves_valid_sockets_open(user, lost_control_messages
 async def test_control_groups_carry_no_notifications(user):
     """The chat socket is in the person's control group only: a notification never
     reaches it, and the bell gets each notification once."""
-    assert socket_control_group(user.pk) != services.user_group(user.pk)
+    assert socket_control_group(user.pk) != user_group(user.pk)
     chat = await open_live(CHAT, query=f"token={AccessToken.for_user(user)}")
     bell = await open_live(query=f"token={AccessToken.for_user(user)}")
     created = await notify(user, "for the bell")
