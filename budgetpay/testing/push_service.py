@@ -81,6 +81,8 @@ class _Refused(Exception):
 class _Faults:
     gone: set[str] = field(default_factory=set)
     next_statuses: list[int] = field(default_factory=list)
+    outage: int | None = None  # every push answers this status until recover()
+    failed_in_outage: int = 0
 
 
 class PushService:
@@ -156,6 +158,18 @@ class PushService:
         with self._changed:
             self._faults.next_statuses.extend([status] * count)
 
+    def fail_all(self, status: int = 500) -> None:
+        """Every push (to any endpoint) answers `status` unread until recover()."""
+        with self._changed:
+            self._faults.outage = status
+            self._faults.failed_in_outage = 0
+
+    def recover(self) -> int:
+        """End fail_all(); returns how many pushes it answered with its status."""
+        with self._changed:
+            self._faults.outage = None
+            return self._faults.failed_in_outage
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[PushMessage]:
         """The accepted pushes once there are at least `count`; AssertionError after `timeout` s."""
         deadline = time.monotonic() + timeout
@@ -192,9 +206,12 @@ class PushService:
         with self._changed:
             browser = self._browsers.get(endpoint)
             gone = endpoint in self._faults.gone
-            injected = (
-                self._faults.next_statuses.pop(0) if browser and not gone and self._faults.next_statuses else None
-            )
+            injected = None
+            if browser and not gone and self._faults.outage is not None:
+                injected = self._faults.outage
+                self._faults.failed_in_outage += 1
+            elif browser and not gone and self._faults.next_statuses:
+                injected = self._faults.next_statuses.pop(0)
         try:
             if browser is None:
                 raise _Refused(404, "no such subscription")

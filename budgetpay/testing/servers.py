@@ -312,14 +312,23 @@ def daphne_processes(
 
 
 def http_json(
-    base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None
+    base_url: str,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict]:
     """One JSON request over a real socket; returns (status, parsed body)."""
     request = urllib.request.Request(
         base_url + path,
         method=method,
         data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+            **(headers or {}),
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=15) as response:

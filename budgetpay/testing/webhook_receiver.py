@@ -87,6 +87,7 @@ class WebhookReceiver:
     - `requests` holds every request in order; `deliveries` the verified, accepted (2xx) ones,
       one per webhook-id (the first); `duplicates` counts accepted requests whose id was already
       accepted (what a receiver that de-duplicates drops).
+    - `delay` (seconds, settable at any time) holds each answer that long, as a slow receiver does.
     - `wait_for(n)` waits until `n` deliveries were accepted; `wait_for_requests(n)` until `n`
       requests arrived.
     """
@@ -96,6 +97,7 @@ class WebhookReceiver:
         self.requests: list[Received] = []
         self.deliveries: dict[str, Received] = {}
         self.duplicates = 0
+        self.delay = 0.0
         self._plan: list[_Plan] = []
         self._changed = threading.Condition()
         receiver = self
@@ -104,6 +106,8 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 status, location, answer = receiver._take(dict(self.headers), body, self.path)
                 self.send_response(status)
                 if location:
