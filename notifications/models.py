@@ -25,6 +25,9 @@ class Notification(models.Model):
         ACTIVITY_REMINDER = "activity_reminder", "Activity reminder"
         ANNOUNCEMENT = "announcement", "Announcement"
         DELIVERY_PROBLEM = "delivery_problem", "Delivery problem"
+        GOAL_DEADLINE = "goal_deadline", "Goal deadline coming"
+        WEEKLY_SUMMARY = "weekly_summary", "Weekly summary"
+        BUDGET_PACE = "budget_pace", "Budget pace warning"
 
     class Level(models.TextChoices):
         INFO = "info", "Info"
@@ -76,9 +79,18 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", "In the app"
     PUSH = "push", "Push to my devices"
     WEBHOOK = "webhook", "My webhooks"
+    EMAIL = "email", "Email"
 
 
-OUTSIDE_CHANNELS = (Channel.PUSH, Channel.WEBHOOK)
+OUTSIDE_CHANNELS = (Channel.PUSH, Channel.WEBHOOK, Channel.EMAIL)
+
+
+class EmailTiming(models.TextChoices):
+    """When an email-on type is mailed: at once (urgent) or in the person's digest."""
+
+    IMMEDIATE = "immediate", "At once"
+    DAILY = "daily", "In the daily digest"
+    WEEKLY = "weekly", "In the weekly digest"
 
 # Types a new user receives in the app unless they turn them off; the rest start muted.
 OFF_BY_DEFAULT = frozenset({Notification.Type.EXPENSE_RECORDED})
@@ -119,6 +131,8 @@ class NotificationPreference(models.Model):
     type = models.CharField(max_length=32, choices=Notification.Type.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.IN_APP)
     enabled = models.BooleanField()
+    # Email cells only: at once or in a digest; blank means the type's default.
+    email_timing = models.CharField(max_length=10, choices=EmailTiming.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -136,6 +150,10 @@ class DeliverySettings(models.Model):
     push_hides_amounts = models.BooleanField(
         default=False, help_text="Pushes say that something happened without the amounts (lock screens)."
     )
+    email_hides_amounts = models.BooleanField(default=False, help_text="Emails leave the amounts out.")
+    # Quiet hours in the person's own time zone (both set: on; start > end wraps midnight).
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"delivery settings of user {self.user_id}"
@@ -208,6 +226,10 @@ class Delivery(models.Model):
     )
     webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
     is_test = models.BooleanField(default=False)
+    # Waiting to go out together with others rather than on its own: "daily"/"weekly" (an
+    # email digest) or "quiet" (held by quiet hours). The sweeper leaves such rows to the
+    # batch's own job; blank: sent on its own.
+    batch = models.CharField(max_length=8, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -249,3 +271,22 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt on {self.delivery_id}: {self.status_code or self.error}"
+
+
+class ScheduledRun(models.Model):
+    """One person's scheduled job for one local date (the morning run: insight, digest,
+    goal deadlines, budget pace; the weekly summary on Mondays). The unique key makes a
+    second run of the same schedule a no-op."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scheduled_runs")
+    kind = models.CharField(max_length=16)
+    local_date = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "local_date"], name="notifications_unique_scheduled_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of user {self.user_id} on {self.local_date}"

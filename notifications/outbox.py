@@ -91,7 +91,7 @@ def _lease() -> timedelta:
 
 def _claimable(now) -> Q:
     unlocked = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-    due = Q(state__in=_RETRYABLE, next_attempt_at__lte=now) & unlocked
+    due = Q(state__in=_RETRYABLE, next_attempt_at__lte=now, batch="") & unlocked
     lapsed = Q(state=Delivery.State.SENDING, locked_until__lt=now)
     return due | lapsed
 
