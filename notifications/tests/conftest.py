@@ -5,6 +5,7 @@ import pytest
 
 from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.insights import NOW, make_calm_month
+from budgetpay.testing.webhook_receiver import WebhookReceiver
 from transactions.models import Account, Category
 
 
@@ -18,3 +19,18 @@ def insight_clock(monkeypatch) -> Clock:
 def calm_month(user, insight_clock) -> tuple[Account, Category]:
     """A calm month (a budget_insight): salary in, 100.00 on dining today and two days ago."""
     return make_calm_month(user)
+
+
+@pytest.fixture
+def local_receivers_allowed(settings) -> None:
+    """The stand-in receivers listen on 127.0.0.1, refused unless allowed; deliveries are
+    sent at commit."""
+    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.JOBS_INLINE = True
+
+
+@pytest.fixture
+def receiver(local_receivers_allowed):
+    """A local webhook receiver that verifies each signature (set its secret)."""
+    with WebhookReceiver() as server:
+        yield server

@@ -2,14 +2,10 @@
 batch an `import.progress` frame, only on sockets opened with `?progress=1` (an opt-in kind,
 like `unread_count`). Through the whole ASGI stack with channels' WebsocketCommunicator."""
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from rest_framework_simplejwt.tokens import AccessToken
 
-from budgetpay.asgi import application
+from budgetpay.testing.communicator import open_socket, receive
 from budgetpay.testing.factories import main_account_of
 from budgetpay.testing.people import client_for
 from budgetpay.testing.statements import post_csv
@@ -18,17 +14,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 WS = "/api/v1/notification/ws"
 ROWS = 2500  # three batches of up to 1,000 (transactions.imports.IMPORT_BATCH_SIZE)
-
-
-async def open_socket(user, query: str = "") -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, f"{WS}?token={AccessToken.for_user(user)}{query}")
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def receive(communicator: WebsocketCommunicator) -> dict:
-    return json.loads(await communicator.receive_from(timeout=3))
 
 
 @sync_to_async

@@ -3,14 +3,12 @@
 `unread_count` frames come only with `?unread_count=1`. Through the whole ASGI stack
 with channels' WebsocketCommunicator."""
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
-from budgetpay.asgi import application
+from budgetpay.testing.communicator import open_socket, receive
 from notifications import services
 from notifications.consumers import NotificationConsumer
 from notifications.models import Notification
@@ -19,17 +17,6 @@ from users.socket_auth import JWTAuthMiddleware
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 WS = "/api/v1/notification/ws"
-
-
-async def open_socket(user, query: str = "") -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, f"{WS}?token={AccessToken.for_user(user)}{query}")
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def receive(communicator: WebsocketCommunicator) -> dict:
-    return json.loads(await communicator.receive_from(timeout=3))
 
 
 @sync_to_async

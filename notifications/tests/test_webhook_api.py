@@ -11,7 +11,7 @@ from budgetpay.testing.webhook_receiver import WebhookReceiver, verify
 from notifications import outbox, webhooks
 from notifications.models import Delivery, Webhook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_receivers_allowed")]
 
 READ_FIELDS = {
     "id",
@@ -24,18 +24,6 @@ READ_FIELDS = {
     "secret_hint",
     "created_at",
 }
-
-
-@pytest.fixture(autouse=True)
-def local_receivers_allowed(settings) -> None:
-    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.JOBS_INLINE = True
-
-
-@pytest.fixture
-def receiver():
-    with WebhookReceiver() as server:
-        yield server
 
 
 def create(client, receiver: WebhookReceiver, **fields) -> dict:

@@ -18,20 +18,7 @@ from budgetpay.testing.webhook_receiver import WebhookReceiver, verify
 from notifications import outbox, webhooks
 from notifications.models import Delivery, Notification, Webhook
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def local_receivers_allowed(settings) -> None:
-    """The receivers listen on 127.0.0.1, refused unless allowed; deliveries are sent at commit."""
-    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.JOBS_INLINE = True
-
-
-@pytest.fixture
-def receiver():
-    with WebhookReceiver() as server:
-        yield server
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_receivers_allowed")]
 
 
 def hook_for(user, receiver: WebhookReceiver, types=None) -> Webhook:
