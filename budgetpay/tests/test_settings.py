@@ -1,6 +1,8 @@
 """Settings come from the environment; production refuses to start without secrets."""
 
+import ast
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -73,3 +75,27 @@ def test_persistent_connections_and_the_pool_are_refused_together_at_start():
     assert both.returncode == 1
     assert "CONN_MAX_AGE must be 0 with the connection pool" in both.stderr
     assert start_django(DEBUG="true", DATABASE_URL=url, CONN_MAX_AGE="60", DB_POOL="false").returncode == 0
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example():
+    """.env.example is where an operator learns what can be set: each name settings.py reads
+    from the environment appears there as NAME= (or commented, # NAME=)."""
+    root = Path(__file__).resolve().parents[2]
+    tree = ast.parse((root / "budgetpay" / "settings.py").read_text())
+    read = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        func = node.func
+        reads_env = (isinstance(func, ast.Name) and func.id == "env") or (
+            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "env"
+        )
+        if reads_env and isinstance(node.args[0].value, str):
+            read.add(node.args[0].value)
+    listed = set()
+    for line in (root / ".env.example").read_text().splitlines():
+        name, equals, _ = line.removeprefix("# ").partition("=")
+        if equals and name.isupper() and " " not in name:
+            listed.add(name)
+    assert len(read) > 50, "the settings' reads were found"
+    assert read - listed == set()
