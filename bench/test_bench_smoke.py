@@ -58,9 +58,14 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, postgres_url, re
         assert 0 < latency["latency_ms"]["p50"] <= latency["latency_ms"]["p99"] <= latency["latency_ms"]["max"], name
         for key in ("raw_steps", "notify_steps", "layer_steps"):
             if key in arm:
-                for step in arm[key]["steps"]:
+                steps = arm[key]["steps"]
+                for step in steps:
                     assert step["created"] > 0 and step["lost"] == 0 and step["failed_writes"] == 0, (name, key, step)
-                assert arm[key]["sustained_per_s"] > 0, (name, key)
+                    assert step["passed"] or step["why_not"], (name, key, step)
+                # Whether a step kept pace is a speed, which a busy machine may not reach (speed is
+                # for `make bench`, not the suite): the report only has to be what its steps say.
+                best = max((step["created_per_s"] for step in steps if step["passed"]), default=0)
+                assert arm[key]["sustained_per_s"] == best, (name, key)
     assert {"notify_steps", "layer_steps"} <= set(result["arms"]["daphne+core"])
     assert "raw_steps" in result["arms"]["raw"]
 
