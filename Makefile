@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint demo check clean bench multi
+.PHONY: run test lint demo check clean bench multi soak bench-jobs
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,18 @@ $(BENCH_STAMP): $(STAMP) bench/requirements.txt
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# Not in `make test` or CI; each runs on a PostgreSQL cluster and a redis-server of its own
+# (docs/performance.md). The soak: 100,000 notifications through every channel, a fault every
+# 30 s, at most 45 minutes; JSON in bench/results/soak-<date>.json. SOAK_ARGS="--notifications
+# 2000 --minutes 3" for a quick one.
+soak: $(BENCH_STAMP)
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+# The morning fan-out for 10,000 people with 1 and 2 workers: jobs/s, deliveries/s per channel,
+# the CPU split; JSON in bench/results/jobs-<date>.json. JOBS_ARGS="--people 500" for a quick one.
+bench-jobs: $(BENCH_STAMP)
+	$(BIN)/python -m bench.jobs $(JOBS_ARGS)
+
 # N Daphne processes behind a local nginx, W job workers and beat, on PostgreSQL and Redis
 # (docs/deployment.md).
 PROCESSES ?= 2
@@ -72,4 +84,4 @@ multi: $(STAMP)
 	PROCESSES=$(PROCESSES) WORKERS=$(WORKERS) deploy/run-local.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .pytest_cache
