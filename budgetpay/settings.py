@@ -163,7 +163,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     # CONN_HEALTH_CHECKS (on, below) makes the pool check a connection as it lends
     # it, so one that died while idle (PostgreSQL restarted) never reaches a request.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Waiting for a lock beats failing with "database is locked" under Daphne's threads.
+    # Requests (one thread each under Daphne) and the in-process job threads write at once.
+    # A write waits up to `timeout` seconds for the lock instead of failing with "database is
+    # locked" (a 503). That wait only works when a transaction takes the write lock as it
+    # begins: a deferred one that read first and then writes is refused at once, without
+    # waiting (a sign-up reads whether its email is taken, then inserts). WAL lets reads go
+    # on beside the one writer. budgetpay/tests/test_embedded_jobs_sqlite.py holds it.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL"
@@ -279,6 +284,10 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Budget Pay <no-reply@localhost>")
+# Seconds to connect to the mail server and for each of its answers (Django's default waits forever).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+# Notification emails sent at once to one person an hour; past it they go in the daily digest (0: no cap).
+EMAIL_IMMEDIATE_MAX_PER_HOUR = env.int("EMAIL_IMMEDIATE_MAX_PER_HOUR", default=6)
 
 # --- Client address -----------------------------------------------------------
 # How many proxies of ours stand in front of Daphne, each appending to X-Forwarded-For:
@@ -478,9 +487,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "deliveries-sweep": {"task": "notifications.tasks.deliveries_sweep", "schedule": DELIVERY_SWEEP_SECONDS},
-    "daily-insights": {"task": "notifications.tasks.daily_insights_fan_out", "schedule": 3600.0},
+    # Each person's morning alerts (notifications/schedule.py): who entered their morning window.
+    "morning": {"task": "notifications.tasks.morning_tick", "schedule": 900.0},
     "import-jobs-sweep": {"task": "transactions.tasks.import_jobs_sweep", "schedule": 60.0},
 }
+# The local hour each person's morning alerts (insight, goal deadlines, budget pace, the weekly
+# summary on Mondays, the email digests) start at; a missed tick catches up for four hours.
+MORNING_HOUR = env.int("MORNING_HOUR", default=7)
 # Statements above either size are imported by a job (202 and a status URL).
 IMPORT_JOB_THRESHOLD_BYTES = env.int("IMPORT_JOB_THRESHOLD_BYTES", default=256 * 1024)
 IMPORT_JOB_THRESHOLD_ROWS = env.int("IMPORT_JOB_THRESHOLD_ROWS", default=2000)

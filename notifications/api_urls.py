@@ -10,5 +10,6 @@ router.register("notification", NotificationViewSet, basename="notification")
 urlpatterns = [
     path("", include("notifications.push_api")),
     path("", include("notifications.webhook_api")),
+    path("", include("notifications.quiet_hours_api")),
     *router.urls,
 ]

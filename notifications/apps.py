@@ -32,3 +32,4 @@ class NotificationsConfig(AppConfig):
         personal_data.register("push_subscriptions", self.get_model("PushSubscription"), left_out={"p256dh", "auth"})
         personal_data.register("webhooks", self.get_model("Webhook"), left_out={"secret"})
         personal_data.register("deliveries", self.get_model("Delivery"), left_out={"claim"})
+        personal_data.register("scheduled_runs", self.get_model("ScheduledRun"))

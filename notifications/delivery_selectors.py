@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from notifications.models import Channel, Delivery, Notification, Webhook
 
-CHANNEL_SHORT_NAMES = {Channel.PUSH: "Push", Channel.WEBHOOK: "Webhook"}
+CHANNEL_SHORT_NAMES = {Channel.PUSH: "Push", Channel.WEBHOOK: "Webhook", Channel.EMAIL: "Email"}
 STATE_WORDS = {
     Delivery.State.PENDING: "waiting",
     Delivery.State.SENDING: "sending",
@@ -31,7 +31,10 @@ def url_host(url: str) -> str:
 
 def delivery_target(delivery: Delivery) -> str:
     """Where a delivery goes, in words the person recognises: the device's browser for a
-    push, the host of the URL for a webhook (never the whole URL, which may hold a token)."""
+    push, the host of the URL for a webhook (never the whole URL, which may hold a token),
+    the address for an email (the verified primary one at sending time)."""
+    if delivery.channel == Channel.EMAIL:
+        return "your email address" + (" (in the digest)" if delivery.batch in ("daily", "weekly") else "")
     if delivery.channel == Channel.PUSH:
         subscription = delivery.push_subscription
         return (subscription.user_agent if subscription else "") or "a device"

@@ -1,12 +1,13 @@
 """The notification preferences form: a switch per notification type and channel (in the app,
-push, webhook), named `<type>__<channel>`, and whether pushes hide amounts. The choices are
-saved by notifications.delivery_settings.notification_choices_update."""
+push, webhook, email), named `<type>__<channel>`, when each type's emails go (at once, daily or
+weekly digest), named `<type>__email_timing`, and whether pushes and emails hide amounts. The
+choices are saved by notifications.delivery_settings.notification_choices_update."""
 
 from dataclasses import dataclass
 
 from django import forms
 
-from notifications.models import Channel, Notification
+from notifications.models import Channel, EmailTiming, Notification
 
 PREFERENCE_HELP = {
     Notification.Type.BUDGET_THRESHOLD: "When spending reaches one of a budget's alert percentages.",
@@ -28,12 +29,22 @@ PREFERENCE_HELP = {
 
 # The matrix's column headings, and the channel's name in each checkbox's label
 # ("Budget exceeded: push"), which is what a screen reader says for the box.
-CHANNEL_HEADINGS = {Channel.IN_APP: "In app", Channel.PUSH: "Push", Channel.WEBHOOK: "Webhook"}
-CHANNEL_NAMES = {Channel.IN_APP: "in app", Channel.PUSH: "push", Channel.WEBHOOK: "webhook"}
+CHANNEL_HEADINGS = {Channel.IN_APP: "In app", Channel.PUSH: "Push", Channel.WEBHOOK: "Webhook", Channel.EMAIL: "Email"}
+CHANNEL_NAMES = {Channel.IN_APP: "in app", Channel.PUSH: "push", Channel.WEBHOOK: "webhook", Channel.EMAIL: "email"}
+TIMING_HEADING = "Email when"
+TIMING_CHOICES = [
+    (EmailTiming.IMMEDIATE, "At once"),
+    (EmailTiming.DAILY, "Daily digest"),
+    (EmailTiming.WEEKLY, "Weekly digest"),
+]
 
 
 def matrix_field_name(type: str, channel: str) -> str:
     return f"{type}__{channel}"
+
+
+def timing_field_name(type: str) -> str:
+    return f"{type}__email_timing"
 
 
 @dataclass(frozen=True)
@@ -42,37 +53,58 @@ class MatrixRow:
     label: str
     help: str
     cells: list[forms.BoundField]
+    timing: forms.BoundField
 
 
 class NotificationPreferencesForm(forms.Form):
-    """One checkbox per notification type and channel, and the lock-screen option."""
+    """One checkbox per notification type and channel, when each type's emails go, and the
+    options that hide amounts."""
 
     push_hides_amounts = forms.BooleanField(
         required=False,
         label="Hide amounts in pushes (lock screens)",
         help_text="Pushes say what happened without the amounts; open Budget Pay to see them.",
     )
+    email_hides_amounts = forms.BooleanField(
+        required=False,
+        label="Hide amounts in emails",
+        help_text="Emails say what happened without the amounts; open Budget Pay to see them.",
+    )
 
-    def __init__(self, *args, matrix: dict[str, dict[str, bool]], push_hides_amounts: bool, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        matrix: dict[str, dict[str, bool]],
+        email_timing: dict[str, str],
+        push_hides_amounts: bool,
+        email_hides_amounts: bool,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["push_hides_amounts"].initial = push_hides_amounts
+        self.fields["email_hides_amounts"].initial = email_hides_amounts
         for type, label in Notification.Type.choices:
             for channel in Channel.values:
                 self.fields[matrix_field_name(type, channel)] = forms.BooleanField(
                     required=False, label=f"{label}: {CHANNEL_NAMES[channel]}", initial=matrix[type][channel]
                 )
+            # Not required: a page from before this column, or a client that leaves it out, keeps the choice.
+            self.fields[timing_field_name(type)] = forms.ChoiceField(
+                choices=TIMING_CHOICES, required=False, label=f"{label}: email when", initial=email_timing[type]
+            )
 
     def headings(self) -> list[str]:
-        return [CHANNEL_HEADINGS[channel] for channel in Channel.values]
+        return [CHANNEL_HEADINGS[channel] for channel in Channel.values] + [TIMING_HEADING]
 
     def rows(self) -> list[MatrixRow]:
-        """The matrix as the page shows it: a row per type, a cell per channel."""
+        """The matrix as the page shows it: a row per type, a cell per channel, then the email's timing."""
         return [
             MatrixRow(
                 type=type,
                 label=label,
                 help=PREFERENCE_HELP.get(type, ""),
                 cells=[self[matrix_field_name(type, channel)] for channel in Channel.values],
+                timing=self[timing_field_name(type)],
             )
             for type, label in Notification.Type.choices
         ]
@@ -85,4 +117,13 @@ class NotificationPreferencesForm(forms.Form):
                 enabled = self.cleaned_data[matrix_field_name(type, channel)]
                 if matrix[type][channel] != enabled:
                     changes.setdefault(type, {})[channel] = enabled
+        return changes
+
+    def timing_changes(self, email_timing: dict[str, str]) -> dict[str, str]:
+        """The email timings that differ from `email_timing` (a timing left out is kept)."""
+        changes: dict[str, str] = {}
+        for type in Notification.Type.values:
+            timing = self.cleaned_data[timing_field_name(type)]
+            if timing and timing != email_timing[type]:
+                changes[type] = timing
         return changes

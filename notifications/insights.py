@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -317,9 +318,19 @@ def insight_notify(
 DAILY_KEY_PREFIX = "daily-insight:"
 
 
-def daily_insight_key(user) -> str:
-    """The key of `user`'s daily insight: their own date, so a second run the same day sends nothing."""
-    return f"{DAILY_KEY_PREFIX}{user_today(user).isoformat()}"
+def daily_insight_key(user, *, today: date | None = None) -> str:
+    """The key of `user`'s daily insight: their own date (`today`, else now's), so a second run
+    the same day sends nothing."""
+    return f"{DAILY_KEY_PREFIX}{(today or user_today(user)).isoformat()}"
+
+
+def daily_insight_send(*, user, today: date | None = None) -> Notification | None:
+    """`user`'s insight of their `today` (rules when AI is off), through notify(); None when it
+    was already sent that day, the type is muted, or today's AI requests are used up."""
+    try:
+        return insight_generate(user=user, dedupe_key=daily_insight_key(user, today=today), requested=False)
+    except llm.DailyLimitReached:
+        return None
 
 
 def daily_insights_due(*, page: int = 1000) -> list[int]:
@@ -353,9 +364,7 @@ def daily_insights_send(user_ids: Iterable[int]) -> tuple[int, int]:
     sent = skipped = 0
     for user in get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).order_by("id"):
         try:
-            notification = insight_generate(user=user, dedupe_key=daily_insight_key(user), requested=False)
-        except llm.DailyLimitReached:
-            notification = None
+            notification = daily_insight_send(user=user)
         except Exception:
             logger.exception("the daily insight of user %s failed; the next run tries again", user.pk)
             notification = None

@@ -92,15 +92,19 @@ class EmailTiming(models.TextChoices):
     DAILY = "daily", "In the daily digest"
     WEEKLY = "weekly", "In the weekly digest"
 
+
 # Types a new user receives in the app unless they turn them off; the rest start muted.
 OFF_BY_DEFAULT = frozenset({Notification.Type.EXPENSE_RECORDED})
 
 # What a person is told on their phone unless they choose otherwise: the alerts about money
-# leaving, going over, or falling behind, and account security. Insights stay in the app.
+# leaving, going over, or falling behind (and the warnings before: a budget's pace, a goal's
+# deadline), and account security. Insights stay in the app.
 PUSH_BY_DEFAULT = frozenset(
     {
         Notification.Type.BUDGET_THRESHOLD,
         Notification.Type.BUDGET_EXCEEDED,
+        Notification.Type.BUDGET_PACE,
+        Notification.Type.GOAL_DEADLINE,
         Notification.Type.LARGE_EXPENSE,
         Notification.Type.SPENDING_ALERT,
         Notification.Type.GOAL_BEHIND,
@@ -108,6 +112,48 @@ PUSH_BY_DEFAULT = frozenset(
         Notification.Type.ANNOUNCEMENT,
     }
 )
+
+
+# What reaches a person's inbox unless they choose otherwise. An inbox is not a lock screen: one
+# urgent alert is mailed at once (a budget used up), the assistant's insights and the morning's
+# warnings (a budget's pace, a goal's deadline) wait for the daily digest and the weekly
+# summary for the weekly one. Everything else is in the
+# app already, and mail nobody asked for teaches people to ignore the rest.
+EMAIL_BY_DEFAULT = frozenset(
+    {
+        Notification.Type.BUDGET_EXCEEDED,
+        Notification.Type.BUDGET_PACE,
+        Notification.Type.GOAL_DEADLINE,
+        Notification.Type.BUDGET_INSIGHT,
+        Notification.Type.SAVING_TIP,
+        Notification.Type.GOAL_PROGRESS,
+        Notification.Type.SPENDING_ALERT,
+        Notification.Type.WEEKLY_SUMMARY,
+    }
+)
+
+# When an email-on type is mailed unless the person chose (a blank email_timing): alerts that
+# ask for action now go at once, the weekly summary in the weekly digest, the rest (insights,
+# milestones, reminders) in the daily one.
+EMAIL_IMMEDIATE_BY_DEFAULT = frozenset(
+    {
+        Notification.Type.BUDGET_EXCEEDED,
+        Notification.Type.BUDGET_THRESHOLD,
+        Notification.Type.LARGE_EXPENSE,
+        Notification.Type.DELIVERY_PROBLEM,
+        Notification.Type.ANNOUNCEMENT,
+    }
+)
+EMAIL_WEEKLY_BY_DEFAULT = frozenset({Notification.Type.WEEKLY_SUMMARY})
+
+
+def email_timing_default(type: str) -> str:
+    """When a type's emails go unless the person chose: at once, daily or weekly."""
+    if type in EMAIL_IMMEDIATE_BY_DEFAULT:
+        return EmailTiming.IMMEDIATE
+    if type in EMAIL_WEEKLY_BY_DEFAULT:
+        return EmailTiming.WEEKLY
+    return EmailTiming.DAILY
 
 
 def channel_default(type: str, channel: str) -> bool:
@@ -118,6 +164,8 @@ def channel_default(type: str, channel: str) -> bool:
         return type not in OFF_BY_DEFAULT
     if channel == Channel.PUSH:
         return type in PUSH_BY_DEFAULT
+    if channel == Channel.EMAIL:
+        return type in EMAIL_BY_DEFAULT
     return type not in OFF_BY_DEFAULT
 
 

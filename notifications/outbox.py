@@ -3,7 +3,7 @@
 notify() writes one Delivery row per outside target in the transaction that stores the
 notification (`deliveries_create`), and rings the job engine's doorbell after the commit
 (`deliveries_ring`). A job (`delivery_send`) claims the row, sends it through its
-channel's sender (notifications.push, notifications.webhooks) and records the outcome:
+channel's sender (notifications.push, notifications.webhooks, notifications.email) and records the outcome:
 sent, failed (tried again after DELIVERY_RETRY_DELAYS) or given up. The sweeper
 (`deliveries_sweep`, every DELIVERY_SWEEP_SECONDS) claims rows that are due or whose
 claim lapsed with FOR UPDATE SKIP LOCKED, so a lost job, a killed worker or a restarted
@@ -16,7 +16,7 @@ import logging
 import random
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,13 +24,23 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from budgetpay import jobs
-from notifications.models import Channel, Delivery, DeliveryAttempt, Notification, PushSubscription, Webhook
+from notifications import quiet_hours
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    EmailTiming,
+    Notification,
+    PushSubscription,
+    Webhook,
+)
 from notifications.sending import SendResult
 
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
 _RETRYABLE = (Delivery.State.PENDING, Delivery.State.FAILED)
+DIGEST_BATCHES = (EmailTiming.DAILY, EmailTiming.WEEKLY)
 
 
 def new_key() -> str:
@@ -38,43 +48,51 @@ def new_key() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-def deliveries_create(*, notification: Notification, push: bool, webhook: bool) -> list[int]:
-    """One pending Delivery per device and per webhook that wants this notification; call it
-    inside the transaction that stores the notification. Returns the new rows' ids."""
-    rows = []
-    if push:
-        rows += [
-            Delivery(
-                key=new_key(),
-                notification=notification,
-                user_id=notification.user_id,
-                channel=Channel.PUSH,
-                push_subscription_id=subscription_id,
-            )
-            for subscription_id in PushSubscription.objects.filter(user_id=notification.user_id).values_list(
-                "id", flat=True
-            )
-        ]
-    if webhook:
-        rows += [
-            Delivery(
-                key=new_key(),
-                notification=notification,
-                user_id=notification.user_id,
-                channel=Channel.WEBHOOK,
-                webhook_id=webhook_id,
-            )
-            for webhook_id, types in Webhook.objects.filter(user_id=notification.user_id, is_active=True).values_list(
-                "id", "types"
-            )
-            if not types or notification.type in types
-        ]
+def deliveries_create(
+    *, notification: Notification, push: bool, webhook: bool, email: str | None = None, now: datetime | None = None
+) -> list[int]:
+    """One pending Delivery per device and per webhook that wants this notification, and one
+    email when `email` names its timing (immediate, daily or weekly); call it inside the
+    transaction that stores the notification. Returns the ids of the rows to send now: an
+    email for a digest waits in its batch for the digest's job (notifications.email), and in
+    the person's quiet hours (notifications.quiet_hours.hold) pushes and an immediate email
+    are held until their end."""
+    user_id = notification.user_id
+    now = now or timezone.now()
+    pushes = [
+        Delivery(
+            key=new_key(), notification=notification, user_id=user_id, channel=Channel.PUSH, push_subscription_id=id
+        )
+        for id in (PushSubscription.objects.filter(user_id=user_id).values_list("id", flat=True) if push else ())
+    ]
+    emails = []
+    if email == EmailTiming.IMMEDIATE:
+        emails.append(Delivery(key=new_key(), notification=notification, user_id=user_id, channel=Channel.EMAIL))
+    elif email:
+        # A digest's rows: its job sends them with the person's next daily or weekly email.
+        emails.append(
+            Delivery(key=new_key(), notification=notification, user_id=user_id, channel=Channel.EMAIL, batch=email)
+        )
+    held_until = quiet_hours.hold(user_id=user_id, now=now) if pushes or email == EmailTiming.IMMEDIATE else None
+    if held_until is not None:
+        for row in pushes + emails:
+            if not row.batch:
+                row.batch, row.next_attempt_at = quiet_hours.QUIET, held_until
+    webhooks = [
+        Delivery(key=new_key(), notification=notification, user_id=user_id, channel=Channel.WEBHOOK, webhook_id=id)
+        for id, types in (
+            Webhook.objects.filter(user_id=user_id, is_active=True).values_list("id", "types") if webhook else ()
+        )
+        if not types or notification.type in types
+    ]
+    rows = pushes + webhooks + emails
     if not rows:
         return []
     Delivery.objects.bulk_create(rows)
-    if rows[0].pk is None:  # a backend that returns no ids from a bulk INSERT
-        return list(Delivery.objects.filter(key__in=[row.key for row in rows]).values_list("id", flat=True))
-    return [row.pk for row in rows]
+    now_rows = [row for row in rows if not row.batch]
+    if now_rows and now_rows[0].pk is None:  # a backend that returns no ids from a bulk INSERT
+        return list(Delivery.objects.filter(key__in=[row.key for row in now_rows]).values_list("id", flat=True))
+    return [row.pk for row in now_rows]
 
 
 def deliveries_ring(ids: list[int]) -> None:
@@ -92,14 +110,25 @@ def _lease() -> timedelta:
 def _claimable(now) -> Q:
     unlocked = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     due = Q(state__in=_RETRYABLE, next_attempt_at__lte=now, batch="") & unlocked
-    lapsed = Q(state=Delivery.State.SENDING, locked_until__lt=now)
+    # A digest's rows whose claim lapsed are the digest's to send again (notifications.email),
+    # never this sweeper's one by one.
+    lapsed = Q(state=Delivery.State.SENDING, locked_until__lt=now) & ~Q(batch__in=DIGEST_BATCHES)
     return due | lapsed
+
+
+# A claim is a token with its stage in front: "q" while the row waits in the job queue (the
+# sweeper claimed it), "s" once a job has started sending it. Only a start counts an attempt.
+QUEUED, STARTED = "q", "s"
+
+
+def _token(stage: str) -> str:
+    return stage + uuid.uuid4().hex[:31]
 
 
 def _claim(delivery_id: int) -> str | None:
     """Take a due, unclaimed delivery for this job; None when it is not due or is taken."""
     now = timezone.now()
-    token = uuid.uuid4().hex
+    token = _token(STARTED)
     taken = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
         state=Delivery.State.SENDING, claim=token, locked_until=now + _lease(), attempts=F("attempts") + 1
     )
@@ -112,16 +141,21 @@ def deliveries_sweep(*, limit: int = SWEEP_BATCH) -> int:
     from notifications import tasks
 
     now = timezone.now()
+    quiet_hours.release_due(now=now)  # what quiet hours held, due now, becomes one summary
     claimed: list[tuple[int, str]] = []
     with transaction.atomic():
         due = Delivery.objects.filter(_claimable(now)).order_by("next_attempt_at")
-        ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
-        for delivery_id in ids:
-            token = uuid.uuid4().hex
+        rows = list(due.select_for_update(skip_locked=True).values_list("id", "state", "claim")[:limit])
+        for delivery_id, state, claim in rows:
+            # Still queued under an earlier sweep's claim (a long queue, or its job was lost with
+            # the broker): the same claim rings again, so whichever job comes first sends it and
+            # a long queue never sends a row to its back. Anything else gets a new claim.
+            if not (state == Delivery.State.SENDING and claim.startswith(QUEUED)):
+                claim = _token(QUEUED)
             Delivery.objects.filter(pk=delivery_id).update(
-                state=Delivery.State.SENDING, claim=token, locked_until=now + _lease(), attempts=F("attempts") + 1
+                state=Delivery.State.SENDING, claim=claim, locked_until=now + _lease()
             )
-            claimed.append((delivery_id, token))
+            claimed.append((delivery_id, claim))
     jobs.heartbeat("deliveries-sweep")
     for delivery_id, token in claimed:
         jobs.enqueue(tasks.delivery_send, delivery_id, token)
@@ -133,10 +167,11 @@ def delivery_send(delivery_id: int, claim: str = "") -> str | None:
     state it ended in, or None when it was not ours to send."""
     if claim:
         now = timezone.now()
-        held = Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING, claim=claim).update(
-            locked_until=now + _lease()
+        queued, claim = claim, _token(STARTED)
+        held = Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING, claim=queued).update(
+            claim=claim, locked_until=now + _lease(), attempts=F("attempts") + 1
         )
-        if not held:
+        if not held:  # another job started it first, or it is done
             return None
     else:
         claim = _claim(delivery_id)
@@ -163,9 +198,9 @@ def delivery_send(delivery_id: int, claim: str = "") -> str | None:
 
 
 def _sender(channel: str):
-    from notifications import push, webhooks
+    from notifications import email, push, webhooks
 
-    return {Channel.PUSH: push.send, Channel.WEBHOOK: webhooks.send}[channel]
+    return {Channel.PUSH: push.send, Channel.WEBHOOK: webhooks.send, Channel.EMAIL: email.send}[channel]
 
 
 def _after(delivery: Delivery, result: SendResult) -> None:

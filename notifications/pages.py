@@ -1,6 +1,6 @@
 """The notifications' pages: the list (each notification with how its pushes and webhooks
 went), the bell's panel (re-fetched when the socket says something changed), marking read,
-and the choice of what a person is told about and where."""
+and the choice of what a person is told about, where, and when by email."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from budgetpay.pages import form_data, next_url
 from notifications import services as notification_services
 from notifications.delivery_selectors import delivery_summaries, webhooks_listed
-from notifications.delivery_settings import delivery_settings_for, notification_choices_update
+from notifications.delivery_settings import delivery_settings_for, email_timings_for, notification_choices_update
+from notifications.email import verified_address
 from notifications.forms import NotificationPreferencesForm
 from notifications.selectors import notifications_for, preference_matrix_for
 from notifications.templatetags.notification_tags import bell_for
@@ -69,21 +70,38 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notification_preferences_page(request: HttpRequest) -> HttpResponse:
     """One of the account pages (it shares their layout, users/account_layout.html): the
-    type × channel matrix, the lock-screen option, push on this device and the webhooks."""
+    type × channel matrix with each type's email timing, the options that hide amounts, push on
+    this device, the webhooks, and why no email comes while the address is not verified."""
     matrix = preference_matrix_for(user=request.user)
-    hides_amounts = delivery_settings_for(user=request.user).push_hides_amounts
-    form = NotificationPreferencesForm(form_data(request), matrix=matrix, push_hides_amounts=hides_amounts)
+    timings = email_timings_for(user=request.user)
+    options = delivery_settings_for(user=request.user)
+    form = NotificationPreferencesForm(
+        form_data(request),
+        matrix=matrix,
+        email_timing=timings,
+        push_hides_amounts=options.push_hides_amounts,
+        email_hides_amounts=options.email_hides_amounts,
+    )
     if request.method == "POST" and form.is_valid():
-        chosen_hides_amounts = form.cleaned_data["push_hides_amounts"]
         notification_choices_update(
             user=request.user,
             matrix=form.matrix_changes(matrix),
-            push_hides_amounts=None if chosen_hides_amounts == hides_amounts else chosen_hides_amounts,
+            email_timing=form.timing_changes(timings),
+            push_hides_amounts=_changed(form.cleaned_data["push_hides_amounts"], options.push_hides_amounts),
+            email_hides_amounts=_changed(form.cleaned_data["email_hides_amounts"], options.email_hides_amounts),
         )
         messages.success(request, "Your notification choices were saved.")
         return redirect("notifications:preferences")
     return render(
         request,
         "notifications/notification_preferences.html",
-        {"form": form, "webhooks": webhooks_listed(user=request.user)},
+        {
+            "form": form,
+            "webhooks": webhooks_listed(user=request.user),
+            "email_verified": verified_address(user_id=request.user.pk) is not None,
+        },
     )
+
+
+def _changed(chosen: bool, before: bool) -> bool | None:
+    return None if chosen == before else chosen

@@ -235,6 +235,14 @@ def _answer(status: int, body: bytes) -> SendResult:
     return SendResult(ok=False, status_code=status, error=error, retry=retry)
 
 
+def _payload(delivery: Delivery) -> dict[str, Any]:
+    """The notification's own push, or the summary of what quiet hours held."""
+    from notifications import quiet_hours  # it builds on this module
+
+    build = quiet_hours.summary_payload if quiet_hours.is_summary(delivery) else push_payload
+    return build(delivery, hide_amounts=_hides_amounts(delivery.user_id))
+
+
 def send(delivery: Delivery) -> SendResult:
     """Push one delivery to its device (notifications.outbox calls it for the push channel)."""
     subscription, notification = delivery.push_subscription, delivery.notification
@@ -253,7 +261,8 @@ def send(delivery: Delivery) -> SendResult:
     # process that sends pushes needs.
     from pywebpush import WebPusher, WebPushException
 
-    data = _encoded(push_payload(delivery, hide_amounts=_hides_amounts(delivery.user_id)))
+    payload = _payload(delivery)
+    data = _encoded(payload)
     keys = {"p256dh": subscription.p256dh, "auth": subscription.auth}
     try:
         encrypted = WebPusher({"endpoint": subscription.endpoint, "keys": keys}).encode(
@@ -267,7 +276,7 @@ def send(delivery: Delivery) -> SendResult:
         "Content-Encoding": "aes128gcm",
         "TTL": str(TTL_SECONDS),
         "Urgency": _urgency(notification),
-        "Topic": collapse_key(notification),
+        "Topic": payload["tag"],
     }
     try:
         response = outbound.post(subscription.endpoint, body=encrypted, headers=headers)

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from notifications.delivery_selectors import delivery_target
 from notifications.insights import INSIGHT_TYPES as INSIGHT_KINDS
-from notifications.models import Channel, Delivery, Notification
+from notifications.models import Channel, Delivery, EmailTiming, Notification
 
 INSIGHT_TYPES = tuple(kind.value for kind in INSIGHT_KINDS)
 
@@ -51,50 +51,69 @@ class MarkedSerializer(serializers.Serializer):
 
 CHANNELS_KEY = "channels"
 PUSH_HIDES_AMOUNTS_KEY = "push_hides_amounts"
+EMAIL_TIMING_KEY = "email_timing"
+EMAIL_HIDES_AMOUNTS_KEY = "email_hides_amounts"
+_OPTIONS = (PUSH_HIDES_AMOUNTS_KEY, EMAIL_HIDES_AMOUNTS_KEY)
 _TYPES = Notification.Type.values
 _CHANNELS = Channel.values
+_TIMINGS = EmailTiming.values
 _KNOWN_TYPES = f"Unknown notification type. Known: {', '.join(_TYPES)}."
 _KNOWN_CHANNELS = f"Unknown channel. Known: {', '.join(_CHANNELS)}."
+_KNOWN_TIMINGS = f"Unknown timing. Known: {', '.join(_TIMINGS)}."
 _BOOLEAN = "Must be true or false."
 
 
-def preferences_payload(*, matrix: dict[str, dict[str, bool]], push_hides_amounts: bool) -> dict:
+def preferences_payload(
+    *,
+    matrix: dict[str, dict[str, bool]],
+    push_hides_amounts: bool,
+    email_timing: dict[str, str],
+    email_hides_amounts: bool,
+) -> dict:
     """The preferences' answer: every type's in-app choice at the top level (the original
-    `{type: bool}` shape), the whole matrix under "channels", and the lock-screen option."""
+    `{type: bool}` shape), the whole matrix under "channels", when each type's emails go under
+    "email_timing", and the options that hide amounts."""
     return {
         **{type: channels[Channel.IN_APP] for type, channels in matrix.items()},
         CHANNELS_KEY: matrix,
         PUSH_HIDES_AMOUNTS_KEY: push_hides_amounts,
+        EMAIL_TIMING_KEY: email_timing,
+        EMAIL_HIDES_AMOUNTS_KEY: email_hides_amounts,
     }
 
 
 class PreferencesSerializer(serializers.Serializer):
     """A change of preferences, any mix of: `"<type>": true|false` (in the app, the original
-    shape), `"channels": {"<type>": {"<channel>": true|false}}` (only the cells to change) and
-    `"push_hides_amounts": true|false`. Validated into `{"matrix": {type: {channel: bool}},
-    "push_hides_amounts": bool | None}`; each refusal is keyed by its path in the body
-    (`channels.budget_exceeded.fax`)."""
+    shape), `"channels": {"<type>": {"<channel>": true|false}}` (only the cells to change),
+    `"email_timing": {"<type>": "immediate"|"daily"|"weekly"}`, `"push_hides_amounts"` and
+    `"email_hides_amounts": true|false`. Validated into `{"matrix": {type: {channel: bool}},
+    "email_timing": {type: timing}, "push_hides_amounts": bool | None, "email_hides_amounts":
+    bool | None}`; each refusal is keyed by its path in the body (`channels.budget_exceeded.fax`)."""
 
     def to_internal_value(self, data: object) -> dict:
         if not isinstance(data, dict) or not data:
             raise serializers.ValidationError(
                 {
                     "non_field_errors": [
-                        'Send {"<type>": true|false}, "channels": {"<type>": {"<channel>": true|false}} '
-                        'or "push_hides_amounts": true|false.'
+                        'Send {"<type>": true|false}, "channels": {"<type>": {"<channel>": true|false}}, '
+                        '"email_timing": {"<type>": "immediate"|"daily"|"weekly"}, '
+                        '"push_hides_amounts" or "email_hides_amounts": true|false.'
                     ]
                 }
             )
         errors: dict[str, list[str]] = {}
         in_app: dict[str, bool] = {}
         matrix: dict[str, dict[str, bool]] = {}
-        push_hides_amounts = None
+        email_timing: dict[str, str] = {}
+        options: dict[str, bool | None] = dict.fromkeys(_OPTIONS)
         for key, value in data.items():
             if key == CHANNELS_KEY:
                 matrix = self._channels(value, errors)
-            elif key == PUSH_HIDES_AMOUNTS_KEY:
+            elif key == EMAIL_TIMING_KEY:
+                email_timing = self._email_timing(value, errors)
+            elif key in _OPTIONS:
                 if isinstance(value, bool):
-                    push_hides_amounts = value
+                    options[key] = value
                 else:
                     errors[key] = [_BOOLEAN]
             elif key not in _TYPES:
@@ -111,7 +130,23 @@ class PreferencesSerializer(serializers.Serializer):
                 ]
         if errors:
             raise serializers.ValidationError(errors)
-        return {"matrix": matrix, "push_hides_amounts": push_hides_amounts}
+        return {"matrix": matrix, "email_timing": email_timing, **options}
+
+    @staticmethod
+    def _email_timing(value: object, errors: dict[str, list[str]]) -> dict[str, str]:
+        if not isinstance(value, dict):
+            errors[EMAIL_TIMING_KEY] = [f'Send {{"<type>": "<timing>"}}; timings: {", ".join(_TIMINGS)}.']
+            return {}
+        timings: dict[str, str] = {}
+        for type, timing in value.items():
+            path = f"{EMAIL_TIMING_KEY}.{type}"
+            if type not in _TYPES:
+                errors[path] = [_KNOWN_TYPES]
+            elif not isinstance(timing, str) or timing not in _TIMINGS:
+                errors[path] = [_KNOWN_TIMINGS]
+            else:
+                timings[type] = timing
+        return timings
 
     @staticmethod
     def _channels(value: object, errors: dict[str, list[str]]) -> dict[str, dict[str, bool]]:
@@ -142,19 +177,33 @@ class ChannelChoicesSerializer(serializers.Serializer):
     in_app = serializers.BooleanField(help_text="Stored and shown in the app (the bell, the sockets, the REST API).")
     push = serializers.BooleanField(help_text="Pushed to each of your devices with push turned on.")
     webhook = serializers.BooleanField(help_text="Sent to each of your active webhooks that takes this type.")
+    email = serializers.BooleanField(
+        help_text="Emailed to your verified primary address, at once or in a digest (see email_timing)."
+    )
 
 
 class ChannelChoicesUpdateSerializer(ChannelChoicesSerializer):
     in_app = serializers.BooleanField(required=False)
     push = serializers.BooleanField(required=False)
     webhook = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
 
 
 _CHANNELS_HELP = (
-    "The matrix: for each notification type, whether it reaches you in the app, by push and by webhook. "
-    "The top-level `<type>` booleans are its in_app column, kept for clients of the original shape."
+    "The matrix: for each notification type, whether it reaches you in the app, by push, by webhook and by "
+    "email. The top-level `<type>` booleans are its in_app column, kept for clients of the original shape."
 )
 _PUSH_HIDES_AMOUNTS_HELP = "Pushes say what happened without the amounts (lock screens)."
+_EMAIL_HIDES_AMOUNTS_HELP = "Emails say what happened without the amounts."
+_EMAIL_TIMING_HELP = (
+    "When each type's emails go (if its email cell is on): `immediate`, or in the `daily` or `weekly` digest "
+    "sent in your morning."
+)
+
+
+def _timing_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=EmailTiming.choices)
+
 
 NotificationPreferencesDocumented = inline_serializer(
     "NotificationPreferences",
@@ -164,6 +213,8 @@ NotificationPreferencesDocumented = inline_serializer(
             "NotificationChannelMatrix", {type: ChannelChoicesSerializer() for type in _TYPES}, help_text=_CHANNELS_HELP
         ),
         PUSH_HIDES_AMOUNTS_KEY: serializers.BooleanField(help_text=_PUSH_HIDES_AMOUNTS_HELP),
+        EMAIL_TIMING_KEY: serializers.DictField(child=_timing_field(), help_text="Every type. " + _EMAIL_TIMING_HELP),
+        EMAIL_HIDES_AMOUNTS_KEY: serializers.BooleanField(help_text=_EMAIL_HIDES_AMOUNTS_HELP),
     },
 )
 
@@ -181,6 +232,10 @@ NotificationPreferencesUpdateDocumented = inline_serializer(
             help_text="Only the cells to change. " + _CHANNELS_HELP,
         ),
         PUSH_HIDES_AMOUNTS_KEY: serializers.BooleanField(required=False, help_text=_PUSH_HIDES_AMOUNTS_HELP),
+        EMAIL_TIMING_KEY: serializers.DictField(
+            child=_timing_field(), required=False, help_text="Only the types to change. " + _EMAIL_TIMING_HELP
+        ),
+        EMAIL_HIDES_AMOUNTS_KEY: serializers.BooleanField(required=False, help_text=_EMAIL_HIDES_AMOUNTS_HELP),
     },
 )
 

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ from notifications.models import (
     PushSubscription,
     Webhook,
     channel_default,
+    email_timing_default,
 )
 from notifications.selectors import notification_payload, unread_count
 
@@ -65,8 +67,13 @@ SELECT
         AND p.channel = 'push'),
     (SELECT p.enabled FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s
         AND p.channel = 'webhook'),
+    (SELECT p.enabled FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s
+        AND p.channel = 'email'),
+    (SELECT p.email_timing FROM {preference} p WHERE p.user_id = %(user_id)s AND p.type = %(type)s
+        AND p.channel = 'email'),
     EXISTS (SELECT 1 FROM {push_subscription} s WHERE s.user_id = %(user_id)s),
     EXISTS (SELECT 1 FROM {webhook} w WHERE w.user_id = %(user_id)s AND w.is_active),
+    EXISTS (SELECT 1 FROM {email_address} e WHERE e.user_id = %(user_id)s AND e.{primary} AND e.verified),
     EXISTS (SELECT 1 FROM {notification} n WHERE n.user_id = %(user_id)s AND n.dedupe_key = %(dedupe_key)s),
     COALESCE((SELECT MAX(n.id) FROM {notification} n WHERE n.user_id = %(user_id)s), 0),
     (SELECT COUNT(*) FROM {notification} n WHERE n.user_id = %(user_id)s AND NOT n.is_read),
@@ -79,8 +86,10 @@ class InboxState:
     """What notify() reads before it writes (one statement)."""
 
     chosen: dict[str, bool | None]  # channel -> the person's choice for this type (None: the default)
+    email_timing: str  # the person's choice of when this type's emails go ("": the type's default)
     has_push: bool
     has_webhook: bool
+    has_verified_email: bool
     duplicate: bool
     previous_id: int
     unread: int
@@ -88,6 +97,12 @@ class InboxState:
     def channel_on(self, type: str, channel: str) -> bool:
         chosen = self.chosen[channel]
         return channel_default(type, channel) if chosen is None else chosen
+
+    def email_batch(self, type: str) -> str | None:
+        """None: no email; else the email's timing (immediate, daily or weekly)."""
+        if not self.channel_on(type, Channel.EMAIL):
+            return None
+        return self.email_timing or email_timing_default(type)
 
 
 def _lock_inbox(user_id: int) -> None:
@@ -103,34 +118,59 @@ def _lock_inbox(user_id: int) -> None:
 
 
 def _inbox_state(*, user_id: int, type: str, dedupe_key: str) -> InboxState:
-    """What notify() needs, in one round trip: the type's choices per channel, whether the
-    person has devices and webhooks, whether `dedupe_key` was used, the latest id and the
-    unread count. A statement of its own, after the lock: on PostgreSQL a statement sees
+    """What notify() needs, in one round trip: the type's choices per channel (and when its
+    emails go), whether the person has devices, webhooks and a verified address, whether
+    `dedupe_key` was used, the latest id and the unread count. A statement of its own, after the lock: on PostgreSQL a statement sees
     the data as of its start, so reads made in the locking statement itself would miss a
     notification committed while it waited for the lock.
 
     Written as SQL because it runs on every write: building it with the ORM cost
     more CPU than PostgreSQL spends running it. Each subquery is served by an
     index (notif_user_id, notif_user_unread, the dedupe and preference unique
-    constraints, and the user foreign keys of subscriptions and webhooks)."""
+    constraints, and the user foreign keys of subscriptions, webhooks and email addresses)."""
     sql = _INBOX_SQL.format(
         preference=NotificationPreference._meta.db_table,
         notification=Notification._meta.db_table,
         push_subscription=PushSubscription._meta.db_table,
         webhook=Webhook._meta.db_table,
+        email_address=EmailAddress._meta.db_table,
+        primary=connection.ops.quote_name("primary"),
         user=User._meta.db_table,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"type": type, "dedupe_key": dedupe_key or None, "user_id": user_id})
-        in_app, push, webhook, has_push, has_webhook, duplicate, previous_id, unread, user_exists = cursor.fetchone()
+        (
+            in_app,
+            push,
+            webhook,
+            email,
+            email_timing,
+            has_push,
+            has_webhook,
+            has_verified_email,
+            duplicate,
+            previous_id,
+            unread,
+            user_exists,
+        ) = cursor.fetchone()
     if not user_exists:
         raise User.DoesNotExist(f"User {user_id} is gone; nothing to notify.")
     chosen = {
         Channel.IN_APP: None if in_app is None else bool(in_app),
         Channel.PUSH: None if push is None else bool(push),
         Channel.WEBHOOK: None if webhook is None else bool(webhook),
+        Channel.EMAIL: None if email is None else bool(email),
     }
-    return InboxState(chosen, bool(has_push), bool(has_webhook), bool(duplicate), previous_id, unread)
+    return InboxState(
+        chosen,
+        email_timing or "",
+        bool(has_push),
+        bool(has_webhook),
+        bool(has_verified_email),
+        bool(duplicate),
+        previous_id,
+        unread,
+    )
 
 
 def notify(
@@ -162,7 +202,10 @@ def notify(
         in_app = not respect_preferences or state.channel_on(type, Channel.IN_APP)
         push = state.has_push and state.channel_on(type, Channel.PUSH)
         webhook = state.has_webhook and state.channel_on(type, Channel.WEBHOOK)
-        if not (in_app or push or webhook) or state.duplicate:
+        # Only to a verified address (the preferences page says why nothing comes otherwise);
+        # the sender asks again when it sends, in case the address changed meanwhile.
+        email = state.email_batch(type) if state.has_verified_email else None
+        if not (in_app or push or webhook or email) or state.duplicate:
             return None
         now = timezone.now()
         notification = Notification(
@@ -193,8 +236,10 @@ def notify(
                 if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
                     return None
                 raise
-        if push or webhook:
-            delivery_ids = outbox.deliveries_create(notification=notification, push=push, webhook=webhook)
+        if push or webhook or email:
+            delivery_ids = outbox.deliveries_create(
+                notification=notification, push=push, webhook=webhook, email=email, now=now
+            )
             if delivery_ids:
                 transaction.on_commit(lambda: outbox.deliveries_ring(delivery_ids))
         if in_app:

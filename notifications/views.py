@@ -22,15 +22,17 @@ from notifications.serializers import (
     preferences_payload,
 )
 
-PREFERENCES_DESCRIPTION = """What you are told about, and where: in the app, by push, by webhook.
+PREFERENCES_DESCRIPTION = """What you are told about, and where: in the app, by push, by webhook, by email.
 
 The answer holds every notification type as a top-level boolean, its in-app choice (the
 original `{"<type>": true|false}` shape, still read and written as before), the whole
-type × channel matrix under `channels` (an object, the only key that is not a boolean) and
-`push_hides_amounts`. A PATCH takes any mix of `"<type>": true|false` (in the app),
-`"channels": {"<type>": {"<channel>": true|false}}` (only the cells to change) and
-`"push_hides_amounts": true|false`, and answers the whole preferences. An unknown type or
-channel, or a value that is not a boolean, is refused with a 400 whose `errors` name the
+type × channel matrix under `channels`, when each type's emails go under `email_timing`
+(`immediate`, or the `daily` or `weekly` digest), `push_hides_amounts` and
+`email_hides_amounts`. A PATCH takes any mix of `"<type>": true|false` (in the app),
+`"channels": {"<type>": {"<channel>": true|false}}` (only the cells to change),
+`"email_timing": {"<type>": "daily"}` and the two options, and answers the whole
+preferences. Email goes only to a verified primary address. An unknown type, channel or
+timing, or a value that is not a boolean, is refused with a 400 whose `errors` name the
 path in the body (`channels.budget_exceeded.fax`).
 """
 
@@ -104,9 +106,12 @@ class NotificationViewSet(
             serializer = PreferencesSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             delivery_settings.notification_choices_update(user=request.user, **serializer.validated_data)
+        options = delivery_settings.delivery_settings_for(user=request.user)
         answer = preferences_payload(
             matrix=selectors.preference_matrix_for(user=request.user),
-            push_hides_amounts=delivery_settings.delivery_settings_for(user=request.user).push_hides_amounts,
+            push_hides_amounts=options.push_hides_amounts,
+            email_timing=delivery_settings.email_timings_for(user=request.user),
+            email_hides_amounts=options.email_hides_amounts,
         )
         return Response(answer, status=status.HTTP_200_OK)
 

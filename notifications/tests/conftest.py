@@ -5,6 +5,7 @@ import pytest
 
 from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.insights import NOW, make_calm_month
+from budgetpay.testing.smtp_server import SMTPServer
 from budgetpay.testing.webhook_receiver import WebhookReceiver
 from transactions.models import Account, Category
 
@@ -33,4 +34,16 @@ def local_receivers_allowed(settings) -> None:
 def receiver(local_receivers_allowed):
     """A local webhook receiver that verifies each signature (set its secret)."""
     with WebhookReceiver() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(settings):
+    """A local mail server (aiosmtpd) that Django's SMTP backend sends to; jobs run inline."""
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.JOBS_INLINE = True  # a rung delivery is sent in the test's own thread
         yield server

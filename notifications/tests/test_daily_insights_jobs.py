@@ -1,6 +1,7 @@
-"""The daily insight as a scheduled fan-out (issue 16): the hourly job picks the people with no
-insight yet for their own today and hands them to chunk jobs; each chunk writes each person's
-insight (rules when AI is off). Keyed on the person's date: running it again sends nothing."""
+"""The daily insight as a fan-out (issue 16; `send_daily_insights --enqueue` runs it, the schedule
+now sends it in each person's morning run, test_schedule.py): it picks the people with no insight
+yet for their own today and hands them to chunk jobs; each chunk writes each person's insight
+(rules when AI is off). Keyed on the person's date: running it again sends nothing."""
 
 from io import StringIO
 

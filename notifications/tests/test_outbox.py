@@ -192,6 +192,30 @@ def test_the_sweeper_claims_what_is_due_or_stuck_and_hands_it_to_jobs(user, chan
     assert outbox.deliveries_sweep() == 0  # nothing left that is due
 
 
+def test_a_row_whose_queued_claim_lapses_keeps_its_place_and_counts_only_the_try(user, channels, monkeypatch):
+    """A queue longer than the claim: the sweeper rings the row again under the same claim,
+    so the job already queued still sends it (not one at the back of the queue), the second
+    job finds it taken, and only the start of a send counts as an attempt."""
+    handed = []
+    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: handed.append(args))
+    device(user)
+    ring(user)
+    delivery = Delivery.objects.get()
+    assert outbox.deliveries_sweep() == 1
+    (first,) = handed
+    Delivery.objects.filter(pk=delivery.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+
+    assert outbox.deliveries_sweep() == 1  # its job is still queued: rung again
+    second = handed[1]
+    assert first == second  # the same claim
+    assert Delivery.objects.get(pk=delivery.pk).attempts == 0  # claimed twice, not tried
+
+    assert outbox.delivery_send(*first) == Delivery.State.SENT
+    assert outbox.delivery_send(*second) is None  # taken by the first job
+    sent = Delivery.objects.get(pk=delivery.pk)
+    assert (sent.attempts, sent.attempt_log.count(), channels.sent) == (1, 1, [sent.key])
+
+
 def test_resend_starts_a_fresh_round(user, channels, settings, django_capture_on_commit_callbacks):
     settings.DELIVERY_RETRY_DELAYS = []
     settings.JOBS_INLINE = True

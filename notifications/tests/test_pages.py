@@ -41,7 +41,10 @@ def test_notification_preferences_are_saved(page_client, user):
     form = page.context["form"]
     assert form["budget_threshold__in_app"].value() is True
     assert form["expense_recorded__in_app"].value() is False
-    data = {name: "on" for name in form.fields if form[name].value()}
+    # Ticked boxes as "on", each email timing as its chosen value.
+    data = {
+        name: "on" if form[name].value() is True else form[name].value() for name in form.fields if form[name].value()
+    }
     del data["saving_tip__in_app"]
     data["expense_recorded__in_app"] = "on"
     assert page_client.post("/account/notifications/", data).status_code == 302

@@ -6,7 +6,14 @@ import pytest
 
 from budgetpay.testing.api import assert_refused_naming
 from notifications import delivery_settings, services
-from notifications.models import Channel, DeliverySettings, Notification, NotificationPreference, channel_default
+from notifications.models import (
+    Channel,
+    DeliverySettings,
+    Notification,
+    NotificationPreference,
+    channel_default,
+    email_timing_default,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +28,11 @@ def stored(user) -> dict[tuple[str, str], bool]:
 
 def test_every_type_is_still_a_boolean_with_the_matrix_and_the_option_beside_them(auth_client):
     answer = auth_client.get(URL).json()
-    assert list(answer) == [*TYPES, "channels", "push_hides_amounts"]
+    assert list(answer) == [*TYPES, "channels", "push_hides_amounts", "email_timing", "email_hides_amounts"]
     assert all(answer[type] is channel_default(type, Channel.IN_APP) for type in TYPES)
     assert answer["push_hides_amounts"] is False
+    assert answer["email_hides_amounts"] is False
+    assert answer["email_timing"] == {type: email_timing_default(type) for type in TYPES}
     assert answer["channels"] == {
         type: {channel: channel_default(type, channel) for channel in Channel.values} for type in TYPES
     }
@@ -31,11 +40,12 @@ def test_every_type_is_still_a_boolean_with_the_matrix_and_the_option_beside_the
 
 def test_the_defaults_push_alerts_keep_insights_in_the_app_and_mute_receipts(auth_client):
     channels = auth_client.get(URL).json()["channels"]
-    assert channels["budget_exceeded"] == {"in_app": True, "push": True, "webhook": True}
+    assert channels["budget_exceeded"] == {"in_app": True, "push": True, "webhook": True, "email": True}
     assert channels["budget_threshold"]["push"] is True
-    assert channels["budget_insight"] == {"in_app": True, "push": False, "webhook": True}
+    assert channels["budget_threshold"]["email"] is False
+    assert channels["budget_insight"] == {"in_app": True, "push": False, "webhook": True, "email": True}
     assert channels["saving_tip"]["push"] is False
-    assert channels["expense_recorded"] == {"in_app": False, "push": False, "webhook": False}
+    assert channels["expense_recorded"] == {"in_app": False, "push": False, "webhook": False, "email": False}
 
 
 def test_the_original_patch_turns_the_in_app_choice_off_and_leaves_push_and_webhook(auth_client, user):
@@ -43,7 +53,7 @@ def test_the_original_patch_turns_the_in_app_choice_off_and_leaves_push_and_webh
     assert answer.status_code == 200
     body = answer.json()
     assert body["budget_exceeded"] is False
-    assert body["channels"]["budget_exceeded"] == {"in_app": False, "push": True, "webhook": True}
+    assert body["channels"]["budget_exceeded"] == {"in_app": False, "push": True, "webhook": True, "email": True}
     assert stored(user) == {("budget_exceeded", "in_app"): False}
     assert services.type_enabled(user=user, type="budget_exceeded", channel=Channel.PUSH) is True
     assert auth_client.get(URL).json()["budget_exceeded"] is False
@@ -75,7 +85,7 @@ def test_one_patch_mixes_the_original_shape_the_matrix_and_the_option(auth_clien
     }
     answer = auth_client.patch(URL, body, format="json").json()
     assert answer["large_expense"] is False and answer["income_received"] is False
-    assert answer["channels"]["large_expense"] == {"in_app": False, "push": False, "webhook": True}
+    assert answer["channels"]["large_expense"] == {"in_app": False, "push": False, "webhook": True, "email": False}
     assert answer["push_hides_amounts"] is True
     assert stored(user) == {
         ("large_expense", "in_app"): False,
@@ -120,7 +130,7 @@ def test_every_bad_path_is_named_at_once(auth_client):
     body = {"channels": {"budget_exceeded": {"fax": True, "push": "on"}, "nope": {}}, "huh": 1}
     errors = auth_client.patch(URL, body, format="json").json()["errors"]
     assert set(errors) == {"channels.budget_exceeded.fax", "channels.budget_exceeded.push", "channels.nope", "huh"}
-    assert errors["channels.budget_exceeded.fax"] == ["Unknown channel. Known: in_app, push, webhook."]
+    assert errors["channels.budget_exceeded.fax"] == ["Unknown channel. Known: in_app, push, webhook, email."]
 
 
 @pytest.mark.parametrize("body", [{}, [], "budget_exceeded"])
@@ -157,6 +167,8 @@ def test_the_schema_documents_the_matrix_under_channels(auth_client):
     assert answer["push_hides_amounts"]["type"] == "boolean"
     matrix = schema["components"]["schemas"]["NotificationChannelMatrix"]["properties"]
     row = schema["components"]["schemas"]["ChannelChoices"]["properties"]
-    assert set(matrix) == set(TYPES) and set(row) == {"in_app", "push", "webhook"}
+    assert set(matrix) == set(TYPES) and set(row) == {"in_app", "push", "webhook", "email"}
+    assert answer["email_hides_amounts"]["type"] == "boolean"
+    assert answer["email_timing"]["additionalProperties"]["enum"] == ["immediate", "daily", "weekly"]
     operation = schema["paths"]["/api/v1/notification/preferences"]["patch"]
     assert "channels.budget_exceeded.fax" in operation["description"]

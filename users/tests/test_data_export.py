@@ -40,6 +40,7 @@ def test_every_app_declares_its_tables_of_personal_data():
         "push_subscriptions",
         "webhooks",
         "deliveries",  # notifications
+        "scheduled_runs",  # notifications
         "import_jobs",  # transactions' statement imports
         "chat_conversations",
         "chat_messages",

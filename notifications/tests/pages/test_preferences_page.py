@@ -70,12 +70,19 @@ def test_the_matrix_is_a_table_of_labelled_checkboxes_checked_per_the_defaults(p
         for type in Notification.Type.values
         for channel in Channel.values
     }
-    assert checked(page) == {**expected, "push_hides_amounts": False}
+    assert checked(page) == {**expected, "push_hides_amounts": False, "email_hides_amounts": False}
     assert checked(page)["budget_exceeded__push"] is True
     assert checked(page)["budget_insight__push"] is False
     assert checked(page)["expense_recorded__in_app"] is False
 
-    assert [text for scope, text in page.headers if scope == "col"] == ["Notification", "In app", "Push", "Webhook"]
+    assert [text for scope, text in page.headers if scope == "col"] == [
+        "Notification",
+        "In app",
+        "Push",
+        "Webhook",
+        "Email",
+        "Email when",
+    ]
     row_headers = [text for scope, text in page.headers if scope == "row"]
     assert len(row_headers) == len(Notification.Type.values)
     assert row_headers[1].startswith("Budget exceeded")
@@ -84,6 +91,7 @@ def test_the_matrix_is_a_table_of_labelled_checkboxes_checked_per_the_defaults(p
     assert labels["budget_exceeded__push"] == "Budget exceeded: push"
     assert labels["saving_tip__in_app"] == "Saving tip: in app"
     assert labels["goal_behind__webhook"] == "Goal behind schedule: webhook"
+    assert labels["budget_exceeded__email"] == "Budget exceeded: email"
     assert labels["push_hides_amounts"] == "Hide amounts in pushes (lock screens)"
     assert all(labels.values())
 
@@ -112,7 +120,7 @@ def test_saving_the_matrix_stores_the_changed_cells(page_client, user):
         ("expense_recorded", "webhook"): True,
     }
     matrix = preference_matrix_for(user=user)
-    assert matrix["budget_exceeded"] == {"in_app": True, "push": False, "webhook": True}
+    assert matrix["budget_exceeded"] == {"in_app": True, "push": False, "webhook": True, "email": True}
     again = Page(answer.content.decode())
     assert checked(again)["budget_exceeded__push"] is False and checked(again)["saving_tip__push"] is True
 
