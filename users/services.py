@@ -81,13 +81,14 @@ def user_register(
     )
     _validate_password(password, user, field="password")
     user.set_password(password)
+    # The password was hashed above, outside the transaction: the slow part holds no lock.
     try:
         with transaction.atomic():
             user.save()
+            # allauth's account pages manage addresses through EmailAddress rows.
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
-    # allauth's account pages manage addresses through EmailAddress rows.
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     return user
 
 
