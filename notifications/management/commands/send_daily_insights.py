@@ -7,7 +7,8 @@ from notifications import insights, tasks
 class Command(BaseCommand):
     help = (
         "Send each active user today's insight (their own date), at most one a day; safe to run again. "
-        "The job engine's schedule runs the same thing hourly (notifications.tasks.daily_insights_fan_out)."
+        "The job engine's schedule sends it at each person's own morning (MORNING_HOUR local time, "
+        "notifications.tasks.morning_tick every 15 minutes), with the rest of their morning's alerts."
     )
 
     def add_arguments(self, parser) -> None:
