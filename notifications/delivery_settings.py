@@ -1,10 +1,13 @@
 """How outside deliveries treat one person (notifications.models.DeliverySettings, and when
 each type's emails go), and the one write behind both places a person makes their
 notification choices: the preferences API and the preferences page save the type × channel
-matrix, the email timings and these settings together."""
+matrix, the email timings and these settings together (the page its quiet hours too)."""
+
+from datetime import time
 
 from django.db import transaction
 
+from notifications import quiet_hours as quiet_hours_service
 from notifications import services
 from notifications.models import (
     Channel,
@@ -78,10 +81,15 @@ def notification_choices_update(
     push_hides_amounts: bool | None = None,
     email_timing: dict[str, str] | None = None,
     email_hides_amounts: bool | None = None,
+    quiet_hours: tuple[time | None, time | None] | None = None,
 ) -> None:
     """Save a person's choices at once: `matrix` is `{type: {channel: on}}` (only the cells
-    that change need be given), `email_timing` `{type: timing}` likewise; an option left None
-    is left as it is."""
+    that change need be given), `email_timing` `{type: timing}` likewise, `quiet_hours`
+    `(start, end)` through quiet_hours_update (whose ValidationError undoes the whole save);
+    an option left None is left as it is."""
+    if quiet_hours is not None:
+        start, end = quiet_hours
+        quiet_hours_service.quiet_hours_update(user=user, start=start, end=end)
     if matrix:
         services.preference_matrix_update(user=user, changes=matrix)
     if email_timing:

@@ -1,9 +1,12 @@
 """The notification preferences form: a switch per notification type and channel (in the app,
 push, webhook, email), named `<type>__<channel>`, when each type's emails go (at once, daily or
-weekly digest), named `<type>__email_timing`, and whether pushes and emails hide amounts. The
-choices are saved by notifications.delivery_settings.notification_choices_update."""
+weekly digest), named `<type>__email_timing`, whether pushes and emails hide amounts, and the
+quiet hours (`quiet_hours_start`, `quiet_hours_end`). The choices are saved by
+notifications.delivery_settings.notification_choices_update; whether quiet hours make sense is
+notifications.quiet_hours.quiet_hours_update's rule, not the form's."""
 
 from dataclasses import dataclass
+from datetime import time
 
 from django import forms
 
@@ -39,6 +42,33 @@ TIMING_CHOICES = [
 ]
 
 
+QUIET_HOURS_FIELDS = ("quiet_hours_start", "quiet_hours_end")
+WALL_TIME_MESSAGE = "Enter a 24-hour time as HH:MM, for example 22:00 or 07:30."
+# "HH:MM", or "HH:MM:SS" from a browser whose time input shows seconds: longer is not parsed.
+WALL_TIME_MAX_CHARS = 8
+
+
+class WallTimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class WallTimeField(forms.TimeField):
+    """A local time of day as the browser's time input sends it ("22:00"); empty: None."""
+
+    widget = WallTimeInput
+    input_formats = ["%H:%M", "%H:%M:%S"]
+    default_error_messages = {"invalid": WALL_TIME_MESSAGE}
+
+    def to_python(self, value: object) -> time | None:
+        if isinstance(value, str) and len(value.strip()) > WALL_TIME_MAX_CHARS:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        parsed = super().to_python(value)
+        return parsed.replace(second=0) if parsed is not None else None
+
+
 def matrix_field_name(type: str, channel: str) -> str:
     return f"{type}__{channel}"
 
@@ -57,8 +87,8 @@ class MatrixRow:
 
 
 class NotificationPreferencesForm(forms.Form):
-    """One checkbox per notification type and channel, when each type's emails go, and the
-    options that hide amounts."""
+    """One checkbox per notification type and channel, when each type's emails go, the
+    options that hide amounts, and the quiet hours."""
 
     push_hides_amounts = forms.BooleanField(
         required=False,
@@ -70,6 +100,9 @@ class NotificationPreferencesForm(forms.Form):
         label="Hide amounts in emails",
         help_text="Emails say what happened without the amounts; open Budget Pay to see them.",
     )
+    # Not required: both empty turns quiet hours off, and a page from before them keeps them.
+    quiet_hours_start = WallTimeField(required=False, label="Start")
+    quiet_hours_end = WallTimeField(required=False, label="End")
 
     def __init__(
         self,
@@ -78,11 +111,14 @@ class NotificationPreferencesForm(forms.Form):
         email_timing: dict[str, str],
         push_hides_amounts: bool,
         email_hides_amounts: bool,
+        quiet_hours: tuple[time | None, time | None] = (None, None),
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["push_hides_amounts"].initial = push_hides_amounts
         self.fields["email_hides_amounts"].initial = email_hides_amounts
+        for name, saved in zip(QUIET_HOURS_FIELDS, quiet_hours, strict=True):
+            self.fields[name].initial = saved
         for type, label in Notification.Type.choices:
             for channel in Channel.values:
                 self.fields[matrix_field_name(type, channel)] = forms.BooleanField(
@@ -127,3 +163,18 @@ class NotificationPreferencesForm(forms.Form):
             if timing and timing != email_timing[type]:
                 changes[type] = timing
         return changes
+
+    def quiet_hours_change(
+        self, quiet_hours: tuple[time | None, time | None]
+    ) -> tuple[time | None, time | None] | None:
+        """The (start, end) to save when they differ from `quiet_hours` (the saved ones), else
+        None. A field left out of the post (a page from before quiet hours) keeps its saved
+        time, as a left-out email timing does; a field sent empty is cleared."""
+        chosen = tuple(
+            self.cleaned_data[name] if name in self.data else saved
+            for name, saved in zip(QUIET_HOURS_FIELDS, quiet_hours, strict=True)
+        )
+        return None if chosen == tuple(quiet_hours) else chosen
+
+    def quiet_hours_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in QUIET_HOURS_FIELDS]

@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from budgetpay.pages import form_data, next_url
+from budgetpay.pages import form_data, form_saved, next_url
 from notifications import services as notification_services
 from notifications.delivery_selectors import delivery_summaries, webhooks_listed
 from notifications.delivery_settings import delivery_settings_for, email_timings_for, notification_choices_update
 from notifications.email import verified_address
 from notifications.forms import NotificationPreferencesForm
+from notifications.quiet_hours import quiet_hours_of
 from notifications.selectors import notifications_for, preference_matrix_for
 from notifications.templatetags.notification_tags import bell_for
 
@@ -70,27 +71,34 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notification_preferences_page(request: HttpRequest) -> HttpResponse:
     """One of the account pages (it shares their layout, users/account_layout.html): the
-    type × channel matrix with each type's email timing, the options that hide amounts, push on
-    this device, the webhooks, and why no email comes while the address is not verified."""
+    type × channel matrix with each type's email timing, the options that hide amounts, the
+    quiet hours, push on this device, the webhooks, and why no email comes while the address
+    is not verified. A choice the service refuses (quiet hours half set) is shown on the form
+    and nothing is saved."""
     matrix = preference_matrix_for(user=request.user)
     timings = email_timings_for(user=request.user)
     options = delivery_settings_for(user=request.user)
+    quiet_hours = quiet_hours_of(user=request.user)
     form = NotificationPreferencesForm(
         form_data(request),
         matrix=matrix,
         email_timing=timings,
         push_hides_amounts=options.push_hides_amounts,
         email_hides_amounts=options.email_hides_amounts,
+        quiet_hours=quiet_hours,
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(chosen: dict) -> None:
         notification_choices_update(
             user=request.user,
             matrix=form.matrix_changes(matrix),
             email_timing=form.timing_changes(timings),
-            push_hides_amounts=_changed(form.cleaned_data["push_hides_amounts"], options.push_hides_amounts),
-            email_hides_amounts=_changed(form.cleaned_data["email_hides_amounts"], options.email_hides_amounts),
+            push_hides_amounts=_changed(chosen["push_hides_amounts"], options.push_hides_amounts),
+            email_hides_amounts=_changed(chosen["email_hides_amounts"], options.email_hides_amounts),
+            quiet_hours=form.quiet_hours_change(quiet_hours),
         )
-        messages.success(request, "Your notification choices were saved.")
+
+    if form_saved(request, form, save=save, message=lambda _: "Your notification choices were saved."):
         return redirect("notifications:preferences")
     return render(
         request,

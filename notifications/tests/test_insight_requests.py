@@ -2,19 +2,15 @@
 generate-budget-insight keyed so that asking again with nothing changed returns
 the stored insight (200) instead of a new copy, without asking the model."""
 
-import asyncio
 import json
 import threading
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
 from django.db import connection, connections
 
-from budgetpay.sockets import user_group
+from budgetpay.testing.communicator import with_a_socket_of
 from budgetpay.testing.factories import make_category, make_transaction
 from budgetpay.testing.insights import GENERATE, GENERATE_AI, NOW, TODAY
 from budgetpay.testing.people import client_for
@@ -35,31 +31,6 @@ def reply(fake_openrouter, title: str) -> None:
 
 def prompt(fake_openrouter, index: int = -1) -> str:
     return fake_openrouter.calls[index]["messages"][1]["content"]
-
-
-def with_a_socket_of(user, *steps: Callable[[], object]) -> list[tuple[object, list[dict]]]:
-    """Run each step (sync: requests) while a channel sits in the person's group on the
-    real channel layer, as their socket does; each step's result with what the channel
-    received during it. One event loop throughout: the Redis layers keep a channel per loop."""
-
-    async def scenario() -> list[tuple[object, list[dict]]]:
-        layer = get_channel_layer()
-        channel = await layer.new_channel()
-        await layer.group_add(user_group(user.pk), channel)
-        results = []
-        for step in steps:
-            result = await sync_to_async(step)()
-            received = []
-            while True:
-                try:
-                    received.append(await asyncio.wait_for(layer.receive(channel), 1))
-                except TimeoutError:
-                    break
-            results.append((result, received))
-        await layer.group_discard(user_group(user.pk), channel)
-        return results
-
-    return async_to_sync(scenario)()
 
 
 # --- generate-ai: the original API's parameter and body -------------------------------------

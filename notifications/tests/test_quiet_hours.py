@@ -10,7 +10,6 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -289,24 +288,21 @@ def test_notify_in_quiet_hours_stores_and_rings_the_socket_but_holds_push_and_em
     """Through notify() itself: the in-app row is stored and its socket frame goes out at once;
     the push and the immediate email wait, held until the end of the night, and are then sent."""
     from allauth.account.models import EmailAddress
-    from channels.layers import get_channel_layer
 
-    from budgetpay.sockets import user_group
+    from budgetpay.testing.communicator import with_a_socket_of
     from notifications import services
 
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     phone = subscribe(user, push_service, "Firefox on a phone")
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(user.pk), channel)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        notification = services.notify(
-            user=user, type=Notification.Type.BUDGET_EXCEEDED, title="Food is over", message="By 5.00."
-        )
+    def alert() -> Notification:
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.notify(
+                user=user, type=Notification.Type.BUDGET_EXCEEDED, title="Food is over", message="By 5.00."
+            )
 
-    frame = async_to_sync(layer.receive)(channel)
-    assert frame["notification"]["id"] == notification.pk  # the socket is never held
+    ((notification, frames),) = with_a_socket_of(user, alert)
+    assert [frame["notification"]["id"] for frame in frames] == [notification.pk]  # the socket is never held
     rows = Delivery.objects.filter(notification=notification)
     assert {(row.channel, row.batch, row.next_attempt_at) for row in rows} == {
         (Channel.PUSH, quiet_hours.QUIET, MORNING),
