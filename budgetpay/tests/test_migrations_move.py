@@ -5,26 +5,20 @@ move keeps every row, and the staff permissions on them follow the content types
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from budgetpay.testing.migrations import latest, migrate_to
 
 BEFORE_MOVE = [("users", "0004_locale_and_confirmed_settings"), ("chatbot", "0003_ai_daily_usage")]
 MOVE = [("budgetpay", "0001_initial")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
 def test_rows_written_before_the_move_are_there_after_it():
     from django.db.migrations.recorder import MigrationRecorder
 
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    leaves = latest()
     try:
-        old = _migrate(BEFORE_MOVE)
+        old = migrate_to(BEFORE_MOVE)
         person = old.get_model("users", "User").objects.create(email="moved@example.com", password=make_password("x"))
         old.get_model("users", "IdempotencyKey").objects.create(
             user_id=person.pk, key="k-1", fingerprint="f" * 64, status_code=201, response_body={"id": 7}
@@ -37,7 +31,7 @@ def test_rows_written_before_the_move_are_there_after_it():
         content_types.get_or_create(app_label="chatbot", model="airequest")
         assert not MigrationRecorder(connection).migration_qs.filter(app="budgetpay").exists()
 
-        _migrate(leaves)
+        migrate_to(leaves)
 
         from django.contrib.contenttypes.models import ContentType
 
@@ -50,4 +44,4 @@ def test_rows_written_before_the_move_are_there_after_it():
         assert ContentType.objects.filter(app_label="budgetpay", model="airequest").exists()
         assert not ContentType.objects.filter(app_label="chatbot", model="airequest").exists()
     finally:
-        _migrate(leaves)
+        migrate_to(leaves)

@@ -8,7 +8,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from budgetpay import jobs
 from budgetpay.testing.insights import TODAY
 from notifications import tasks
 from notifications.models import Channel, Notification, PushSubscription, Webhook
@@ -28,20 +27,6 @@ def make_people(count: int, *, first: int = 0) -> list[User]:
 
 def daily():
     return Notification.objects.filter(dedupe_key__startswith="daily-insight:")
-
-
-@pytest.fixture
-def enqueued(monkeypatch) -> list[tuple[str, tuple]]:
-    """Every job enqueued, by task name and arguments; each still runs (JOBS_INLINE)."""
-    seen: list[tuple[str, tuple]] = []
-    real = jobs.enqueue
-
-    def recording(task, *args):
-        seen.append((task.name, args))
-        real(task, *args)
-
-    monkeypatch.setattr(jobs, "enqueue", recording)
-    return seen
 
 
 def test_450_people_are_written_in_chunks_of_200_and_running_again_sends_nothing(settings, ai_off, enqueued):

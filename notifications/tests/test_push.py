@@ -22,27 +22,6 @@ from notifications.services import notify, preference_matrix_update
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def vapid(settings) -> dict[str, str]:
-    """The key pair `manage.py vapid_keys` prints, in the settings; jobs run when rung; the
-    local push service reachable."""
-    out = StringIO()
-    call_command("vapid_keys", stdout=out)
-    keys = dict(line.split("=", 1) for line in out.getvalue().splitlines())
-    settings.VAPID_PUBLIC_KEY = keys["VAPID_PUBLIC_KEY"]
-    settings.VAPID_PRIVATE_KEY = keys["VAPID_PRIVATE_KEY"]
-    settings.VAPID_SUBJECT = "mailto:ops@budgetpay.example"
-    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.JOBS_INLINE = True
-    return keys
-
-
-@pytest.fixture
-def push_service(vapid):
-    with PushService(application_server_key=vapid["VAPID_PUBLIC_KEY"]) as service:
-        yield service
-
-
 def subscribe(user, service: PushService) -> PushSubscription:
     browser = service.subscription()
     subscription, created = push.push_subscription_save(

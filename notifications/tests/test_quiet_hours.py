@@ -6,12 +6,10 @@ with the code under test."""
 
 import threading
 from datetime import UTC, datetime, time, timedelta
-from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -169,20 +167,6 @@ def test_the_service_refuses_half_set_or_empty_quiet_hours(user):
 
 
 # --- The end of quiet hours ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def push_service(settings):
-    out = StringIO()
-    call_command("vapid_keys", stdout=out)
-    keys = dict(line.split("=", 1) for line in out.getvalue().splitlines())
-    settings.VAPID_PUBLIC_KEY = keys["VAPID_PUBLIC_KEY"]
-    settings.VAPID_PRIVATE_KEY = keys["VAPID_PRIVATE_KEY"]
-    settings.VAPID_SUBJECT = "mailto:ops@budgetpay.example"
-    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.JOBS_INLINE = True
-    with PushService(application_server_key=keys["VAPID_PUBLIC_KEY"]) as service:
-        yield service
 
 
 def subscribe(user, service: PushService, agent: str) -> PushSubscription:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from allauth.account.models import EmailAddress
 
-from budgetpay import jobs
 from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_account, make_budget, make_category, make_goal, make_transaction
 from notifications import schedule, tasks
@@ -62,20 +61,6 @@ def morning_at(clock: Clock, user: User, moment: datetime) -> list[Notification]
     """`user`'s morning run with the clock at `moment`."""
     clock.move_to(moment)
     return schedule.morning_run(user_id=user.pk, now=moment)
-
-
-@pytest.fixture
-def enqueued(monkeypatch) -> list[tuple[str, tuple]]:
-    """Every job enqueued, by task name and arguments; each still runs (JOBS_INLINE)."""
-    seen: list[tuple[str, tuple]] = []
-    real = jobs.enqueue
-
-    def recording(task, *args):
-        seen.append((task.name, args))
-        real(task, *args)
-
-    monkeypatch.setattr(jobs, "enqueue", recording)
-    return seen
 
 
 # --- Who is due, and when ---------------------------------------------------------------
