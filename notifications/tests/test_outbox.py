@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from budgetpay import jobs
 from budgetpay.models import Heartbeat
+from budgetpay.testing.concurrency import at_once
 from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications import outbox, services
 from notifications.models import Channel, Delivery, Notification, PushSubscription, Webhook
@@ -257,18 +258,5 @@ def test_two_sweepers_at_once_claim_each_row_once(user, channels, monkeypatch):
         device(user, f"d{index}")
     for key in range(40):
         ring(user, dedupe_key=str(key))
-    start = threading.Barrier(2)
-
-    def sweep() -> None:
-        start.wait()
-        try:
-            outbox.deliveries_sweep(limit=120)
-        finally:
-            connection.close()
-
-    sweepers = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in sweepers:
-        thread.start()
-    for thread in sweepers:
-        thread.join()
+    at_once(lambda: outbox.deliveries_sweep(limit=120))
     assert len(handed) == 200 and len(set(handed)) == 200

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from budgetpay import jobs
 from budgetpay.testing.clock import freeze_now
+from budgetpay.testing.concurrency import at_once
 from budgetpay.testing.people import make_user
 from budgetpay.testing.push_service import PushService
 from budgetpay.testing.services import REQUIRE_SERVICES
@@ -488,23 +489,7 @@ def test_two_sweepers_at_once_release_each_held_row_once(monkeypatch):
     for device in devices:
         for title in ("Coffee", "Rent", "Bus"):
             held(device.user, title, devices=[device], email=True)
-    start = threading.Barrier(2)
-    released: list[int] = []
-
-    def sweep() -> None:
-        start.wait()
-        try:
-            count = quiet_hours.release_due(now=MORNING, limit=1000)
-            with lock:
-                released.append(count)
-        finally:
-            connection.close()
-
-    sweepers = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in sweepers:
-        thread.start()
-    for thread in sweepers:
-        thread.join()
+    released = at_once(lambda: quiet_hours.release_due(now=MORNING, limit=1000))
 
     assert sum(released) == 12 * 3 * 2  # every held push and email, once
     summaries = Delivery.objects.filter(key__startswith=quiet_hours.SUMMARY_KEY_PREFIX)
