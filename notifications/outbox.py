@@ -2,7 +2,8 @@
 
 notify() writes one Delivery row per outside target in the transaction that stores the
 notification (`deliveries_create`), and rings the job engine's doorbell after the commit
-(`deliveries_ring`). A job (`delivery_send`) claims the row, sends it through its
+(`deliveries_ring`). A job (`deliveries_send`, one per notification's targets or per
+RING_BATCH of a sweep's claims) claims each row, sends it through its
 channel's sender (notifications.push, notifications.webhooks, notifications.email) and records the outcome:
 sent, failed (tried again after DELIVERY_RETRY_DELAYS) or given up. The sweeper
 (`deliveries_sweep`, every DELIVERY_SWEEP_SECONDS) claims rows that are due or whose
@@ -39,6 +40,9 @@ from notifications.sending import SendResult
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
+# Sends per job: one job per notification's targets (its device, webhook and email share one
+# job's start-up, broker message and database connection), a sweep's claims in jobs this size.
+RING_BATCH = 10
 _RETRYABLE = (Delivery.State.PENDING, Delivery.State.FAILED)
 DIGEST_BATCHES = (EmailTiming.DAILY, EmailTiming.WEEKLY)
 
@@ -96,11 +100,30 @@ def deliveries_create(
 
 
 def deliveries_ring(ids: list[int]) -> None:
-    """After the commit: one job per new delivery. Losing one only delays it (the sweeper)."""
+    """After the commit: a job for these new deliveries (one per RING_BATCH). Losing one only
+    delays them (the sweeper)."""
+    _hand_out([(delivery_id, "") for delivery_id in ids])
+
+
+def _hand_out(items: list[tuple[int, str]]) -> None:
     from notifications import tasks
 
-    for delivery_id in ids:
-        jobs.enqueue(tasks.delivery_send, delivery_id, "")
+    for start in range(0, len(items), RING_BATCH):
+        jobs.enqueue(tasks.deliveries_send, [list(item) for item in items[start : start + RING_BATCH]])
+
+
+def deliveries_send(items: list[list]) -> list[str | None]:
+    """A job's deliveries, one after another: each as `delivery_send(id, claim)`. One that
+    fails outside its sender (the database went away) is logged and left to its lease and
+    the sweeper; the rest are still sent."""
+    states: list[str | None] = []
+    for delivery_id, claim in items:
+        try:
+            states.append(delivery_send(int(delivery_id), str(claim)))
+        except Exception:
+            logger.exception("delivery %s: not sent in this job; the sweeper takes it again", delivery_id)
+            states.append(None)
+    return states
 
 
 def _lease() -> timedelta:
@@ -138,8 +161,6 @@ def _claim(delivery_id: int) -> str | None:
 def deliveries_sweep(*, limit: int = SWEEP_BATCH) -> int:
     """Claim what is due or stuck and hand each to a job; returns how many. Beat (or the
     in-process scheduler) runs it every DELIVERY_SWEEP_SECONDS."""
-    from notifications import tasks
-
     now = timezone.now()
     quiet_hours.release_due(now=now)  # what quiet hours held, due now, becomes one summary
     claimed: list[tuple[int, str]] = []
@@ -157,8 +178,7 @@ def deliveries_sweep(*, limit: int = SWEEP_BATCH) -> int:
             )
             claimed.append((delivery_id, claim))
     jobs.heartbeat("deliveries-sweep")
-    for delivery_id, token in claimed:
-        jobs.enqueue(tasks.delivery_send, delivery_id, token)
+    _hand_out(claimed)
     return len(claimed)
 
 
@@ -208,12 +228,23 @@ def _after(delivery: Delivery, result: SendResult) -> None:
     from notifications import push, webhooks
 
     if delivery.channel == Channel.WEBHOOK and delivery.webhook_id:
-        webhooks.record_outcome(webhook_id=delivery.webhook_id, ok=result.ok)
+        # A success with no run of failures to clear (as the row was read) writes nothing.
+        if not (result.ok and delivery.webhook and not delivery.webhook.consecutive_failures):
+            webhooks.record_outcome(webhook_id=delivery.webhook_id, ok=result.ok)
     elif delivery.channel == Channel.PUSH and delivery.push_subscription_id:
         if result.gone:
             push.subscription_gone(subscription_id=delivery.push_subscription_id)
-        elif result.ok:
+        elif result.ok and _stale(delivery.push_subscription):
             PushSubscription.objects.filter(pk=delivery.push_subscription_id).update(last_success_at=timezone.now())
+
+
+LAST_SUCCESS_GRAIN = timedelta(minutes=1)
+
+
+def _stale(subscription: PushSubscription | None) -> bool:
+    """A device's "last success" is kept to the minute: a busy device writes it once a minute."""
+    seen = subscription.last_success_at if subscription else None
+    return seen is None or timezone.now() - seen >= LAST_SUCCESS_GRAIN
 
 
 def _refusal(delivery: Delivery) -> SendResult | None:

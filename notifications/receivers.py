@@ -9,6 +9,8 @@ def transaction_saved(sender, instance, created: bool, raw: bool = False, **kwar
         return
     if created:
         rules.transaction_recorded(transaction=instance)
+        if instance.kind != instance.Kind.EXPENSE:
+            return  # budgets count expenses only: a new income or transfer moves no budget
     rules.budget_thresholds(user=instance.user, on=instance.date)
 
 

@@ -15,8 +15,15 @@ DAILY_INSIGHTS_CHUNK = 200
 MORNING_CHUNK = 200
 
 
+@shared_task(name="notifications.tasks.deliveries_send", ignore_result=True)
+def deliveries_send(items: list[list]) -> list[str | None]:
+    """[[delivery id, claim], ...]: a notification's targets, or a share of a sweep's claims."""
+    return outbox.deliveries_send(items)
+
+
 @shared_task(name="notifications.tasks.delivery_send", ignore_result=True)
 def delivery_send(delivery_id: int, claim: str = "") -> str | None:
+    """One delivery (the messages queued before deliveries_send took over still run)."""
     return outbox.delivery_send(delivery_id, claim)
 
 

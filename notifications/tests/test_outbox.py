@@ -163,9 +163,20 @@ def test_a_deleted_device_gives_its_deliveries_up_without_a_try(user, channels):
     assert Delivery.objects.get().last_error == "The device's subscription was removed."
 
 
+def handed_out(monkeypatch) -> list[tuple[int, str]]:
+    """Every (delivery id, claim) handed to a deliveries_send job, in order."""
+    handed: list[tuple[int, str]] = []
+
+    def enqueue(task, items):
+        assert task.name == "notifications.tasks.deliveries_send" and len(items) <= outbox.RING_BATCH
+        handed.extend((delivery_id, claim) for delivery_id, claim in items)
+
+    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    return handed
+
+
 def test_the_sweeper_claims_what_is_due_or_stuck_and_hands_it_to_jobs(user, channels, settings, monkeypatch):
-    handed = []
-    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: handed.append(args))
+    handed = handed_out(monkeypatch)
     device(user)
     for key in "abcd":
         ring(user, dedupe_key=key)
@@ -197,8 +208,7 @@ def test_a_row_whose_queued_claim_lapses_keeps_its_place_and_counts_only_the_try
     """A queue longer than the claim: the sweeper rings the row again under the same claim,
     so the job already queued still sends it (not one at the back of the queue), the second
     job finds it taken, and only the start of a send counts as an attempt."""
-    handed = []
-    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: handed.append(args))
+    handed = handed_out(monkeypatch)
     device(user)
     ring(user)
     delivery = Delivery.objects.get()
@@ -248,10 +258,9 @@ def test_two_sweepers_at_once_claim_each_row_once(user, channels, monkeypatch):
     handed: list[int] = []
     lock = threading.Lock()
 
-    def enqueue(task, delivery_id, claim):
-        if claim:  # the sweepers' hand-overs (notify() rings each row too, unclaimed)
-            with lock:
-                handed.append(delivery_id)
+    def enqueue(task, items):
+        with lock:  # the sweepers' hand-overs (notify() rings each row too, unclaimed)
+            handed.extend(delivery_id for delivery_id, claim in items if claim)
 
     monkeypatch.setattr(jobs, "enqueue", enqueue)
     for index in range(5):
@@ -260,3 +269,61 @@ def test_two_sweepers_at_once_claim_each_row_once(user, channels, monkeypatch):
         ring(user, dedupe_key=str(key))
     at_once(lambda: outbox.deliveries_sweep(limit=120))
     assert len(handed) == 200 and len(set(handed)) == 200
+
+
+def test_a_notifications_targets_share_one_job_and_a_sweep_goes_out_in_jobs_of_ring_batch(
+    user, channels, monkeypatch, django_capture_on_commit_callbacks
+):
+    jobs_rung: list[list] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda task, items: jobs_rung.append(items))
+    device(user, "phone")
+    device(user, "laptop")
+    hook(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = ring(user)
+    rows = sorted(Delivery.objects.filter(notification=notification).values_list("pk", flat=True))
+    assert [sorted(i for i, _ in items) for items in jobs_rung] == [rows]  # one job, its three targets
+    assert {claim for items in jobs_rung for _, claim in items} == {""}  # each claimed as it is sent
+
+    jobs_rung.clear()
+    for key in range(8):  # 24 more rows, 27 due in all: the sweep hands them out 10, 10 and 7
+        ring(user, dedupe_key=str(key))
+    assert outbox.deliveries_sweep() == 27
+    assert [len(items) for items in jobs_rung] == [10, 10, 7]
+    assert sorted(i for items in jobs_rung for i, _ in items) == sorted(Delivery.objects.values_list("pk", flat=True))
+
+
+def test_one_delivery_failing_outside_its_sender_leaves_the_rest_of_the_job_sent(user, channels, monkeypatch):
+    device(user, "phone")
+    device(user, "laptop")
+    ring(user)
+    first, second = Delivery.objects.order_by("pk")
+    real = outbox.delivery_send
+
+    def database_gone_for_the_first(delivery_id, claim=""):
+        if delivery_id == first.pk:
+            raise RuntimeError("the connection was closed")
+        return real(delivery_id, claim)
+
+    monkeypatch.setattr(outbox, "delivery_send", database_gone_for_the_first)
+    assert outbox.deliveries_send([[first.pk, ""], [second.pk, ""]]) == [None, Delivery.State.SENT]
+    assert Delivery.objects.get(pk=first.pk).state == Delivery.State.PENDING  # left to the sweeper
+    assert channels.sent == [second.key]
+
+
+def test_a_busy_device_writes_its_last_success_once_a_minute(user):
+    subscription = device(user)
+    ring(user)
+
+    def pushed() -> None:
+        delivery = Delivery.objects.select_related("push_subscription").get()
+        outbox._after(delivery, SendResult(ok=True, status_code=201))
+
+    pushed()
+    first = PushSubscription.objects.get(pk=subscription.pk).last_success_at
+    assert first is not None
+    pushed()  # seconds later: the minute's value stands
+    assert PushSubscription.objects.get(pk=subscription.pk).last_success_at == first
+    PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=first - timedelta(minutes=2))
+    pushed()
+    assert PushSubscription.objects.get(pk=subscription.pk).last_success_at > first

@@ -471,9 +471,9 @@ def test_two_sweepers_at_once_release_each_held_row_once(monkeypatch):
     rung: list[int] = []
     lock = threading.Lock()
 
-    def enqueue(task, delivery_id, claim):
+    def enqueue(task, items):
         with lock:
-            rung.append(delivery_id)
+            rung.extend(delivery_id for delivery_id, _ in items)
 
     monkeypatch.setattr(jobs, "enqueue", enqueue)
     devices = []

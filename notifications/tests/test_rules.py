@@ -10,6 +10,7 @@ from budgetpay.testing.clock import Clock, freeze_now
 from budgetpay.testing.factories import make_account, make_category, make_transaction
 from budgets.models import Budget
 from goals.models import Goal, GoalEntry
+from notifications import rules
 from notifications.models import Notification
 from notifications.services import preferences_update
 from transactions.models import Transaction
@@ -72,6 +73,20 @@ def test_crossing_by_editing_a_transaction(user, ledger):
     expense.amount = Decimal("82.00")
     expense.save()
     assert len(of_type("budget_threshold")) == 1
+
+
+def test_a_new_income_or_transfer_reads_no_budget_and_an_edit_into_an_expense_does(user, ledger, monkeypatch):
+    account, food, _ = ledger
+    savings = make_account(user, name="Savings", kind="savings")
+    checked = []
+    real = rules.budget_thresholds
+    monkeypatch.setattr(rules, "budget_thresholds", lambda **kwargs: checked.append(kwargs) or real(**kwargs))
+    income = make_transaction(account, amount="90.00", kind=Transaction.Kind.INCOME, on=TODAY)
+    make_transaction(account, amount="50.00", kind=Transaction.Kind.TRANSFER, transfer_account=savings, on=TODAY)
+    assert checked == []  # budgets count expenses only
+    income.kind, income.category = Transaction.Kind.EXPENSE, food  # booked as income by mistake
+    income.save()
+    assert len(checked) == 1 and len(of_type("budget_threshold")) == 1
 
 
 def test_back_dated_spending_in_a_past_period_is_not_news(user, ledger):
