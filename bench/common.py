@@ -4,15 +4,18 @@ JSON-lines protocol between the orchestrator and its worker processes."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from budgetpay.testing.servers import ROOT, ServerNotReady, ServerProcess, server_environment
 
@@ -305,3 +308,30 @@ def serve_commands(handlers: dict[str, Any]) -> None:
             answer = {"error": f"{name}: {exc.__class__.__name__}: {exc}"}
         out.write(json.dumps(answer) + "\n")
         out.flush()
+
+
+class KeptConnections:
+    """Each writer thread keeps one HTTP/1.1 connection per server, as a phone's HTTP client
+    does; one that breaks (a killed Daphne, a server closing it) is opened again next time."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+
+    def post(self, base: str, path: str, body: dict, headers: dict[str, str]) -> int:
+        kept = self.local.__dict__.setdefault("connections", {})
+        connection = kept.get(base)
+        if connection is None:
+            parts = urlsplit(base)
+            connection = kept[base] = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
+        try:
+            connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            kept.pop(base, None)
+            raise
+        if response.will_close:
+            connection.close()
+            kept.pop(base, None)
+        return response.status

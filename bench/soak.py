@@ -41,16 +41,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.common import Worker, log, machine, monotonic, raise_open_files
+from bench.common import KeptConnections, Worker, log, machine, monotonic, raise_open_files
 from bench.private_stack import PrivateStack, stack_settings
 from bench.receivers import SmtpRecorder, WebhookEndpoint, channel_counts
+from bench.soak_faults import RECEIVER_FAULTS, SoakFaults
 from budgetpay.testing.push_service import PushService
 from budgetpay.testing.servers import ROOT, http_json, server_environment
 
 DATABASE = "bp_soak"
-RECEIVER_FAULTS = ("webhook 500", "push 500", "webhook refused", "email refused")
 
 
 def seed_people(count: int, env: dict[str, str], workdir: Path, database_url: str) -> list[dict[str, Any]]:
@@ -76,34 +75,14 @@ def seed_people(count: int, env: dict[str, str], workdir: Path, database_url: st
     return json.loads(out.read_text())
 
 
-class KeptConnections:
-    """Each writer thread keeps one HTTP/1.1 connection per server, as a phone's HTTP client
-    does; one that breaks (a killed Daphne, a server closing it) is opened again next time."""
+def steal_seconds() -> float:
+    """CPU time the hypervisor gave to others while this machine wanted it (0 off a VM)."""
+    import psutil
 
-    def __init__(self) -> None:
-        self.local = threading.local()
-
-    def post(self, base: str, path: str, body: dict, headers: dict[str, str]) -> int:
-        kept = self.local.__dict__.setdefault("connections", {})
-        connection = kept.get(base)
-        if connection is None:
-            parts = urlsplit(base)
-            connection = kept[base] = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
-        try:
-            connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
-            response = connection.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            connection.close()
-            kept.pop(base, None)
-            raise
-        if response.will_close:
-            connection.close()
-            kept.pop(base, None)
-        return response.status
+    return getattr(psutil.cpu_times(), "steal", 0.0)
 
 
-class Soak:
+class Soak(SoakFaults):
     def __init__(self, arguments: argparse.Namespace) -> None:
         self.args = arguments
         self.workdir = Path(tempfile.mkdtemp(prefix="budgetpay-soak-"))
@@ -201,7 +180,7 @@ class Soak:
                 else:
                     if monotonic() - due > 1.0:  # waited for a writer: pace from here, no burst
                         base, base_count = monotonic(), scheduled
-                    future = pool.submit(self.write, scheduled, started + self.cap - 30)
+                    future = pool.submit(self.write, scheduled, started + max(self.cap - 30, self.write_seconds + 30))
                     future.add_done_callback(lambda _: in_flight.release())
                     scheduled += 1
         self.writing = False
@@ -222,75 +201,6 @@ class Soak:
                     f"{self.backlog} deliveries open, held back {self.held_back_s:.0f} s"
                 )
             time.sleep(2)
-
-    # --- Faults ---
-
-    def fault(self, number: int, started: float) -> None:
-        kind = ("redis restart", "worker kill", "daphne kill", "receiver outage")[number % 4]
-        at = round(monotonic() - started, 1)
-        event: dict[str, Any] = {"at_s": at, "fault": kind}
-        stack = self.stack
-        if kind == "redis restart":
-            stack.redis.stop()
-            time.sleep(1)
-            stack.redis.start()
-        elif kind == "worker kill":
-            worker = stack.workers[(number // 4) % len(stack.workers)]
-            worker.kill()
-            event["which"] = worker.name
-            # A log of its own: readiness is read from the log, and the old one says "ready." already.
-            worker.log_path = worker.log_path.with_name(f"{worker.name}-after-fault-{number}.log")
-            worker.start(timeout=120)
-        elif kind == "daphne kill":
-            server = stack.daphnes[(number // 4) % len(stack.daphnes)]
-            server.process.kill()
-            server.process.wait(timeout=10)
-            event["which"] = server.port
-            server.start()
-        else:
-            choices = [f for f in RECEIVER_FAULTS if self.email or not f.startswith("email")]
-            which = choices[(number // 4) % len(choices)]
-            event["which"] = which
-            self.receiver_down(which)
-            timer = threading.Timer(self.args.outage_seconds, self.receiver_up, args=(which,))
-            timer.daemon = True
-            timer.start()
-        event["took_s"] = round(monotonic() - started - at, 1)
-        self.faults.append(event)
-        log(f"fault at {at:.0f} s: {kind} {event.get('which', '')} ({event['took_s']} s)")
-
-    def receiver_down(self, which: str) -> None:
-        target, how = which.split()
-        if target == "webhook":
-            self.webhooks.down(how)
-        elif target == "push":
-            self.push.fail_all(500)
-        else:
-            self.smtp.down(how)
-
-    def receiver_up(self, which: str) -> None:
-        target, _ = which.split()
-        if target == "webhook":
-            self.webhooks.up()
-        elif target == "push":
-            self.push.recover()
-        elif self.smtp.mode != "up":
-            self.smtp.up()
-
-    def fault_loop(self, started: float) -> None:
-        number = 0
-        while self.writing:
-            due = started + (number + 1) * self.args.fault_every
-            while self.writing and monotonic() < due:
-                time.sleep(0.2)
-            if not self.writing:
-                break
-            try:
-                self.fault(number, started)
-            except Exception as error:  # a fault that fails is reported, the run goes on
-                self.faults.append({"at_s": round(monotonic() - started, 1), "error": repr(error)})
-                log(f"fault {number} failed: {error!r}")
-            number += 1
 
     # --- Counting ---
 
@@ -339,11 +249,14 @@ class Soak:
             "machine": machine(),
         }
         raise_open_files(4 * args.people + 4096)
+        stolen = steal_seconds()
         try:
             self.stack.start_services()
             return self.soak(result, began)
         finally:
             self.stack.stop()
+            # On a VM the hypervisor may run others on "our" cores: the cores taken away, on average.
+            result["cpu_steal_cores"] = round((steal_seconds() - stolen) / max(1e-6, monotonic() - began), 2)
 
     def soak(self, result: dict[str, Any], began: float) -> dict[str, Any]:
         args = self.args

@@ -8,7 +8,7 @@ as HTML with a plain-text part, from templates/notifications/email/. Its `Messag
 from the delivery's key (`<msg_…@domain>`), so a resend after a crash is recognisably the same
 message. Each email carries `List-Unsubscribe` and `List-Unsubscribe-Post:
 List-Unsubscribe=One-Click` (RFC 8058) and a visible link: a signed token per person and type(s)
-that turns those types' email off without signing in (notifications.unsubscribe).
+that turns those types' email off without signing in (notifications.pages.email_unsubscribe_page).
 
 Immediate emails are capped at EMAIL_IMMEDIATE_MAX_PER_HOUR a person: past it, `send()` moves
 the row into the daily digest (never drops it). The cap counts what was sent, so two workers

@@ -1,6 +1,7 @@
 """The notifications' pages: the list (each notification with how its pushes and webhooks
 went), the bell's panel (re-fetched when the socket says something changed), marking read,
-and the choice of what a person is told about, where, and when by email."""
+the choice of what a person is told about, where, and when by email, and the one-click
+unsubscribe that an email's link opens without signing in."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,14 +10,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from budgetpay.pages import form_data, form_saved, next_url
 from notifications import services as notification_services
 from notifications.delivery_selectors import delivery_summaries, webhooks_listed
 from notifications.delivery_settings import delivery_settings_for, email_timings_for, notification_choices_update
-from notifications.email import verified_address
+from notifications.email import email_unsubscribe, unsubscribe_read, verified_address
 from notifications.forms import NotificationPreferencesForm
+from notifications.models import Notification
 from notifications.quiet_hours import quiet_hours_of
 from notifications.selectors import notifications_for, preference_matrix_for
 from notifications.templatetags.notification_tags import bell_for
@@ -113,3 +116,32 @@ def notification_preferences_page(request: HttpRequest) -> HttpResponse:
 
 def _changed(chosen: bool, before: bool) -> bool | None:
     return None if chosen == before else chosen
+
+
+UNSUBSCRIBE_TEMPLATE = "notifications/unsubscribe.html"
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def email_unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe from notification emails, without signing in (RFC 8058).
+
+    The link in each email, and its `List-Unsubscribe` header, hold a signed token naming the
+    person and the types the email was about (notifications.email.unsubscribe_token). GET shows
+    what the link will turn off and a button: a mail scanner that follows links changes
+    nothing. POST turns those types' email off and answers 200; a mail provider's one-click
+    POST (body `List-Unsubscribe=One-Click`) carries no session and no CSRF token, so this view
+    alone is exempt from the CSRF check: the signed token is what authorises it. A token this
+    site did not sign, or altered, answers 400."""
+    read = unsubscribe_read(token)
+    if read is None:
+        return render(request, UNSUBSCRIBE_TEMPLATE, {"state": "invalid"}, status=400)
+    user_id, types = read
+    labels = dict(Notification.Type.choices)
+    context = {"types": [labels[type] for type in types], "token": token}
+    if request.method == "GET":
+        return render(request, UNSUBSCRIBE_TEMPLATE, {**context, "state": "confirm"})
+    if not email_unsubscribe(user_id=user_id, types=types):
+        return render(request, UNSUBSCRIBE_TEMPLATE, {"state": "invalid"}, status=400)
+    return render(request, UNSUBSCRIBE_TEMPLATE, {**context, "state": "done"})

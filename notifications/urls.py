@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from notifications import pages, unsubscribe
+from notifications import pages
 
 app_name = "notifications"
 
@@ -12,5 +12,5 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", pages.notification_read, name="read"),
     path("notifications/read-all/", pages.notification_read_all, name="read-all"),
     path("account/notifications/", pages.notification_preferences_page, name="preferences"),
-    path("notifications/unsubscribe/<str:token>/", unsubscribe.email_unsubscribe_page, name="unsubscribe"),
+    path("notifications/unsubscribe/<str:token>/", pages.email_unsubscribe_page, name="unsubscribe"),
 ]

@@ -8,6 +8,7 @@ one bucket per person, shared by the REST API, the chat socket and the /chat/ pa
 
 import threading
 import time
+from functools import partial
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -19,6 +20,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from budgetpay import llm
 from budgetpay.models import AIDailyUsage
 from budgetpay.testing.chat import chat, open_socket, receive, send
+from budgetpay.testing.concurrency import each_at_once
 from budgetpay.testing.people import client_for, page_client_for
 from budgetpay.testing.services import REQUIRE_SERVICES
 from chatbot.models import Conversation, Message, ProposedAction
@@ -28,28 +30,6 @@ HELLO = [{"role": "user", "content": "hello"}]
 
 def used_today(user) -> int:
     return sum(AIDailyUsage.objects.filter(user=user).values_list("used", flat=True))
-
-
-def run_in_threads(count: int, work) -> list:
-    """`work(index)` in `count` threads released at once; their results (or exceptions)."""
-    results: list = [None] * count
-    start = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = work(index)
-        except Exception as error:  # pragma: no cover - the caller's assertions show it
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 # --- The daily budget -----------------------------------------------------------------------
@@ -68,7 +48,8 @@ def test_twelve_parallel_messages_against_a_limit_of_five_make_five_model_calls(
         fake_openrouter.reply_slowly(0.3, "An answer.")
     clients = [client_for(user) for _ in range(12)]
 
-    statuses = run_in_threads(12, lambda index: send(clients[index], f"question {index}").status_code)
+    responses = each_at_once([partial(send, client, f"question {index}") for index, client in enumerate(clients)])
+    statuses = [response.status_code for response in responses]
 
     assert len(fake_openrouter.calls) == 5
     assert sorted(statuses) == [201] * 5 + [429] * 7

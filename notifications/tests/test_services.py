@@ -1,9 +1,10 @@
-import threading
 import time
+from functools import partial
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
+from budgetpay.testing.concurrency import each_at_once
 from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications import services
 from notifications.models import Notification
@@ -127,28 +128,15 @@ def test_concurrent_writes_for_one_person_dedupe_and_chain_their_ids(user, monke
     transaction open a moment after notify(): one of the four is stored, nobody's
     write fails, and every push names the id committed just before it."""
     assert connection.vendor == "postgresql"
-    pushed, failures = [], []
+    pushed = []
     monkeypatch.setattr(services, "_push", lambda user_id, message: pushed.append(message))
-    start = threading.Barrier(8)
 
     def write(index: int) -> None:
-        try:
-            start.wait()
-            with transaction.atomic():
-                ring(user, title=f"n{index}", dedupe_key="same" if index % 2 else f"own-{index}")
-                time.sleep(0.05)  # the rest of the request, with the lock held
-        except Exception as error:  # pragma: no cover - the assertion below reports it
-            failures.append(repr(error))
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            ring(user, title=f"n{index}", dedupe_key="same" if index % 2 else f"own-{index}")
+            time.sleep(0.05)  # the rest of the request, with the lock held
 
-    threads = [threading.Thread(target=write, args=(index,)) for index in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert failures == []
+    each_at_once([partial(write, index) for index in range(8)])  # raises what any writer raised
     stored = list(Notification.objects.order_by("id").values_list("id", flat=True))
     assert len(stored) == 5 and Notification.objects.filter(dedupe_key="same").count() == 1
     chain = sorted((m["notification"]["id"], m["previous_id"], m["unread_count"]) for m in pushed)
