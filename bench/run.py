@@ -100,8 +100,10 @@ SIZES: dict[str, dict[str, Any]] = {
         "latency_rate": 10.0,
         "latency_seconds": 2.0,
         "notify_rates": [50],
-        "layer_rates": [100],
-        "raw_rates": [100],
+        # 50/s: the core layer's channels hold 100 messages, so a socket lagging 2 s on a busy
+        # CI machine still loses nothing (at 100/s one second did, and dropped 2 of 150).
+        "layer_rates": [50],
+        "raw_rates": [50, 100],  # 50 too: the report compares the layer with the limit at a shared rate
         "step_seconds": 1.5,
         "idle_per_process": 40,
         "idle_processes": 2,

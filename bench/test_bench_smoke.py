@@ -60,13 +60,8 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, postgres_url, re
             if key in arm:
                 steps = arm[key]["steps"]
                 for step in steps:
-                    assert step["created"] > 0 and step["failed_writes"] == 0, (name, key, step)
+                    assert step["created"] > 0 and step["lost"] == 0 and step["failed_writes"] == 0, (name, key, step)
                     assert step["passed"] or step["why_not"], (name, key, step)
-                    if name == f"daphne+{result['configured_layer']}" or name == "raw" or step["passed"]:
-                        assert step["lost"] == 0, (name, key, step)
-                    else:  # the A/B's other layer: "core" drops what a lagging socket's channel cannot
-                        # hold (its capacity) when a busy machine falls behind; that is a figure, named
-                        assert f"lost {step['lost']}" in step["why_not"] or step["lost"] == 0, (name, key, step)
                 # Whether a step kept pace is a speed, which a busy machine may not reach (speed is
                 # for `make bench`, not the suite): the report only has to be what its steps say.
                 best = max((step["created_per_s"] for step in steps if step["passed"]), default=0)
