@@ -14,14 +14,16 @@ while its claim holds.
 """
 
 import logging
+import operator
 import random
 import time
 import uuid
 from datetime import datetime, timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from budgetpay import jobs
@@ -113,17 +115,44 @@ def _hand_out(items: list[tuple[int, str]]) -> None:
 
 
 def deliveries_send(items: list[list]) -> list[str | None]:
-    """A job's deliveries, one after another: each as `delivery_send(id, claim)`. One that
-    fails outside its sender (the database went away) is logged and left to its lease and
-    the sweeper; the rest are still sent."""
-    states: list[str | None] = []
-    for delivery_id, claim in items:
+    """A job's deliveries ([[id, claim], ...]; "" claims each as it is taken): the state each
+    ended in, or None for one that was not this job's to send. The job claims them all in one
+    statement, reads them in one, sends them one after another (a sender that raises is one
+    failed try of its own row) and records the successes in one statement. If the database
+    fails the job, its claimed rows wait for their lease to lapse and the sweeper sends them."""
+    try:
+        token, rows = _take([(int(delivery_id), str(claim)) for delivery_id, claim in items])
+    except Exception:
+        logger.exception("deliveries %s: not claimed in this job; the sweeper takes them", [i for i, _ in items])
+        return [None] * len(items)
+    results: dict[int, tuple[SendResult, int]] = {}
+    for delivery in rows:
+        started = time.monotonic()
         try:
-            states.append(delivery_send(int(delivery_id), str(claim)))
-        except Exception:
-            logger.exception("delivery %s: not sent in this job; the sweeper takes it again", delivery_id)
-            states.append(None)
-    return states
+            result = _refusal(delivery) or _sender(delivery.channel)(delivery)
+        except Exception as exc:  # a sender's bug is one failed try, never a lost row
+            logger.exception("delivery %s failed in its sender", delivery.key)
+            result = SendResult(ok=False, error=f"{exc.__class__.__name__}: {exc}"[:500])
+        results[delivery.pk] = (result, int((time.monotonic() - started) * 1000))
+    try:
+        states = _record(rows, token, results)
+    except Exception:
+        logger.exception("deliveries %s: sent, not recorded; the sweeper sends them again", [r.key for r in rows])
+        return [None] * len(items)
+    for delivery in rows:
+        result = results[delivery.pk][0]
+        if result.defer_seconds is None:  # a deferral was no try: it teaches nothing about the target
+            try:
+                _after(delivery, result)
+            except Exception:
+                logger.exception("delivery %s: its outcome was not applied to its target", delivery.key)
+    return [states.get(int(delivery_id)) for delivery_id, _ in items]
+
+
+def delivery_send(delivery_id: int, claim: str = "") -> str | None:
+    """Send one delivery: under the sweeper's `claim`, or under one taken now. Returns the
+    state it ended in, or None when it was not ours to send."""
+    return deliveries_send([[delivery_id, claim]])[0]
 
 
 def _lease() -> timedelta:
@@ -148,14 +177,28 @@ def _token(stage: str) -> str:
     return stage + uuid.uuid4().hex[:31]
 
 
-def _claim(delivery_id: int) -> str | None:
-    """Take a due, unclaimed delivery for this job; None when it is not due or is taken."""
+def _take(items: list[tuple[int, str]]) -> tuple[str, list[Delivery]]:
+    """Claim a job's rows under one token: an unclaimed row when it is due and free, a queued
+    one under the sweeper's claim it came with (another job that started it first, or a row
+    done meanwhile, is not taken). Returns the token and the rows taken, read with what
+    their senders need."""
     now = timezone.now()
     token = _token(STARTED)
-    taken = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
-        state=Delivery.State.SENDING, claim=token, locked_until=now + _lease(), attempts=F("attempts") + 1
+    started = {"state": Delivery.State.SENDING, "claim": token, "locked_until": now + _lease()}
+    fresh = [delivery_id for delivery_id, claim in items if not claim]
+    queued = [Q(pk=delivery_id, claim=claim) for delivery_id, claim in items if claim]
+    taken = 0
+    if fresh:
+        taken += Delivery.objects.filter(_claimable(now), pk__in=fresh).update(**started, attempts=F("attempts") + 1)
+    if queued:
+        mine = Delivery.objects.filter(reduce(operator.or_, queued), state=Delivery.State.SENDING)
+        taken += mine.update(**started, attempts=F("attempts") + 1)
+    if not taken:
+        return token, []
+    rows = Delivery.objects.select_related("notification", "push_subscription", "webhook", "user").filter(
+        pk__in=[delivery_id for delivery_id, _ in items], claim=token
     )
-    return token if taken else None
+    return token, list(rows.order_by("pk"))
 
 
 def deliveries_sweep(*, limit: int = SWEEP_BATCH) -> int:
@@ -180,41 +223,6 @@ def deliveries_sweep(*, limit: int = SWEEP_BATCH) -> int:
     jobs.heartbeat("deliveries-sweep")
     _hand_out(claimed)
     return len(claimed)
-
-
-def delivery_send(delivery_id: int, claim: str = "") -> str | None:
-    """Send one delivery: under the sweeper's `claim`, or under one taken now. Returns the
-    state it ended in, or None when it was not ours to send."""
-    if claim:
-        now = timezone.now()
-        queued, claim = claim, _token(STARTED)
-        held = Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING, claim=queued).update(
-            claim=claim, locked_until=now + _lease(), attempts=F("attempts") + 1
-        )
-        if not held:  # another job started it first, or it is done
-            return None
-    else:
-        claim = _claim(delivery_id)
-        if claim is None:
-            return None
-    delivery = (
-        Delivery.objects.select_related("notification", "push_subscription", "webhook", "user")
-        .filter(pk=delivery_id)
-        .first()
-    )
-    if delivery is None:  # deleted with its notification meanwhile
-        return None
-    started = time.monotonic()
-    try:
-        result = _refusal(delivery) or _sender(delivery.channel)(delivery)
-    except Exception as exc:  # a sender's bug is one failed try, never a lost row
-        logger.exception("delivery %s failed in its sender", delivery.key)
-        result = SendResult(ok=False, error=f"{exc.__class__.__name__}: {exc}"[:500])
-    duration_ms = int((time.monotonic() - started) * 1000)
-    state = _record(delivery, claim, result, duration_ms)
-    if result.defer_seconds is None:  # a deferral was no try: it teaches nothing about the target
-        _after(delivery, result)
-    return state
 
 
 def _sender(channel: str):
@@ -264,40 +272,59 @@ def retry_delay(attempts: int) -> float | None:
     return delays[attempts - 1] * random.uniform(0.9, 1.1)
 
 
-def _record(delivery: Delivery, claim: str, result: SendResult, duration_ms: int) -> str:
+def _record(rows: list[Delivery], claim: str, results: dict[int, tuple[SendResult, int]]) -> dict[int, str]:
+    """Each row's outcome, under the job's claim: a try for each (one INSERT), the successes in
+    one UPDATE, a failure or a deferral (rare: an outage) in one of its own. The states by id."""
     now = timezone.now()
-    ours = Delivery.objects.filter(pk=delivery.pk, claim=claim)
-    if result.defer_seconds is not None:  # not a try: back in the queue, its attempt returned
-        ours.update(
-            state=Delivery.State.PENDING,
+    ours = Delivery.objects.filter(claim=claim)
+    states: dict[int, str] = {}
+    tried = [row for row in rows if results[row.pk][0].defer_seconds is None]
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(delivery=row, at=now, status_code=result.status_code, error=result.error[:500], duration_ms=ms)
+        for row in tried
+        for result, ms in [results[row.pk]]
+    )
+    sent = [row.pk for row in tried if results[row.pk][0].ok]
+    landed = 0
+    if sent:
+        codes = [When(pk=pk, then=Value(results[pk][0].status_code, IntegerField())) for pk in sent]
+        landed += ours.filter(pk__in=sent).update(
+            state=Delivery.State.SENT,
+            sent_at=now,
             claim="",
             locked_until=None,
-            attempts=F("attempts") - 1,
-            next_attempt_at=now + timedelta(seconds=result.defer_seconds),
+            last_error="",
+            last_status_code=Case(*codes, default=None, output_field=IntegerField()),
         )
-        return Delivery.State.PENDING
-    DeliveryAttempt.objects.create(
-        delivery=delivery, at=now, status_code=result.status_code, error=result.error[:500], duration_ms=duration_ms
-    )
-    fields = {
-        "claim": "",
-        "locked_until": None,
-        "last_status_code": result.status_code,
-        "last_error": result.error[:500],
-    }
-    if result.ok:
-        state = Delivery.State.SENT
-        fields.update(sent_at=now, last_error="")
-    else:
-        delay = retry_delay(delivery.attempts) if result.retry and not result.gone else None
+        states.update(dict.fromkeys(sent, Delivery.State.SENT))
+    for row in rows:
+        result = results[row.pk][0]
+        if result.ok:
+            continue
+        if result.defer_seconds is not None:  # not a try: back in the queue, its attempt returned
+            landed += ours.filter(pk=row.pk).update(
+                state=Delivery.State.PENDING,
+                claim="",
+                locked_until=None,
+                attempts=F("attempts") - 1,
+                next_attempt_at=now + timedelta(seconds=result.defer_seconds),
+            )
+            states[row.pk] = Delivery.State.PENDING
+            continue
+        fields = {"claim": "", "locked_until": None, "last_status_code": result.status_code}
+        delay = retry_delay(row.attempts) if result.retry and not result.gone else None
         if delay is None:
-            state = Delivery.State.GIVEN_UP
+            states[row.pk] = Delivery.State.GIVEN_UP
         else:
-            state = Delivery.State.FAILED
+            states[row.pk] = Delivery.State.FAILED
             fields["next_attempt_at"] = now + timedelta(seconds=delay)
-    if not ours.update(state=state, **fields):
-        logger.warning("delivery %s: its claim lapsed while sending; the next claim sends it again", delivery.key)
-    return state
+        landed += ours.filter(pk=row.pk).update(state=states[row.pk], last_error=result.error[:500], **fields)
+    if landed < len(rows):
+        logger.warning(
+            "deliveries %s: a claim lapsed while sending; the next claim sends again",
+            [row.key for row in rows],
+        )
+    return states
 
 
 def delivery_resend(*, delivery: Delivery) -> None:

@@ -14,7 +14,7 @@ from budgetpay.models import Heartbeat
 from budgetpay.testing.concurrency import at_once
 from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications import outbox, services
-from notifications.models import Channel, Delivery, Notification, PushSubscription, Webhook
+from notifications.models import Channel, Delivery, DeliveryAttempt, Notification, PushSubscription, Webhook
 from notifications.sending import SendResult
 
 pytestmark = pytest.mark.django_db
@@ -293,21 +293,62 @@ def test_a_notifications_targets_share_one_job_and_a_sweep_goes_out_in_jobs_of_r
     assert sorted(i for items in jobs_rung for i, _ in items) == sorted(Delivery.objects.values_list("pk", flat=True))
 
 
-def test_one_delivery_failing_outside_its_sender_leaves_the_rest_of_the_job_sent(user, channels, monkeypatch):
+def test_a_job_claims_reads_and_records_its_rows_in_a_fixed_number_of_statements(
+    user, channels, django_assert_num_queries
+):
+    for name in ("phone", "laptop", "tablet"):
+        device(user, name)
+    hook(user)
+    ring(user)
+    items = [[pk, ""] for pk in Delivery.objects.order_by("pk").values_list("pk", flat=True)]
+    channels.answers = [SendResult(ok=True, status_code=201)] * 3 + [SendResult(ok=True, status_code=204)]
+    # The claim, the read, the tries (one INSERT), the successes (one UPDATE): four rows or forty.
+    with django_assert_num_queries(4):
+        assert outbox.deliveries_send(items) == [Delivery.State.SENT] * 4
+    rows = Delivery.objects.order_by("pk")
+    assert [row.last_status_code for row in rows] == [201, 201, 201, 204]
+    assert {(row.claim, row.locked_until, row.attempts) for row in rows} == {("", None, 1)}
+    assert DeliveryAttempt.objects.count() == 4
+
+
+def test_a_job_the_database_fails_leaves_its_rows_to_the_lease_and_the_sweeper(user, channels, monkeypatch):
     device(user, "phone")
     device(user, "laptop")
     ring(user)
     first, second = Delivery.objects.order_by("pk")
-    real = outbox.delivery_send
 
-    def database_gone_for_the_first(delivery_id, claim=""):
-        if delivery_id == first.pk:
-            raise RuntimeError("the connection was closed")
-        return real(delivery_id, claim)
+    def database_gone(*args, **kwargs):
+        raise RuntimeError("the connection was closed")
 
-    monkeypatch.setattr(outbox, "delivery_send", database_gone_for_the_first)
-    assert outbox.deliveries_send([[first.pk, ""], [second.pk, ""]]) == [None, Delivery.State.SENT]
-    assert Delivery.objects.get(pk=first.pk).state == Delivery.State.PENDING  # left to the sweeper
+    monkeypatch.setattr(outbox, "_record", database_gone)
+    assert outbox.deliveries_send([[first.pk, ""], [second.pk, ""]]) == [None, None]
+    assert channels.sent == [first.key, second.key]
+    assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.SENDING}
+    monkeypatch.undo()
+    monkeypatch.setattr(outbox, "_sender", lambda channel: channels.send)
+    monkeypatch.setattr(outbox, "_after", lambda delivery, result: None)
+    Delivery.objects.update(locked_until=timezone.now() - timedelta(seconds=1))  # the lease lapsed
+    tokens = {}
+    monkeypatch.setattr(outbox, "_hand_out", lambda claimed: tokens.update(claimed))
+    assert outbox.deliveries_sweep() == 2
+    assert outbox.deliveries_send([[pk, claim] for pk, claim in tokens.items()]) == [Delivery.State.SENT] * 2
+    assert channels.sent == [first.key, second.key, first.key, second.key]  # at least once, never lost
+
+
+def test_a_sender_that_raises_fails_its_own_row_and_the_rest_of_the_job_is_sent(user, channels, monkeypatch):
+    device(user, "phone")
+    device(user, "laptop")
+    ring(user)
+    first, second = Delivery.objects.order_by("pk")
+
+    def broken_for_the_first(delivery):
+        if delivery.pk == first.pk:
+            raise KeyError("a bug")
+        return channels.send(delivery)
+
+    monkeypatch.setattr(outbox, "_sender", lambda channel: broken_for_the_first)
+    assert outbox.deliveries_send([[first.pk, ""], [second.pk, ""]]) == [Delivery.State.FAILED, Delivery.State.SENT]
+    assert Delivery.objects.get(pk=first.pk).last_error.startswith("KeyError")
     assert channels.sent == [second.key]
 
 
