@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -189,7 +190,6 @@ def _message(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
-        connection=get_connection(fail_silently=False),
     )
     message.attach_alternative(render_to_string(f"notifications/email/{template}.html", context), "text/html")
     return message
@@ -212,6 +212,54 @@ def _failure(exc: Exception) -> SendResult:
 
 
 _SEND_ERRORS = (smtplib.SMTPException, OSError)
+
+# --- The mail server connection -----------------------------------------------------------------
+
+# Each thread keeps its connection to the mail server open between emails: a worker sends many,
+# and a connection per email costs a TCP (and TLS) handshake and an EHLO/AUTH round each.
+_kept = threading.local()
+
+
+def _server_settings() -> tuple:
+    return tuple(
+        getattr(settings, name, None)
+        for name in ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
+    )
+
+
+def close_kept_connection() -> None:
+    """Close this thread's kept connection to the mail server (the next email opens one)."""
+    kept = getattr(_kept, "value", None)
+    _kept.value = None
+    if kept is not None:
+        try:
+            kept[1].close()
+        except _SEND_ERRORS:
+            pass  # already gone
+
+
+def _deliver(message: EmailMultiAlternatives) -> None:
+    """Send over this thread's kept connection. A kept connection the server dropped while it
+    was idle (SMTPServerDisconnected, a reset) is opened again once; any failure closes it."""
+    kept = getattr(_kept, "value", None)
+    if kept is not None and kept[0] != _server_settings():  # the settings changed (tests)
+        close_kept_connection()
+        kept = None
+    for reused in (kept is not None, False):
+        if not reused and getattr(_kept, "value", None) is None:
+            _kept.value = (_server_settings(), get_connection(fail_silently=False))
+        connection = _kept.value[1]
+        try:
+            connection.open()  # a no-op while it is open: send_messages() then leaves it open
+            connection.send_messages([message])
+            return
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            close_kept_connection()
+            if not reused:
+                raise exc from None
+        except BaseException:
+            close_kept_connection()
+            raise
 
 
 # --- Immediate emails -----------------------------------------------------------------------------
@@ -259,7 +307,7 @@ def send(delivery: Delivery) -> SendResult:
         user_id=delivery.user_id,
     )
     try:
-        message.send()
+        _deliver(message)
     except _SEND_ERRORS as exc:
         return _failure(exc)
     return SendResult(ok=True)
@@ -363,7 +411,7 @@ def digest_send(*, user_id: int, frequency: str, local_date: date) -> int:
         user_id=user_id,
     )
     try:
-        message.send()
+        _deliver(message)
     except _SEND_ERRORS as exc:
         result = _failure(exc)
         _finish_digest(rows, claim, result, int((time.monotonic() - started) * 1000))

@@ -39,6 +39,7 @@ class ReceivedMail:
     rcpt_tos: list[str]
     message: EmailMessage  # parsed with the modern policy: message["List-Unsubscribe"], get_body()...
     raw: bytes
+    peer: tuple = ()  # the sending connection's (host, port): two messages over one connection share it
 
     def part(self, content_type: str) -> str:
         """The text of the message's part of this type ("text/plain", "text/html")."""
@@ -62,7 +63,7 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
-        self.server._keep(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw))
+        self.server._keep(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw, tuple(session.peer)))
         return "250 Message accepted for delivery"
 
 
@@ -95,6 +96,13 @@ class SMTPServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def restart(self) -> None:
+        """Stop (the open connections drop) and listen again on the same port."""
+        self.stop()
+        controller = Controller(_Handler(self), hostname=self.host, port=self.port)
+        controller.start()
+        self._controller = controller
 
     def __enter__(self) -> SMTPServer:
         return self.start()

@@ -12,6 +12,7 @@ from budgetpay.testing.insights import NOW, make_calm_month
 from budgetpay.testing.push_service import PushService
 from budgetpay.testing.smtp_server import SMTPServer
 from budgetpay.testing.webhook_receiver import WebhookReceiver
+from notifications import email
 from transactions.models import Account, Category
 
 
@@ -52,6 +53,7 @@ def smtp(settings):
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.JOBS_INLINE = True  # a rung delivery is sent in the test's own thread
         yield server
+        email.close_kept_connection()  # this thread's, to a server that is stopping
 
 
 @pytest.fixture

@@ -249,3 +249,27 @@ def test_a_digest_the_server_refuses_puts_its_rows_back_for_the_next_one(user, v
     assert email_rows(user).get().state == Delivery.State.FAILED
     assert email.digest_send(user_id=user.pk, frequency="daily", local_date=user_today(user)) == 1
     assert len(smtp.messages) == 1
+
+
+def test_a_worker_keeps_its_connection_to_the_mail_server_and_opens_it_again_once_dropped(
+    user, verified, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_IMMEDIATE_MAX_PER_HOUR = 0
+    for n in (1, 2):
+        with django_capture_on_commit_callbacks(execute=True):
+            alert(user, n)
+    first, second = smtp.wait_for(2)
+    assert first.peer == second.peer  # one connection, two emails
+
+    smtp.restart()  # the server drops the kept connection, as an idle timeout would
+    with django_capture_on_commit_callbacks(execute=True):
+        alert(user, 3)
+    third = smtp.wait_for(3)[2]
+    assert third.message["Subject"] == "Alert 3" and third.peer != first.peer
+    assert set(email_rows(user).values_list("state", "attempts")) == {(Delivery.State.SENT, 1)}
+
+    smtp.stop()  # down for good: one failed try, kept for a retry
+    with django_capture_on_commit_callbacks(execute=True):
+        alert(user, 4)
+    waiting = email_rows(user).get(notification__title="Alert 4")
+    assert waiting.state == Delivery.State.FAILED and "could not be reached" in waiting.last_error
