@@ -18,7 +18,7 @@ import ipaddress
 import json
 import socket
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from py_vapid import Vapid, VapidException
@@ -204,15 +204,17 @@ def _rate_wait(delivery: Delivery) -> float | None:
     if limit <= 0:
         return None
     now = timezone.now()
-    firsts = sorted(
-        Delivery.objects.filter(user_id=delivery.user_id, channel=Channel.PUSH, sent_at__gt=now - RATE_WINDOW)
-        .exclude(notification_id=delivery.notification_id)
-        .values("notification_id")
-        .annotate(first=Min("sent_at"))
-        .values_list("first", flat=True)
-    )
-    if len(firsts) < limit:
+    # The minute's pushes, grouped here: a plain filter costs less to build than a GROUP BY.
+    pushed = Delivery.objects.filter(
+        user_id=delivery.user_id, channel=Channel.PUSH, sent_at__gt=now - RATE_WINDOW
+    ).values_list("notification_id", "sent_at")
+    first_sent: dict[int | None, datetime] = {}
+    for notification_id, sent_at in pushed:
+        if notification_id != delivery.notification_id:
+            first_sent[notification_id] = min(sent_at, first_sent.get(notification_id, sent_at))
+    if len(first_sent) < limit:
         return None
+    firsts = sorted(first_sent.values())
     # Room for one more once this many of them have left the window.
     frees_a_place = firsts[len(firsts) - limit]
     return max(1.0, (frees_a_place + RATE_WINDOW - now).total_seconds())
