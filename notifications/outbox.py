@@ -23,7 +23,8 @@ from functools import reduce
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from budgetpay import jobs
@@ -287,14 +288,19 @@ def _record(rows: list[Delivery], claim: str, results: dict[int, tuple[SendResul
     sent = [row.pk for row in tried if results[row.pk][0].ok]
     landed = 0
     if sent:
-        codes = [When(pk=pk, then=Value(results[pk][0].status_code, IntegerField())) for pk in sent]
+        code_field = Delivery._meta.get_field("last_status_code")
+        # Cast: PostgreSQL types a CASE whose values are all NULL (email answers have no code) as text.
+        codes = Cast(
+            Case(*[When(pk=pk, then=Value(results[pk][0].status_code)) for pk in sent], output_field=code_field),
+            output_field=code_field,
+        )
         landed += ours.filter(pk__in=sent).update(
             state=Delivery.State.SENT,
             sent_at=now,
             claim="",
             locked_until=None,
             last_error="",
-            last_status_code=Case(*codes, default=None, output_field=IntegerField()),
+            last_status_code=codes,
         )
         states.update(dict.fromkeys(sent, Delivery.State.SENT))
     for row in rows:
