@@ -2,8 +2,9 @@
 to their devices and no email goes out at once (notifications.models.DeliverySettings:
 quiet_hours_start/quiet_hours_end, both set: on; start after end: the stretch wraps midnight).
 
-The outbox asks `hold()` when it writes a notification's push and immediate-email rows: inside
-quiet hours they are written held (`batch="quiet"`, `next_attempt_at` the end), which the
+The outbox reads the person's quiet hours with the notification's targets and asks
+`quiet_until()` when it writes its push and immediate-email rows (`hold()` is the same question
+asked by user id): inside quiet hours they are written held (`batch="quiet"`, `next_attempt_at` the end), which the
 sweeper leaves alone. At the end, `release_due()` (called by the sweeper) sends each device one
 summary push of what was held, and folds the held immediate emails into the daily digest. The
 notification itself, in the app and on the sockets, is never held.

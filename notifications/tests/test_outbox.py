@@ -3,7 +3,7 @@ transaction, the claim is a token, the sweeper finds what was lost, tries back o
 end in "given up"."""
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -14,7 +14,15 @@ from budgetpay.models import Heartbeat
 from budgetpay.testing.concurrency import at_once
 from budgetpay.testing.services import REQUIRE_SERVICES
 from notifications import outbox, services
-from notifications.models import Channel, Delivery, DeliveryAttempt, Notification, PushSubscription, Webhook
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliverySettings,
+    Notification,
+    PushSubscription,
+    Webhook,
+)
 from notifications.sending import SendResult
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +81,37 @@ def test_notify_writes_one_delivery_per_device_and_wanting_webhook_in_its_transa
     assert sorted(rows.values_list("channel", flat=True)) == ["push", "push", "webhook"]
     assert {row.state for row in rows} == {Delivery.State.PENDING}
     assert len({row.key for row in rows}) == 3 and all(row.key.startswith("msg_") for row in rows)
+
+
+def test_the_rows_are_written_in_two_statements_and_quiet_hours_hold_pushes_not_webhooks(
+    user, monkeypatch, django_assert_num_queries
+):
+    """deliveries_create reads the devices, the active webhooks (with the types they want) and
+    the quiet hours in one statement, then INSERTs; in quiet hours (Kathmandu, +05:45) the
+    pushes wait for their local end and the webhook goes at once."""
+    user.timezone = "Asia/Kathmandu"
+    user.save(update_fields=["timezone"])
+    DeliverySettings.objects.create(user=user, quiet_hours_start=time(22), quiet_hours_end=time(7, 30))
+    device(user, "phone")
+    device(user, "laptop")
+    wanting = hook(user, types=[Notification.Type.BUDGET_EXCEEDED])
+    hook(user, types=[Notification.Type.GOAL_ACHIEVED])
+    hook(user, is_active=False)
+    night = datetime(2025, 6, 10, 17, 0, tzinfo=UTC)  # 22:45 in Kathmandu
+    notification = Notification.objects.create(user=user, type=Notification.Type.BUDGET_EXCEEDED, title="t")
+    with django_assert_num_queries(2):
+        ids = outbox.deliveries_create(notification=notification, push=True, webhook=True, now=night)
+    rows = Delivery.objects.filter(notification=notification).order_by("channel", "pk")
+    assert [(row.channel, row.batch) for row in rows] == [("push", "quiet"), ("push", "quiet"), ("webhook", "")]
+    assert {row.next_attempt_at for row in rows if row.batch} == {datetime(2025, 6, 11, 1, 45, tzinfo=UTC)}
+    assert rows.get(channel="webhook").webhook_id == wanting.pk
+    assert ids == [rows.get(channel="webhook").pk]  # only what goes now is rung
+
+    outside = datetime(2025, 6, 11, 6, 0, tzinfo=UTC)  # 11:45: nothing held; no push: only the webhook
+    later = Notification.objects.create(user=user, type=Notification.Type.BUDGET_EXCEEDED, title="u")
+    ids = outbox.deliveries_create(notification=later, push=False, webhook=True, now=outside)
+    assert list(Delivery.objects.filter(notification=later).values_list("channel", "batch")) == [("webhook", "")]
+    assert len(ids) == 1
 
 
 def test_deliveries_follow_the_matrix_and_in_app_off_stores_the_row_as_read(user, monkeypatch):
