@@ -39,7 +39,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from notifications import outbox, services
 from notifications.delivery_settings import email_hides_amounts
-from notifications.models import Channel, Delivery, DeliveryAttempt, EmailTiming, Notification
+from notifications.models import Channel, Delivery, DeliveryAttempt, DeliverySettings, EmailTiming, Notification
 from notifications.sending import SendResult
 from notifications.templatetags.notification_tags import related_url
 
@@ -265,16 +265,34 @@ def _deliver(message: EmailMultiAlternatives) -> None:
 # --- Immediate emails -----------------------------------------------------------------------------
 
 
-def past_hourly_cap(delivery: Delivery) -> bool:
-    """Whether the person had EMAIL_IMMEDIATE_MAX_PER_HOUR immediate emails in the last hour
-    (0: no cap). Digests do not count."""
+_SEND_FACTS_SQL = """
+SELECT
+    (SELECT e.email FROM {email_address} e WHERE e.user_id = %(user_id)s AND e.{primary} AND e.verified
+        ORDER BY e.id LIMIT 1),
+    CASE WHEN %(capped)s THEN (SELECT COUNT(*) FROM {delivery} d WHERE d.user_id = %(user_id)s
+        AND d.channel = %(channel)s AND d.batch = '' AND d.sent_at > %(since)s) ELSE 0 END,
+    EXISTS (SELECT 1 FROM {settings} s WHERE s.user_id = %(user_id)s AND s.email_hides_amounts)
+"""
+
+
+def _send_facts(delivery: Delivery) -> tuple[str | None, bool, bool]:
+    """What an immediate email asks before it goes, in one statement (it runs for every one):
+    the verified address (None: not verified), whether the person is past
+    EMAIL_IMMEDIATE_MAX_PER_HOUR immediate emails in the last hour (0: no cap; digests do not
+    count; a digest's own row is never capped) and whether they hide amounts in emails."""
     limit = settings.EMAIL_IMMEDIATE_MAX_PER_HOUR
-    if limit <= 0:
-        return False
-    sent = Delivery.objects.filter(
-        user_id=delivery.user_id, channel=Channel.EMAIL, batch="", sent_at__gt=timezone.now() - HOUR
-    ).count()
-    return sent >= limit
+    capped = limit > 0 and not delivery.batch
+    sql = _SEND_FACTS_SQL.format(
+        email_address=EmailAddress._meta.db_table,
+        primary=connection.ops.quote_name("primary"),
+        delivery=Delivery._meta.db_table,
+        settings=DeliverySettings._meta.db_table,
+    )
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - HOUR)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"user_id": delivery.user_id, "channel": Channel.EMAIL, "capped": capped, "since": since})
+        address, sent, hides = cursor.fetchone()
+    return address, capped and sent >= limit, bool(hides)
 
 
 def send(delivery: Delivery) -> SendResult:
@@ -282,10 +300,10 @@ def send(delivery: Delivery) -> SendResult:
     notification = delivery.notification
     if notification is None:
         return SendResult(ok=False, retry=False, error="Nothing to send: the notification is gone.")
-    address = verified_address(user_id=delivery.user_id)
+    address, past_hourly_cap, hide_amounts = _send_facts(delivery)
     if address is None:
         return SendResult(ok=False, retry=False, error=NOT_VERIFIED)
-    if not delivery.batch and past_hourly_cap(delivery):
+    if past_hourly_cap:
         # Into the daily digest: the outbox puts the row back as pending (a deferral is no
         # try), where the sweeper leaves batched rows to the digest's job.
         Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING).update(batch=EmailTiming.DAILY)
@@ -293,7 +311,7 @@ def send(delivery: Delivery) -> SendResult:
     user = delivery.user
     item = _item(
         notification,
-        hide_amounts=email_hides_amounts(user_id=delivery.user_id),
+        hide_amounts=hide_amounts,
         zone=_zone(user),
         origin=site_origin(),
     )

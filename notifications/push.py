@@ -18,7 +18,7 @@ import ipaddress
 import json
 import socket
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,10 +27,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from py_vapid import Vapid, VapidException
 
 from budgetpay import outbound
@@ -196,6 +197,23 @@ def _hides_amounts(user_id: int) -> bool:
 # --- Sending -------------------------------------------------------------------------------------
 
 
+# The minute's pushes to the person, first send per notification, oldest first. Written as SQL:
+# it runs before every push, and building it with the ORM cost more CPU than running it.
+_RATE_SQL = """
+SELECT d.notification_id, MIN(d.sent_at) FROM {delivery} d
+    WHERE d.user_id = %(user_id)s AND d.channel = %(channel)s AND d.sent_at > %(since)s
+        AND (d.notification_id IS NULL OR d.notification_id <> %(notification_id)s)
+    GROUP BY d.notification_id
+    ORDER BY 2
+"""
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A sent_at as a raw statement gives it back (SQLite: text in UTC)."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+
+
 def _rate_wait(delivery: Delivery) -> float | None:
     """Seconds until the person may be pushed another notification, or None: now. Counts the
     notifications pushed to them in the last minute (one pushed to two devices counts once,
@@ -204,17 +222,19 @@ def _rate_wait(delivery: Delivery) -> float | None:
     if limit <= 0:
         return None
     now = timezone.now()
-    # The minute's pushes, grouped here: a plain filter costs less to build than a GROUP BY.
-    pushed = Delivery.objects.filter(
-        user_id=delivery.user_id, channel=Channel.PUSH, sent_at__gt=now - RATE_WINDOW
-    ).values_list("notification_id", "sent_at")
-    first_sent: dict[int | None, datetime] = {}
-    for notification_id, sent_at in pushed:
-        if notification_id != delivery.notification_id:
-            first_sent[notification_id] = min(sent_at, first_sent.get(notification_id, sent_at))
-    if len(first_sent) < limit:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RATE_SQL.format(delivery=Delivery._meta.db_table),
+            {
+                "user_id": delivery.user_id,
+                "channel": Channel.PUSH,
+                "since": connection.ops.adapt_datetimefield_value(now - RATE_WINDOW),
+                "notification_id": delivery.notification_id,
+            },
+        )
+        firsts = [_aware(sent_at) for _, sent_at in cursor.fetchall()]
+    if len(firsts) < limit:
         return None
-    firsts = sorted(first_sent.values())
     # Room for one more once this many of them have left the window.
     frees_a_place = firsts[len(firsts) - limit]
     return max(1.0, (frees_a_place + RATE_WINDOW - now).total_seconds())

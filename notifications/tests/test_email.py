@@ -4,12 +4,14 @@ RFC 8058 headers; hidden amounts; one-click unsubscribe by POST without a sessio
 link; an unverified address; the hourly cap that moves the rest into the daily digest; digests."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from budgetpay.formatting import format_money
 from budgetpay.periods import user_today
@@ -196,6 +198,42 @@ def test_past_the_hourly_cap_the_rest_go_into_the_daily_digest(
     assert len(smtp.messages) == 3
     digest = smtp.messages[-1]
     assert "Alert 3" in digest.part("text/plain") and "Alert 4" in digest.part("text/html")
+
+
+def test_the_hourly_cap_counts_the_last_hour_s_immediate_emails_only(user, verified, smtp, settings):
+    """Two immediate emails sent 61 minutes ago and a digest's row sent now do not count towards
+    a cap of 2; one sent 59 minutes ago does, with the next one it is the second."""
+    settings.EMAIL_IMMEDIATE_MAX_PER_HOUR = 2
+    now = timezone.now()
+    for n, sent_at, batch in (
+        (1, now - timedelta(minutes=61), ""),
+        (2, now - timedelta(minutes=61), ""),
+        (3, now, "daily"),
+    ):
+        alert(user, n)
+        email_rows(user).filter(notification__title=f"Alert {n}").update(
+            state=Delivery.State.SENT, sent_at=sent_at, batch=batch
+        )
+    alert(user, 4)
+    assert outbox.delivery_send(email_rows(user).get(notification__title="Alert 4").pk) == Delivery.State.SENT
+    email_rows(user).filter(notification__title="Alert 4").update(sent_at=now - timedelta(minutes=59))
+    alert(user, 5)
+    assert outbox.delivery_send(email_rows(user).get(notification__title="Alert 5").pk) == Delivery.State.SENT
+    alert(user, 6)
+    assert outbox.delivery_send(email_rows(user).get(notification__title="Alert 6").pk) == Delivery.State.PENDING
+    assert email_rows(user).get(notification__title="Alert 6").batch == "daily"
+    assert [mail.message["Subject"] for mail in smtp.wait_for(2)] == ["Alert 4", "Alert 5"]
+
+
+def test_an_immediate_email_asks_the_database_once_before_it_goes(user, verified, smtp, django_assert_num_queries):
+    DeliverySettings.objects.create(user=user, email_hides_amounts=True)
+    alert(user, 1)
+    row = email_rows(user).get()
+    with django_assert_num_queries(1):
+        assert email._send_facts(row) == (verified.email, False, True)
+    verified.verified = False
+    verified.save()
+    assert email._send_facts(row) == (None, False, True)
 
 
 def test_a_digest_carries_every_waiting_notification_once(user, verified, smtp):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgetpay.periods import user_today
+from budgetpay.testing.clock import freeze_now
 from budgetpay.testing.factories import main_account_of, make_budget_this_month, make_category, make_transaction
 from budgetpay.testing.push_service import PushService
 from notifications import outbox, push
@@ -184,6 +185,35 @@ def test_a_burst_sends_the_minute_s_allowance_and_defers_the_rest_without_a_try(
         assert waiting.attempts == 0
         assert not waiting.attempt_log.exists()
         assert now < waiting.next_attempt_at <= now + timedelta(seconds=61)
+
+
+def test_the_wait_is_until_the_oldest_of_the_minute_s_pushes_leaves_it(user, device, settings, monkeypatch):
+    """Four notifications pushed 50, 40, 30 and 20 seconds ago (the first of them to a second
+    device too, 5 s ago: it counts once, from its first send), one 70 s ago (out of the
+    window): the fifth may go in 10 s, when the 50-second-old one leaves the minute. A
+    notification's own copy to another device never holds it back."""
+    now = freeze_now(monkeypatch, timezone.now()).now
+    sent = []
+    for seconds_ago in (70, 50, 40, 30, 20):
+        notification = alert(user, title=f"{seconds_ago} s ago")
+        Delivery.objects.filter(notification=notification).update(
+            state="sent", sent_at=now - timedelta(seconds=seconds_ago)
+        )
+        sent.append(notification)
+    copy = Delivery.objects.get(notification=sent[1])
+    Delivery.objects.create(
+        key="msg_copy",
+        notification=sent[1],
+        user=user,
+        channel="push",
+        state="sent",
+        sent_at=now - timedelta(seconds=5),
+    )
+    assert push._rate_wait(copy) is None  # its own copies do not count: three others are in the minute
+    waiting = Delivery.objects.get(notification=alert(user, title="now"))
+    assert push._rate_wait(waiting) == 10.0
+    settings.PUSH_MAX_PER_MINUTE = 5
+    assert push._rate_wait(waiting) is None
 
 
 def test_one_notification_to_two_devices_counts_once_towards_the_allowance(
